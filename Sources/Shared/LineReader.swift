@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Splits a file descriptor into lines with large `read(2)` calls and `memchr`, without converting
+/// lines to `String`. A line is handed out as a buffer pointer valid only during the callback.
+///
+/// Contract: the trailing `\n` and one `\r` before it (CRLF) are removed; a last line without
+/// newline is still a line; lines may be arbitrarily long (the buffer grows) and may hold any bytes,
+/// NUL and invalid UTF-8 included. Line numbers count every physical line, blank ones too.
+public struct LineReader {
+    private let fd: Int32
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var start = 0   // first unconsumed byte
+    private var end = 0     // one past the last valid byte
+    private var eof = false
+    /// The number of the line most recently returned (1-based).
+    public private(set) var lineNumber = 0
+
+    /// Reads from `fd` (not closed by the reader) with an initial buffer of `chunk` bytes.
+    public init(fd: Int32, chunk: Int = 1 << 20) {
+        self.fd = fd
+        self.capacity = chunk
+        self.buffer = .allocate(capacity: chunk)
+    }
+
+    /// Frees the buffer; call once when done.
+    public mutating func close() { buffer.deallocate(); capacity = 0 }
+
+    /// Calls `body` with each line in turn. Throws `SetupError` when `read(2)` fails.
+    public mutating func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
+        while true {
+            var scanFrom = start
+            while true {
+                if let nl = memchr(buffer + scanFrom, 0x0A, end - scanFrom) {
+                    let nlIndex = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                    var lineEnd = nlIndex
+                    if lineEnd > start && buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                    lineNumber += 1
+                    try body(UnsafeBufferPointer(start: buffer + start, count: lineEnd - start), lineNumber)
+                    start = nlIndex + 1
+                    scanFrom = start
+                    continue
+                }
+                break
+            }
+            if eof {
+                if end > start {
+                    var lineEnd = end
+                    if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                    lineNumber += 1
+                    try body(UnsafeBufferPointer(start: buffer + start, count: lineEnd - start), lineNumber)
+                }
+                start = 0; end = 0
+                return
+            }
+            try fill()
+        }
+    }
+
+    /// Moves the unconsumed tail to the front, grows the buffer if a line fills it, and reads more.
+    private mutating func fill() throws {
+        if start > 0 {
+            let pending = end - start
+            if pending > 0 { memmove(buffer, buffer + start, pending) }
+            start = 0; end = pending
+        }
+        if end == capacity {
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            bigger.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = bigger
+            capacity *= 2
+        }
+        while true {
+            let n = read(fd, buffer + end, capacity - end)
+            if n > 0 { end += n; return }
+            if n == 0 { eof = true; return }
+            if errno == EINTR { continue }
+            throw SetupError("read failed: \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,227 @@
+/// A dotted path to a field inside a record, e.g. `ocr.text` or `prediction.label`.
+/// Keys that themselves contain a dot cannot be addressed.
+public struct FieldPath: Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    /// The keys from the outermost object inwards.
+    public let keys: [String]
+    public init(_ text: String) { keys = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init) }
+    public init(stringLiteral value: String) { self.init(value) }
+    public var description: String { keys.joined(separator: ".") }
+}
+
+/// One input record: a JSON object on one line.
+///
+/// The record keeps its original bytes. Reading a field scans only as far as needed (see
+/// `JSONScanner`) and decodes only that field; `set` remembers the new value, and `serialized()`
+/// splices it into the original bytes, so every field the stage does not own, its key order,
+/// its spacing and its number spelling pass through byte for byte. Records the scanner cannot
+/// decide cheaply (rare: giant integers, surrogate escapes, duplicated output keys...) are parsed
+/// completely by jansson instead and re-serialised compactly; the results are the same JSON.
+public struct Record: Sendable {
+    /// The original line, without its newline.
+    public let bytes: [UInt8]
+    /// Where the record came from.
+    public let location: SourceLocation
+
+    private var members: [JSONScanner.Member] = []
+    private var close = 0
+    /// The whole record as Swift data when the fast path does not apply.
+    private var tree: [(String, JSON)]? = nil
+    /// Keys set by the stage, in order of first `set`.
+    private var updates: [(String, JSON)] = []
+
+    /// Parses `line`; throws `RecordError` when it is not JSON or not an object.
+    public init(line: UnsafeBufferPointer<UInt8>, location: SourceLocation) throws {
+        self.bytes = Array(line)
+        self.location = location
+        let verdict = bytes.withUnsafeBufferPointer { JSONScanner.scanObject($0, members: &members, close: &close) }
+        if verdict == .valid { return }
+        let parsed = try JSON.parse(line)
+        guard case .object(let all) = parsed else {
+            throw RecordError("expected a JSON object, got \(parsed.kindName)")
+        }
+        tree = all
+        members = []
+    }
+
+    /// Parses a line given as text (tests, tools).
+    public init(_ text: String, location: SourceLocation = SourceLocation(file: nil, line: 1)) throws {
+        var text = text
+        self = try text.withUTF8 { try Record(line: $0, location: location) }
+    }
+
+    /// Whether the record took the fast splice path (for tests and benchmarks).
+    public var isFastPath: Bool { tree == nil }
+
+    // MARK: Reading
+
+    /// The value at `path`, or nil when any step is absent or not an object. Sees values set by
+    /// this stage. Duplicate keys resolve to the last occurrence, as in jansson.
+    public func value(at path: FieldPath) -> JSON? {
+        guard let first = path.keys.first else { return nil }
+        if let set = updates.last(where: { $0.0 == first }) {
+            return descend(set.1, path.keys.dropFirst())
+        }
+        if let tree {
+            guard let v = tree.last(where: { $0.0 == first })?.1 else { return nil }
+            return descend(v, path.keys.dropFirst())
+        }
+        return bytes.withUnsafeBufferPointer { buf -> JSON? in
+            guard var range = Record.find(first, in: members, buf) else { return nil }
+            var scratch: [JSONScanner.Member] = []
+            for key in path.keys.dropFirst() {
+                let sub = UnsafeBufferPointer(rebasing: buf[range])
+                guard sub.first == UInt8(ascii: "{"), JSONScanner.members(ofValue: sub, into: &scratch),
+                      let inner = Record.find(key, in: scratch, sub) else { return nil }
+                range = (range.lowerBound + inner.lowerBound)..<(range.lowerBound + inner.upperBound)
+            }
+            return Record.decode(UnsafeBufferPointer(rebasing: buf[range]))
+        }
+    }
+
+    /// The string at `path`; nil when absent or not a string.
+    public func string(at path: FieldPath) -> String? { value(at: path)?.stringValue }
+
+    /// Whether the record has a top-level key `key`.
+    public func has(_ key: String) -> Bool { value(at: FieldPath(keys: [key])) != nil }
+
+    private func descend(_ v: JSON, _ rest: ArraySlice<String>) -> JSON? {
+        var cur = v
+        for key in rest {
+            guard let next = cur[key] else { return nil }
+            cur = next
+        }
+        return cur
+    }
+
+    /// The value range of the last member named `key`.
+    private static func find(_ key: String, in members: [JSONScanner.Member], _ buf: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        var key = key
+        return key.withUTF8 { k -> Range<Int>? in
+            for m in members.reversed() where keyEquals(m, k, buf) { return m.valueStart..<m.valueEnd }
+            return nil
+        }
+    }
+
+    private static func keyEquals(_ m: JSONScanner.Member, _ k: UnsafeBufferPointer<UInt8>, _ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        let raw = UnsafeBufferPointer(rebasing: buf[m.keyStart..<m.keyEnd])
+        if !m.keyEscaped {
+            return raw.count == k.count && memcmp(raw.baseAddress!, k.baseAddress!, k.count) == 0
+        }
+        var decoded = decodeJSONString(raw)
+        return decoded.withUTF8 { d in d.count == k.count && (k.count == 0 || memcmp(d.baseAddress!, k.baseAddress!, k.count) == 0) }
+    }
+
+    /// Decodes one validated value: strings and literals directly, the rest through jansson.
+    private static func decode(_ v: UnsafeBufferPointer<UInt8>) -> JSON? {
+        switch v.first {
+        case UInt8(ascii: "\""): return .string(decodeJSONString(UnsafeBufferPointer(rebasing: v.dropFirst().dropLast())))
+        case UInt8(ascii: "t"): return .bool(true)
+        case UInt8(ascii: "f"): return .bool(false)
+        case UInt8(ascii: "n"): return .null
+        default: return try? JSON.parse(v)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Sets `path` to `value`. A top-level key keeps its place if present, else goes last;
+    /// nested paths create the objects they need (replacing a non-object in the way).
+    public mutating func set(_ path: FieldPath, _ value: JSON) {
+        guard let first = path.keys.first else { return }
+        if path.keys.count == 1 {
+            if let i = updates.firstIndex(where: { $0.0 == first }) { updates[i].1 = value } else { updates.append((first, value)) }
+            return
+        }
+        let current = self.value(at: FieldPath(keys: [first])) ?? .null
+        set(FieldPath(keys: [first]), Record.setting(current, Array(path.keys.dropFirst()), value))
+    }
+
+    /// Convenience: `set(FieldPath(key), value)`.
+    public mutating func set(_ key: String, _ value: JSON) { set(FieldPath(keys: [key]), value) }
+
+    private static func setting(_ base: JSON, _ keys: [String], _ value: JSON) -> JSON {
+        guard let key = keys.first else { return value }
+        var members: [(String, JSON)] = []
+        if case .object(let m) = base { members = m }
+        if let i = members.lastIndex(where: { $0.0 == key }) {
+            members[i].1 = setting(members[i].1, Array(keys.dropFirst()), value)
+        } else {
+            members.append((key, setting(.null, Array(keys.dropFirst()), value)))
+        }
+        return .object(members)
+    }
+
+    /// The record as one line of JSON (without newline), with this stage's values set.
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        serialize(into: &out)
+        return out
+    }
+
+    /// Appends the record's JSON bytes (without newline) to `out`.
+    public func serialize(into out: inout [UInt8]) {
+        if updates.isEmpty && tree == nil { out.append(contentsOf: bytes); return }
+        if var all = tree {
+            for (key, value) in updates {
+                if let i = all.firstIndex(where: { $0.0 == key }) { all[i].1 = value } else { all.append((key, value)) }
+            }
+            JSON.object(all).serialize(into: &out)
+            return
+        }
+        bytes.withUnsafeBufferPointer { buf in
+            // Replace a key present once in place; append a new key before the closing brace.
+            var replacements: [(Range<Int>, JSON)] = []
+            var appended: [(String, JSON)] = []
+            for (key, value) in updates {
+                var k = key
+                let hits = k.withUTF8 { kb in members.filter { Record.keyEquals($0, kb, buf) } }
+                if hits.isEmpty { appended.append((key, value)) } else { replacements.append((hits[hits.count - 1].valueStart..<hits[hits.count - 1].valueEnd, value)) }
+                if hits.count > 1 {
+                    // jansson keeps one copy of a duplicated key: only a full parse reproduces that.
+                    var copy = self
+                    copy.tree = (try? JSON.parse(buf)).flatMap { if case .object(let m) = $0 { return m } else { return nil } }
+                    copy.serialize(into: &out)
+                    return
+                }
+            }
+            replacements.sort { $0.0.lowerBound < $1.0.lowerBound }
+            out.reserveCapacity(out.count + bytes.count + 64)
+            var cursor = 0
+            for (range, value) in replacements {
+                out.append(contentsOf: buf[cursor..<range.lowerBound])
+                value.serialize(into: &out)
+                cursor = range.upperBound
+            }
+            out.append(contentsOf: buf[cursor..<close])
+            var needComma = !members.isEmpty
+            for (key, value) in appended {
+                if needComma { out.append(0x2C) }
+                JSON.appendQuoted(key, to: &out)
+                out.append(0x3A)
+                value.serialize(into: &out)
+                needComma = true
+            }
+            out.append(contentsOf: buf[close...])
+        }
+    }
+
+    /// The record as a Swift object (all members, this stage's values applied).
+    public func object() -> JSON {
+        var out: [UInt8] = []
+        serialize(into: &out)
+        return (try? out.withUnsafeBufferPointer { try JSON.parse($0) }) ?? .null
+    }
+}
+
+extension FieldPath {
+    /// A path from already-split keys.
+    public init(keys: [String]) { self.keys = keys }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A line that could not become a record: not JSON, or JSON but not an object.
+public struct MalformedLine: Sendable {
+    /// The raw bytes of the line.
+    public let bytes: [UInt8]
+    public let location: SourceLocation
+    public let message: String
+}
+
+/// What the reader yields for each non-blank line.
+public enum RecordInput: Sendable {
+    case record(Record)
+    case malformed(MalformedLine)
+}
+
+/// Reads records from files and/or stdin.
+///
+/// Contract: `inputs` are paths, `-` meaning stdin; an empty list means stdin. Lines holding only
+/// whitespace are skipped (they carry no record). Every other line yields a `.record` or a
+/// `.malformed`, in input order, each with its file and line number. An unreadable input is a
+/// `SetupError` (exit 2).
+public enum RecordReader {
+    public static func forEach(_ inputs: [String], _ body: (RecordInput) throws -> Void) throws {
+        for input in inputs.isEmpty ? ["-"] : inputs {
+            let fd: Int32
+            if input == "-" {
+                fd = 0
+            } else {
+                fd = open(input, O_RDONLY)
+                if fd < 0 { throw SetupError("\(input): \(String(cString: strerror(errno)))") }
+                var st = stat()
+                if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                    close(fd)
+                    throw SetupError("\(input): is a directory")
+                }
+            }
+            defer { if fd != 0 { close(fd) } }
+            var reader = LineReader(fd: fd)
+            defer { reader.close() }
+            let name: String? = input == "-" ? nil : input
+            try reader.forEachLine { line, number in
+                if isBlank(line) { return }
+                let location = SourceLocation(file: name, line: number)
+                do {
+                    try body(.record(try Record(line: line, location: location)))
+                } catch let error as RecordError {
+                    try body(.malformed(MalformedLine(bytes: Array(line), location: location, message: error.message)))
+                }
+            }
+        }
+    }
+
+    @inline(__always) static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        for c in line where !(c == 0x20 || c == 0x09 || c == 0x0D) { return false }
+        return true
+    }
+}
+
+/// The `error` object a stage attaches to a bad record (see docs/records.md):
+/// `{"stage", "line", "message"}` plus `"raw"` (the line as text) when the line was not a JSON object.
+public func errorObject(stage: String, location: SourceLocation, message: String, raw: [UInt8]? = nil) -> JSON {
+    var members: [(String, JSON)] = [("stage", .string(stage))]
+    if let file = location.file { members.append(("file", .string(file))) }
+    members.append(("line", .int(Int64(location.line))))
+    members.append(("message", .string(message)))
+    if let raw { members.append(("raw", .string(String(decoding: raw, as: UTF8.self)))) }
+    return .object(members)
+}
+
+/// Options every stage shares, filled from its command line.
+public struct StreamOptions: Sendable {
+    /// Stop at the first bad record (exit 1) instead of reporting it and carrying on.
+    public var strict = false
+    /// Input files; empty or `-` for stdin.
+    public var inputs: [String] = []
+    public init(strict: Bool = false, inputs: [String] = []) { self.strict = strict; self.inputs = inputs }
+}
+
+/// Runs a one-record-in, one-record-out stage over the inputs and exits.
+///
+/// Contract: `transform` edits each record (usually one `set`). Malformed lines and records for
+/// which `transform` throws `RecordError` are reported on stderr as `kdsl-<stage>: line N: ...`
+/// and forwarded with an `error` field (an `error` already present from an upstream stage is
+/// kept: the first failure is the one to fix); the run carries on and exits 1, or stops at the
+/// first under `strict`. A `SetupError` ends the run with exit 2.
+public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) -> Never {
+    let diagnostics = Diagnostics.shared
+    let output = StandardOutput.shared
+    var line: [UInt8] = []
+    do {
+        try RecordReader.forEach(options.inputs) { item in
+            line.removeAll(keepingCapacity: true)
+            switch item {
+            case .record(var record):
+                do {
+                    try transform(&record)
+                } catch let error as RecordError {
+                    diagnostics.recordError(error.message, at: record.location)
+                    if !record.has("error") {
+                        record.set("error", errorObject(stage: diagnostics.stage, location: record.location, message: error.message))
+                    }
+                    record.serialize(into: &line)
+                    line.append(0x0A)
+                    output.write(line)
+                    if options.strict { exitProcess(.badRecords) }
+                    output.endRecord()
+                    return
+                }
+                record.serialize(into: &line)
+            case .malformed(let bad):
+                diagnostics.recordError(bad.message, at: bad.location)
+                JSON.object([("error", errorObject(stage: diagnostics.stage, location: bad.location, message: bad.message, raw: bad.bytes))]).serialize(into: &line)
+                if options.strict { line.append(0x0A); output.write(line); exitProcess(.badRecords) }
+            }
+            line.append(0x0A)
+            output.write(line)
+            output.endRecord()
+        }
+    } catch let error as SetupError {
+        output.flush()
+        diagnostics.emit(error.message)
+        exitProcess(.setup)
+    } catch {
+        diagnostics.emit("\(error)")
+        exitProcess(.setup)
+    }
+    exitProcess(diagnostics.status)
+}
+
+/// Reads every record for a consuming stage (score, mine, train), reporting malformed lines.
+///
+/// Contract: `body` sees each record in order. Malformed lines are reported and counted (the run
+/// will exit 1), or end the run at once under `strict`. `body` may throw `RecordError` to report
+/// a record it must leave out (same treatment).
+public func readAll(_ options: StreamOptions, _ body: (Record) throws -> Void) throws {
+    let diagnostics = Diagnostics.shared
+    try RecordReader.forEach(options.inputs) { item in
+        switch item {
+        case .record(let record):
+            do { try body(record) } catch let error as RecordError {
+                diagnostics.recordError(error.message, at: record.location)
+                if options.strict { exitProcess(.badRecords) }
+            }
+        case .malformed(let bad):
+            diagnostics.recordError(bad.message, at: bad.location)
+            if options.strict { exitProcess(.badRecords) }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Block-buffered standard output written with `write(2)`.
+///
+/// Contract: bytes are buffered (256 KiB) and written in large blocks; when stdout is a terminal
+/// every `endRecord()` flushes, so a person sees records as they come. SIGPIPE is ignored at start;
+/// a write that fails with EPIPE (the reader went away, e.g. `| head -1`) ends the process quietly
+/// with status 0; any other write failure prints a message and exits 2. `finish()` flushes and
+/// checks the result; entry points call it via `exitProcess`.
+public final class StandardOutput: @unchecked Sendable {
+    /// The process-wide writer for fd 1.
+    public nonisolated(unsafe) static let shared = StandardOutput(fd: 1)
+
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private let limit = 1 << 18
+    private let interactive: Bool
+
+    init(fd: Int32) {
+        self.fd = fd
+        self.interactive = isatty(fd) == 1
+        buffer.reserveCapacity(limit + 4096)
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Appends raw bytes.
+    @inline(__always)
+    public func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= limit { flush() }
+    }
+
+    /// Appends raw bytes.
+    @inline(__always)
+    public func write(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= limit { flush() }
+    }
+
+    /// Appends the UTF-8 of `text`.
+    public func write(_ text: String) {
+        var text = text
+        text.withUTF8 { write($0) }
+    }
+
+    /// Marks the end of one record (the caller has written its newline): flushes on a terminal.
+    @inline(__always)
+    public func endRecord() {
+        if interactive || buffer.count >= limit { flush() }
+    }
+
+    /// Writes out everything buffered.
+    public func flush() {
+        var off = 0
+        let count = buffer.count
+        buffer.withUnsafeBytes { raw in
+            while off < count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, count - off)
+                if n > 0 { off += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno == EPIPE { _exit(0) }  // downstream closed: stop quietly
+                let reason = n < 0 ? String(cString: strerror(errno)) : "short write"
+                Diagnostics.shared.emit("writing output failed: \(reason)")
+                _exit(ExitStatus.setup.rawValue)
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes; exits 2 with a message if the final write fails (a full disk is not success).
+    public func finish() { flush() }
+}

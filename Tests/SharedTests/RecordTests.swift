@@ -1,0 +1,55 @@
+import Testing
+@testable import Shared
+
+@Suite struct RecordTests {
+    @Test func splicesNewKeyKeepingBytes() throws {
+        var r = try Record(#"{ "a" : 0.1, "b":[1,2,{"c":"x"}] }"#)
+        #expect(r.isFastPath)
+        r.set("model", .object([("label", "x"), ("p", 0.25)]))
+        #expect(String(decoding: r.serialized(), as: UTF8.self) == #"{ "a" : 0.1, "b":[1,2,{"c":"x"}] ,"model":{"label":"x","p":0.25}}"#)
+    }
+
+    @Test func replacesExistingKeyInPlace() throws {
+        var r = try Record(#"{"model":{"label":"old"},"z":1}"#)
+        r.set("model", .object([("label", "new")]))
+        #expect(String(decoding: r.serialized(), as: UTF8.self) == #"{"model":{"label":"new"},"z":1}"#)
+    }
+
+    @Test func emptyObjectGetsKeyWithoutComma() throws {
+        var r = try Record("{}")
+        r.set("k", 1)
+        #expect(String(decoding: r.serialized(), as: UTF8.self) == #"{"k":1}"#)
+    }
+
+    @Test func dottedPathsAndEscapes() throws {
+        let r = try Record(#"{"ocr":{"text":"a\nb \u00e9","n":3},"label":"x","label":"y"}"#)
+        #expect(r.string(at: "ocr.text") == "a\nb é")
+        #expect(r.value(at: "ocr.n") == .int(3))
+        #expect(r.string(at: "label") == "y")
+        #expect(r.value(at: "ocr.missing") == nil)
+        #expect(r.value(at: "label.deeper") == nil)
+    }
+
+    @Test func duplicateOutputKeyFallsBackToJansson() throws {
+        var r = try Record(#"{"k":1,"a":2,"k":3}"#)
+        r.set("k", "v")
+        #expect(String(decoding: r.serialized(), as: UTF8.self) == #"{"k":"v","a":2}"#)
+    }
+
+    @Test func surrogatesGoThroughJansson() throws {
+        let r = try Record(#"{"t":"\ud83d\ude00"}"#)
+        #expect(!r.isFastPath)
+        #expect(r.string(at: "t") == "😀")
+    }
+
+    @Test func rejectsNonObjectsAndBadJSON() {
+        #expect(throws: RecordError.self) { try Record("[1,2]") }
+        #expect(throws: RecordError.self) { try Record(#"{"a":}"#) }
+        #expect(throws: RecordError.self) { try Record("{\"a\":\"\u{1}\"}") }
+    }
+
+    @Test func realsPrintShortest() {
+        #expect(JSON.double(0.1).serialized == "0.1")
+        #expect(JSON.object([("s", "q\"\\\n")]).serialized == #"{"s":"q\"\\\n"}"#)
+    }
+}
