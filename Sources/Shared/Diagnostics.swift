@@ -48,7 +48,7 @@ public struct SourceLocation: Sendable, CustomStringConvertible {
 /// One per process: stages call `Diagnostics.shared`.
 public final class Diagnostics: @unchecked Sendable {
     /// The process-wide instance; set `stage` once at start-up.
-    public nonisolated(unsafe) static let shared = Diagnostics()
+    public static let shared = Diagnostics()
 
     /// The stage name used as prefix, e.g. `kdsl-score`.
     public var stage = "kdsl"

@@ -15,7 +15,7 @@ import Darwin
 /// checks the result; entry points call it via `exitProcess`.
 public final class StandardOutput: @unchecked Sendable {
     /// The process-wide writer for fd 1.
-    public nonisolated(unsafe) static let shared = StandardOutput(fd: 1)
+    public static let shared = StandardOutput(fd: 1)
 
     private let fd: Int32
     private var buffer: [UInt8] = []
