@@ -6,7 +6,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 
 /// One executable per stage; each is a thin command over its own concept files and Shared.
 func stage(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
-    .executableTarget(name: name, dependencies: ["Shared", argumentParser] + extra, path: "Sources/\(name)")
+    .executableTarget(name: name, dependencies: ["Shared", "StageCLI", argumentParser] + extra, path: "Sources/\(name)")
 }
 
 let package = Package(
@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CTesseract", path: "Sources/CTesseract"),
         .target(name: "Shared", dependencies: ["CJansson"], path: "Sources/Shared"),
+        .target(name: "StageCLI", dependencies: ["Shared", argumentParser], path: "Sources/StageCLI"),
         stage("kdsl-score"),
         stage("kdsl-ocr", ["CTesseract"]),
         stage("kdsl-rules"),

@@ -1,0 +1,69 @@
+import Shared
+
+/// How a fired rule and the model's prediction combine into one label (paper §2.3).
+public enum MergePolicy: String, CaseIterable, Sendable {
+    /// The paper's collaboration: where a rule applies, its label replaces the model's.
+    case override
+    /// A fired rule replaces the model's label unless the model is confident (p ≥ the confidence
+    /// threshold) and the rule's reward is below the reward threshold; then the model stands.
+    case guarded
+}
+
+/// The thresholds of the `guarded` policy.
+public struct GuardThresholds: Sendable {
+    /// The model keeps its label when its probability is at least this...
+    public var modelConfidence: Double
+    /// ...and the rule's reward is below this.
+    public var ruleReward: Double
+    public init(modelConfidence: Double, ruleReward: Double) {
+        self.modelConfidence = modelConfidence
+        self.ruleReward = ruleReward
+    }
+}
+
+/// What the rules stage said about one record (`rules` key), or nothing.
+public struct RuleVerdict: Equatable, Sendable {
+    public var label: String
+    public var id: String?
+    public var reward: Double?
+}
+
+/// What the model said about one record (`model` key), or nothing.
+public struct ModelVerdict: Equatable, Sendable {
+    public var label: String
+    public var p: Double?
+}
+
+/// Where the final label came from.
+public enum PredictionSource: String, Sendable {
+    case rule, model, none
+}
+
+/// The merged decision for one record.
+public struct Decision: Equatable, Sendable {
+    public var label: String?
+    public var source: PredictionSource
+    public var rule: String?
+
+    /// The `prediction` object: `{"label", "source"}` plus `"rule"` when a rule decided.
+    public var json: JSON {
+        var members: [(String, JSON)] = [("label", .string(orNull: label)), ("source", .string(source.rawValue))]
+        if source == .rule { members.append(("rule", .string(orNull: rule))) }
+        return .object(members)
+    }
+}
+
+/// Combines the two verdicts under `policy`. Pure: the whole of the merge logic.
+public func decide(rule: RuleVerdict?, model: ModelVerdict?, policy: MergePolicy, thresholds: GuardThresholds) -> Decision {
+    guard let rule else {
+        if let model { return Decision(label: model.label, source: .model, rule: nil) }
+        return Decision(label: nil, source: .none, rule: nil)
+    }
+    if policy == .guarded, let model, model.label != rule.label,
+       let p = model.p, p >= thresholds.modelConfidence,
+       (rule.reward ?? 0) < thresholds.ruleReward
+    {
+        return Decision(label: model.label, source: .model, rule: nil)
+    }
+    return Decision(label: rule.label, source: .rule, rule: rule.id)
+}

@@ -1,0 +1,49 @@
+import Testing
+@testable import kdsl_merge
+
+@Suite struct MergePolicyTests {
+    let t = GuardThresholds(modelConfidence: 0.9, ruleReward: 0.95)
+    let rule = RuleVerdict(label: "refund", id: "r7", reward: 0.9)
+    let confident = ModelVerdict(label: "logistics", p: 0.97)
+    let unsure = ModelVerdict(label: "logistics", p: 0.6)
+
+    @Test func overrideLetsAFiredRuleWin() {
+        let d = decide(rule: rule, model: confident, policy: .override, thresholds: t)
+        #expect(d == Decision(label: "refund", source: .rule, rule: "r7"))
+    }
+
+    @Test func modelDecidesWhenNoRuleFired() {
+        #expect(decide(rule: nil, model: unsure, policy: .override, thresholds: t) == Decision(label: "logistics", source: .model, rule: nil))
+    }
+
+    @Test func neitherGivesNone() {
+        for policy in MergePolicy.allCases {
+            #expect(decide(rule: nil, model: nil, policy: policy, thresholds: t) == Decision(label: nil, source: .none, rule: nil))
+        }
+    }
+
+    @Test func ruleAloneDecides() {
+        #expect(decide(rule: rule, model: nil, policy: .guarded, thresholds: t).source == .rule)
+    }
+
+    @Test func guardedKeepsAConfidentModelOverAWeakerRule() {
+        #expect(decide(rule: rule, model: confident, policy: .guarded, thresholds: t) == Decision(label: "logistics", source: .model, rule: nil))
+    }
+
+    @Test func guardedLetsAStrongRuleOrAnUnsureModelGo() {
+        let strong = RuleVerdict(label: "refund", id: "r1", reward: 0.99)
+        #expect(decide(rule: strong, model: confident, policy: .guarded, thresholds: t).source == .rule)
+        #expect(decide(rule: rule, model: unsure, policy: .guarded, thresholds: t).source == .rule)
+    }
+
+    @Test func agreementIsCreditedToTheRule() {
+        let same = ModelVerdict(label: "refund", p: 0.99)
+        #expect(decide(rule: rule, model: same, policy: .guarded, thresholds: t) == Decision(label: "refund", source: .rule, rule: "r7"))
+    }
+
+    @Test func predictionJSONNamesTheRuleOnlyWhenARuleDecided() {
+        #expect(Decision(label: "a", source: .rule, rule: "r1").json.serialized == #"{"label":"a","source":"rule","rule":"r1"}"#)
+        #expect(Decision(label: "a", source: .model, rule: nil).json.serialized == #"{"label":"a","source":"model"}"#)
+        #expect(Decision(label: nil, source: .none, rule: nil).json.serialized == #"{"label":null,"source":"none"}"#)
+    }
+}
