@@ -45,15 +45,17 @@ struct Confusion: Sendable, Equatable {
 struct ScoreSection: Sendable {
     /// Per class, sorted by label bytes.
     let classes: [ClassScore]
-    let confusion: Confusion
     /// Records scored (gold label present), with or without prediction.
     let support: Int
     /// Records whose prediction equals the gold label.
     let correct: Int
     /// Records scored without a prediction (counted wrong).
     let noPrediction: Int
+    /// The non-empty cells as (gold index, predicted index or nil, count), kept sparse: a dense
+    /// matrix is quadratic in the labels and only built when asked for (`confusion`).
+    private let sparse: [(gold: Int, pred: Int?, count: Int)]
 
-    /// Builds the section from cells `(gold, pred, count)` of one scope.
+    /// Builds the section from cells `(gold, pred, count)` of one scope. Linear in the cells.
     init(cells: [(gold: Label, pred: Label?, count: Int)]) {
         var set = Set<Label>()
         for c in cells where c.count > 0 {
@@ -63,27 +65,34 @@ struct ScoreSection: Sendable {
         let labels = set.sorted()
         var index: [Label: Int] = [:]
         for (i, l) in labels.enumerated() { index[l] = i }
-        var matrix = Array(repeating: Array(repeating: 0, count: labels.count), count: labels.count)
-        var none = Array(repeating: 0, count: labels.count)
+        var support = Array(repeating: 0, count: labels.count)
+        var predicted = support, tp = support
+        var sparse: [(gold: Int, pred: Int?, count: Int)] = []
+        var noPrediction = 0
         for c in cells where c.count > 0 {
             let g = index[c.gold]!
-            if let p = c.pred { matrix[g][index[p]!] += c.count } else { none[g] += c.count }
+            let p = c.pred.map { index[$0]! }
+            support[g] += c.count
+            if let p { predicted[p] += c.count } else { noPrediction += c.count }
+            if p == g { tp[g] += c.count }
+            sparse.append((g, p, c.count))
         }
-        var classes: [ClassScore] = []
-        var support = 0, correct = 0
-        for (i, label) in labels.enumerated() {
-            let rowSum = matrix[i].reduce(0, +) + none[i]
-            var colSum = 0
-            for r in 0..<labels.count { colSum += matrix[r][i] }
-            classes.append(ClassScore(label: label, support: rowSum, predicted: colSum, truePositives: matrix[i][i]))
-            support += rowSum
-            correct += matrix[i][i]
+        classes = labels.indices.map { ClassScore(label: labels[$0], support: support[$0], predicted: predicted[$0], truePositives: tp[$0]) }
+        self.support = support.reduce(0, +)
+        self.correct = tp.reduce(0, +)
+        self.noPrediction = noPrediction
+        self.sparse = sparse
+    }
+
+    /// The confusion matrix over the label set (dense: labels² cells).
+    var confusion: Confusion {
+        let n = classes.count
+        var matrix = Array(repeating: Array(repeating: 0, count: n), count: n)
+        var none = Array(repeating: 0, count: n)
+        for c in sparse {
+            if let p = c.pred { matrix[c.gold][p] += c.count } else { none[c.gold] += c.count }
         }
-        self.classes = classes
-        self.confusion = Confusion(labels: labels, matrix: matrix, noPrediction: none)
-        self.support = support
-        self.correct = correct
-        self.noPrediction = none.reduce(0, +)
+        return Confusion(labels: classes.map(\.label), matrix: matrix, noPrediction: none)
     }
 
     /// Records predicted as some class of the label set (all but the missing predictions).
