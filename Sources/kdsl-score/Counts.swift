@@ -12,6 +12,57 @@ struct Label: Hashable, Comparable, Sendable, CustomStringConvertible {
     var text: String { String(decoding: bytes, as: UTF8.self) }
     var description: String { text }
     static func < (a: Label, b: Label) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    // Hash the bytes in one go ([UInt8]'s own hash feeds the hasher byte by byte).
+    func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    static func == (a: Label, b: Label) -> Bool { a.bytes == b.bytes }
+}
+
+/// Gives each distinct label (by bytes) a small integer, without allocating on a lookup hit:
+/// counting a record costs a few probes instead of building and hashing label arrays.
+struct LabelInterner: Sendable {
+    private(set) var labels: [Label] = []
+    private var slots = [Int32](repeating: -1, count: 64)
+    private var hashes: [UInt64] = []
+
+    /// The id of the label whose UTF-8 bytes are `bytes`, adding it when new.
+    mutating func id(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        // FNV-1a: labels are short, and the table is ours, so no seeded hashing is needed.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let slot = slots[i]
+            if slot < 0 { break }
+            if hashes[Int(slot)] == h && labels[Int(slot)].bytes.elementsEqual(bytes) { return slot }
+            i = (i + 1) & mask
+        }
+        let id = Int32(labels.count)
+        labels.append(Label(bytes: Array(bytes)))
+        hashes.append(h)
+        slots[i] = id
+        if labels.count * 2 > slots.count { grow() }
+        return id
+    }
+
+    /// The id of `text`'s label.
+    mutating func id(_ text: String) -> Int32 {
+        var text = text
+        return text.withUTF8 { id($0) }
+    }
+
+    /// The id of `label`.
+    mutating func id(_ label: Label) -> Int32 { label.bytes.withUnsafeBufferPointer { id($0) } }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (id, h) in hashes.enumerated() {
+            var i = Int(truncatingIfNeeded: h) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(id)
+        }
+    }
 }
 
 /// Orders optional labels with "none" first (used to sort cells deterministically).
@@ -49,7 +100,11 @@ struct Cell: Hashable, Sendable {
 /// `--merge-counts` sums, so a sharded run reports exactly what the unsharded run does.
 struct ScoreCounts: Sendable {
     var fields: ScoreFields
-    private(set) var cells: [Cell: Int] = [:]
+    /// Labels (gold and predicted) and group values, interned.
+    private var labels = LabelInterner(), groups = LabelInterner()
+    /// Counts by (group id or -1, gold id, predicted id or -1).
+    private var table: [CellKey: Int] = [:]
+    private struct CellKey: Hashable { var group: Int32, gold: Int32, pred: Int32 }
     /// Records without a (string) gold label: reported and left out of every figure.
     var noGold = 0
     /// Whether a counts header has fixed `fields` (when merging).
@@ -59,13 +114,26 @@ struct ScoreCounts: Sendable {
 
     /// Adds `count` records to one cell.
     mutating func add(_ cell: Cell, count: Int = 1) {
-        cells[cell, default: 0] += count
+        let key = CellKey(group: cell.group.map { groups.id($0) } ?? -1, gold: labels.id(cell.gold), pred: cell.pred.map { labels.id($0) } ?? -1)
+        table[key, default: 0] += count
+    }
+
+    /// The counts by cell.
+    var cells: [Cell: Int] {
+        var out: [Cell: Int] = [:]
+        for (key, count) in table { out[cell(key)] = count }
+        return out
+    }
+
+    private func cell(_ key: CellKey) -> Cell {
+        Cell(group: key.group < 0 ? nil : groups.labels[Int(key.group)], gold: labels.labels[Int(key.gold)],
+             pred: key.pred < 0 ? nil : labels.labels[Int(key.pred)])
     }
 
     /// The cells sorted by (group, gold, pred), "none" first: the deterministic order of the
     /// counts output and of every later step.
     var sortedCells: [(cell: Cell, count: Int)] {
-        cells.map { (cell: $0.key, count: $0.value) }.sorted { a, b in
+        table.map { (cell: cell($0.key), count: $0.value) }.sorted { a, b in
             if a.cell.group != b.cell.group { return precedes(a.cell.group, b.cell.group) }
             if a.cell.gold != b.cell.gold { return a.cell.gold < b.cell.gold }
             return precedes(a.cell.pred, b.cell.pred)
@@ -73,10 +141,10 @@ struct ScoreCounts: Sendable {
     }
 
     /// Records counted with no prediction, over all groups.
-    var noPrediction: Int { cells.reduce(0) { $0 + ($1.key.pred == nil ? $1.value : 0) } }
+    var noPrediction: Int { table.reduce(0) { $0 + ($1.key.pred < 0 ? $1.value : 0) } }
 
     /// Records counted without a group value while a `--by` field was asked for.
-    var ungrouped: Int { fields.by == nil ? 0 : cells.reduce(0) { $0 + ($1.key.group == nil ? $1.value : 0) } }
+    var ungrouped: Int { fields.by == nil ? 0 : table.reduce(0) { $0 + ($1.key.group < 0 ? $1.value : 0) } }
 
     // MARK: From records
 
@@ -98,18 +166,17 @@ struct ScoreCounts: Sendable {
             if hasError { why += " (the record carries an error from an earlier stage)" }
             throw RecordError(why + "; left out of the score")
         }
-        var pred: Label? = nil
-        if !hasError, case .string(let p)? = record.value(at: fields.pred) { pred = Label(p) }
-        var group: Label? = nil
+        var key = CellKey(group: -1, gold: labels.id(gold), pred: -1)
+        if !hasError, case .string(let p)? = record.value(at: fields.pred) { key.pred = labels.id(p) }
         if let by = fields.by {
             switch record.value(at: by) {
-            case .string(let s)?: group = Label(s)
-            case let v? where v.doubleValue != nil: group = Label(v.serialized)
-            case .bool(let b)?: group = Label(b ? "true" : "false")
-            default: group = nil
+            case .string(let s)?: key.group = groups.id(s)
+            case let v? where v.doubleValue != nil: key.group = groups.id(v.serialized)
+            case .bool(let b)?: key.group = groups.id(b ? "true" : "false")
+            default: break
             }
         }
-        add(Cell(group: group, gold: Label(gold), pred: pred))
+        table[key, default: 0] += 1
     }
 
     // MARK: The counts format (--emit-counts / --merge-counts)
@@ -175,7 +242,7 @@ struct ScoreCounts: Sendable {
 
     /// Checks merged counts are coherent: group values only where a header named a `--by` field.
     func validateMerged() throws {
-        if fields.by == nil, cells.keys.contains(where: { $0.group != nil }) {
+        if fields.by == nil, table.keys.contains(where: { $0.group >= 0 }) {
             throw SetupError("the counts carry group values but no header names a --by field")
         }
     }

@@ -59,6 +59,20 @@ import Shared
     }
 }
 
+@Suite struct LabelInternerTests {
+    @Test func sameBytesSameIdAcrossGrowth() {
+        var interner = LabelInterner()
+        var ids: [Int32] = []
+        for i in 0..<5000 { ids.append(interner.id("label-\(i)")) }
+        #expect(ids == (0..<5000).map { Int32($0) })
+        for i in stride(from: 4999, through: 0, by: -7) { #expect(interner.id("label-\(i)") == Int32(i)) }
+        #expect(interner.labels.count == 5000)
+        // Canonically equivalent but different bytes: two labels.
+        let a = interner.id("\u{E9}"), b = interner.id("e\u{301}"), c = interner.id("")
+        #expect(a != b && Set([a, b, c]).count == 3 && interner.id("") == c)
+    }
+}
+
 @Suite struct TableFormatTests {
     @Test func displayWidthCountsCJKAsTwoColumns() {
         #expect(displayWidth("物流查询") == 8)
