@@ -55,8 +55,11 @@ cat bench/out/score.md
 import json, sys
 size = int(sys.argv[1])
 runs = json.load(open("bench/out/score.json"))["results"]
-base = runs[0]["mean"]
-print("\n| command | MB/s | time vs kdsl-score --format json |\n|---|---:|---:|")
+base, base_cpu = runs[0]["mean"], runs[0]["user"] + runs[0]["system"]
+# CPU time (user + system) is steadier than wall time on a shared machine: both are shown.
+print("\n| command | wall s | MB/s (wall) | CPU s | MB/s (CPU) | CPU vs kdsl-score --format json |")
+print("|---|---:|---:|---:|---:|---:|")
 for r in runs:
-    print(f"| {r['command']} | {size / r['mean'] / 1e6:.0f} | {r['mean'] / base:.2f}× |")
+    cpu = r["user"] + r["system"]
+    print(f"| {r['command']} | {r['mean']:.3f} | {size / r['mean'] / 1e6:.0f} | {cpu:.3f} | {size / cpu / 1e6:.0f} | {cpu / base_cpu:.2f}× |")
 PYEOF

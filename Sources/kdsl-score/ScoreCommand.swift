@@ -14,27 +14,29 @@ struct ScoreCommand: ParsableCommand {
         commandName: "kdsl-score",
         abstract: "Score predictions against gold labels: per-class precision/recall/F1, weighted, macro and micro F1, as scikit-learn computes them.",
         discussion: """
-        Reads JSON Lines records (FILE arguments, or stdin when none or `-`) and writes one report:
+        Reads JSON Lines records (FILE arguments, or stdin when none or `-`) and writes one report: \
         a table for people, or one line of JSON (`--format json`) for tools.
 
-        Fields read: the gold label at --gold (default `label`), the prediction at --pred (default
-        `prediction.label`), the group at --by (e.g. `task`), and `error`. Writes no record fields.
+        Fields read: the gold label at --gold (default `label`), the prediction at --pred \
+        (default `prediction.label`), the group at --by (e.g. `task`), and `error`. \
+        Writes no record fields.
 
-        A record without a prediction (missing, null, not a string, or carrying an `error`) counts as
-        wrong: a false negative of its gold class, not a class of its own. A record without a string
-        gold label is reported on stderr with its line and left out. The label set is the union of
-        gold and predicted labels (scikit-learn's); divisions by zero give 0.
+        A record without a prediction (missing, null, not a string, or carrying an `error`) \
+        counts as wrong: a false negative of its gold class, not a class of its own. A record \
+        without a string gold label is reported on stderr with its line and left out. The label \
+        set is the union of gold and predicted labels (as scikit-learn's); a division by zero gives 0.
 
-        --emit-counts writes mergeable counts instead of a report; --merge-counts reads such counts
-        (from several shards) and reports exactly as the unsharded run would.
+        --emit-counts writes mergeable counts instead of a report; --merge-counts reads such \
+        counts (of several shards) and reports exactly as the unsharded run would.
 
-        Exit status: 0 scored; 1 a line was not a JSON object or a record had no gold label (the
-        report is still written; --strict stops at the first); 2 usage or setup error.
+        Exit status: 0 scored; 1 a line was not a JSON object or a record had no gold label \
+        (reported; the report is still written; --strict stops at the first); 2 usage or setup error.
 
         Examples:
           kdsl-model predict --model m.bin < test.jsonl | kdsl-score --by task
           kdsl-score --format json --by task scored.jsonl | jq .overall.weighted_f1
-          for s in shard-*.jsonl; do kdsl-score --emit-counts --by task "$s"; done | kdsl-score --merge-counts
+          kdsl-score --emit-counts --by task shard-1.jsonl > shard-1.counts
+          cat shard-*.counts | kdsl-score --merge-counts --confusion
         """
     )
 

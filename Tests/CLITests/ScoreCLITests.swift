@@ -230,6 +230,24 @@ import TestSupport
         }
     }
 
+    @Test func helpExamplesRun() throws {
+        // The --help examples that need only kdsl-score (and jq), run as written in a folder
+        // holding the files they name.
+        let help = try runTool("kdsl-score", ["--help"], input: "").out
+        let examples = help.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { ($0.hasPrefix("kdsl-score") || $0.hasPrefix("cat shard")) }
+        #expect(examples.count == 3)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-score-help-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.sample.write(to: dir.appendingPathComponent("scored.jsonl"), atomically: true, encoding: .utf8)
+        try Self.sample.write(to: dir.appendingPathComponent("shard-1.jsonl"), atomically: true, encoding: .utf8)
+        let run = try runShell("set -euo pipefail; cd '\(dir.path)'\n" + examples.joined(separator: "\n"))
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.out.hasPrefix("0.6666666666666666\nall records"))
+        #expect(run.out.contains("gold \\ predicted"))
+    }
+
     @Test func strictStopsAtTheFirstBadLine() throws {
         let run = try runTool("kdsl-score", ["--strict"], input: "{\"label\":\"a\"}\n{\"nolabel\":1}\n{\"label\":\"a\"}\n")
         #expect(run.status == 1)
