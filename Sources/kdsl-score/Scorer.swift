@@ -1,0 +1,74 @@
+import Shared
+
+/// What to score and how to write it: the plain options the command hands over.
+struct ScoreOptions: Sendable {
+    enum Format: String, Sendable, CaseIterable { case table, json }
+    var stream = StreamOptions()
+    var fields = ScoreFields()
+    var format = Format.table
+    var confusion = false
+    /// Write the mergeable counts instead of a report.
+    var emitCounts = false
+    /// Read counts (from `--emit-counts` runs) instead of records.
+    var mergeCounts = false
+}
+
+/// The score stage: reads records (or counts), writes the report (or counts), and exits with the
+/// stream's status (0, or 1 when a line was bad or a record had no gold label).
+enum Scorer {
+    /// Reads every input into counts. Bad lines and records without a gold label are reported on
+    /// stderr by `readAll` (exit 1 at the end, or at once under `--strict`).
+    static func count(_ options: ScoreOptions) throws -> ScoreCounts {
+        var counts = ScoreCounts(fields: options.fields)
+        if options.mergeCounts {
+            try readAll(options.stream) { try counts.absorb(countLine: $0) }
+            try counts.validateMerged()
+        } else {
+            try readAll(options.stream) { try counts.add(record: $0) }
+        }
+        return counts
+    }
+
+    /// The bytes to write for `counts`.
+    static func output(_ counts: ScoreCounts, _ options: ScoreOptions) -> [UInt8] {
+        var out: [UInt8] = []
+        if options.emitCounts {
+            for line in counts.countLines() { line.serialize(into: &out); out.append(0x0A) }
+            return out
+        }
+        let report = F1Report(counts: counts)
+        switch options.format {
+        case .json:
+            report.json(confusion: options.confusion).serialize(into: &out)
+            out.append(0x0A)
+        case .table:
+            out.append(contentsOf: TableFormat(report: report, confusion: options.confusion).render().utf8)
+        }
+        return out
+    }
+
+    static func run(_ options: ScoreOptions) -> Never {
+        let diagnostics = Diagnostics.shared
+        do {
+            let counts = try count(options)
+            StandardOutput.shared.write(output(counts, options))
+            // Counted, never silent: say on stderr what the report also shows.
+            if !options.emitCounts {
+                let missing = counts.noPrediction
+                if missing > 0 {
+                    diagnostics.warning("\(missing) record\(missing == 1 ? "" : "s") without a prediction at \"\(counts.fields.pred)\" (or with an error) counted as wrong")
+                }
+                if let by = counts.fields.by, counts.ungrouped > 0 {
+                    diagnostics.warning("\(counts.ungrouped) record\(counts.ungrouped == 1 ? "" : "s") without a \"\(by)\" value: in the overall figures only")
+                }
+            }
+        } catch let error as SetupError {
+            diagnostics.emit(error.message)
+            exitProcess(.setup)
+        } catch {
+            diagnostics.emit("\(error)")
+            exitProcess(.setup)
+        }
+        exitProcess(diagnostics.status)
+    }
+}

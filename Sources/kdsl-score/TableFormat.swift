@@ -1,0 +1,108 @@
+import Shared
+
+/// The columns a terminal gives a character: 0 for combining marks and controls, 2 for East Asian
+/// wide and full-width characters (CJK, Hangul, full-width forms, most emoji), else 1. Labels such
+/// as `物流查询` are aligned by this width, not by their character count.
+func displayWidth(_ text: String) -> Int {
+    var width = 0
+    for scalar in text.unicodeScalars {
+        let v = scalar.value
+        switch v {
+        case 0..<0x20, 0x7F..<0xA0, 0x200B...0x200F: continue
+        case 0x0300...0x036F, 0x1AB0...0x1AFF, 0x1DC0...0x1DFF, 0x20D0...0x20FF, 0xFE00...0xFE0F, 0xFE20...0xFE2F: continue
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xA000...0xA4CF, 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F,
+             0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+            width += 2
+        default: width += 1
+        }
+    }
+    return width
+}
+
+/// A real number with four decimals, rounded half away from zero (`0.72727` → `0.7273`).
+func fixed4(_ x: Double) -> String {
+    let scaled = (abs(x) * 10000).rounded(.toNearestOrAwayFromZero)
+    let whole = Int(scaled) / 10000, frac = Int(scaled) % 10000
+    let digits = String(frac)
+    return (x < 0 && scaled > 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: 4 - digits.count) + digits
+}
+
+/// Text cells laid out in aligned columns: the first column left-aligned, the others right-aligned,
+/// padded by display width, two spaces apart, trailing spaces trimmed.
+struct TextTable {
+    var rows: [[String]] = []
+
+    mutating func add(_ row: [String]) { rows.append(row) }
+
+    func render() -> String {
+        let columns = rows.map(\.count).max() ?? 0
+        var widths = Array(repeating: 0, count: columns)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], displayWidth(cell)) } }
+        var out = ""
+        for row in rows {
+            var line = ""
+            for i in 0..<columns {
+                let cell = i < row.count ? row[i] : ""
+                let pad = String(repeating: " ", count: widths[i] - displayWidth(cell))
+                if i > 0 { line += "  " }
+                line += i == 0 ? cell + pad : pad + cell
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            out += line + "\n"
+        }
+        return out
+    }
+}
+
+/// The report for people: like scikit-learn's `classification_report`, one table per scope
+/// (overall first, then each group), classes sorted by label, the averages under them, and the
+/// summary figures last.
+struct TableFormat {
+    let report: F1Report
+    let confusion: Bool
+
+    func render() -> String {
+        var out = section(title: "all records", report.overall)
+        for (value, s) in report.groups {
+            out += "\n" + section(title: "\(report.fields.by?.description ?? "group") = \(value.text)", s)
+        }
+        var summary = TextTable()
+        summary.add(["challenge score (weighted F1, all records)", fixed4(report.challengeScore)])
+        if let mean = report.meanOfGroupsWeightedF1 {
+            summary.add(["mean of the \(report.groups.count) groups' weighted F1", fixed4(mean)])
+        }
+        summary.add(["records scored", String(report.overall.support)])
+        summary.add(["  without a prediction (counted wrong)", String(report.overall.noPrediction)])
+        summary.add(["records without a gold label (left out)", String(report.noGold)])
+        if let by = report.fields.by { summary.add(["records without a \(by) value (overall only)", String(report.ungrouped)]) }
+        return out + "\n" + summary.render()
+    }
+
+    private func section(title: String, _ s: ScoreSection) -> String {
+        var t = TextTable()
+        t.add([title, "precision", "recall", "f1", "support"])
+        for c in s.classes {
+            t.add([c.label.text, fixed4(c.precision), fixed4(c.recall), fixed4(c.f1), String(c.support)])
+        }
+        t.add([])
+        if s.noPrediction > 0 { t.add(["(no prediction)", "", "", "", String(s.noPrediction)]) }
+        t.add(["accuracy", "", "", fixed4(s.accuracy), String(s.support)])
+        t.add(["macro avg", fixed4(s.macroPrecision), fixed4(s.macroRecall), fixed4(s.macroF1), String(s.support)])
+        t.add(["micro avg", fixed4(s.microPrecision), fixed4(s.microRecall), fixed4(s.microF1), String(s.support)])
+        t.add(["weighted avg", fixed4(s.weightedPrecision), fixed4(s.weightedRecall), fixed4(s.weightedF1), String(s.support)])
+        var out = t.render()
+        if confusion { out += "\n" + confusionTable(s.confusion) }
+        return out
+    }
+
+    /// Rows: gold labels; columns: predicted labels, then "(none)" for missing predictions.
+    private func confusionTable(_ m: Confusion) -> String {
+        var t = TextTable()
+        t.add(["gold \\ predicted"] + m.labels.map(\.text) + ["(none)"])
+        for (i, label) in m.labels.enumerated() {
+            t.add([label.text] + m.matrix[i].map(String.init) + [String(m.noPrediction[i])])
+        }
+        return t.render()
+    }
+}
