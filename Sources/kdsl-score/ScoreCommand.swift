@@ -1,5 +1,6 @@
 import ArgumentParser
 import Shared
+import StageCLI
 
 #if canImport(Glibc)
 import Glibc
@@ -95,21 +96,6 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws { Scorer.run(options) }
 
-    /// Parses like ArgumentParser but exits 2 on a usage error (its own default is 64), with the
-    /// message and usage on stderr under the stage's prefix.
-    static func main() {
-        Diagnostics.shared.stage = "kdsl-score"
-        let command: ScoreCommand
-        do {
-            command = try parse()
-        } catch {
-            if exitCode(for: error) == .success {
-                StandardOutput.shared.write(fullMessage(for: error) + "\n")
-                exitProcess(.ok)
-            }
-            Diagnostics.shared.emit(fullMessage(for: error))
-            exitProcess(.setup)
-        }
-        Scorer.run(command.options)
-    }
+    /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
+    static func main() { stageMain() }
 }
