@@ -1,0 +1,85 @@
+import ArgumentParser
+import Shared
+
+/// How the self-test moves records.
+enum BenchMode: String, ExpressibleByArgument, CaseIterable {
+    /// Shared's record stream: validate, decode only what is read, splice the new key in.
+    case splice
+    /// The naive baseline: a full jansson parse and `json_dumps` of every record.
+    case jansson
+}
+
+/// What value the added key gets.
+enum BenchValue: String, ExpressibleByArgument, CaseIterable {
+    case `true`, line
+}
+
+@main
+struct StreamBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kdsl-stream-bench",
+        abstract: "Self-test and benchmark of the kdsl record stream: adds one key to every record.",
+        discussion: """
+        Reads JSON Lines records (FILE arguments, or stdin when none or `-`), optionally reads one
+        field of each (--read), adds one key (--key, default "seen") and writes every record to
+        stdout in input order. It is the smallest possible kdsl stage, used to measure and test the
+        stream core that every stage shares (see docs/records.md, "The stream").
+
+        Modes:
+          splice   (default) Shared's stream: each line is validated, only the --read field is
+                   decoded, and the new key is spliced into the original bytes, so every other
+                   field passes through byte for byte.
+          jansson  the baseline a naive design would have: a full jansson parse (json_loadb) of
+                   every record, json_object_set, and json_dumps of the whole record (compact).
+
+        Fields read:    the --read PATH field, if given (dotted path, e.g. ocr.text).
+        Fields written: --key (default `seen`): `true`, or the line number with --value line.
+                        Bad lines are forwarded as {"error": {"stage","line","message","raw"}};
+                        a record that already has an upstream `error` keeps it.
+
+        Exit status: 0 all records processed (also when the downstream pipe closes, e.g. | head);
+                     1 one or more bad records (reported as `kdsl-stream-bench: line N: ...`);
+                     2 usage or setup error (bad flag, unreadable file, failed write).
+
+        Example:
+          kdsl-stream-bench records.jsonl --read label --key checked | head -3
+        """
+    )
+
+    @Argument(help: "Input files (JSON Lines); none or `-` reads stdin.")
+    var files: [String] = []
+
+    @Option(help: "splice (Shared's record stream) or jansson (full parse + dump baseline).")
+    var mode: BenchMode = .splice
+
+    @Option(help: "The key to add to every record.")
+    var key: String = "seen"
+
+    @Option(help: "The added key's value: `true` or `line` (the record's line number).")
+    var value: BenchValue = .true
+
+    @Option(help: "A field to read (decode) from every record, e.g. `label` or `ocr.text`.")
+    var read: String?
+
+    @Flag(help: "Stop at the first bad record (exit 1) instead of reporting it and carrying on.")
+    var strict = false
+
+    mutating func run() throws {
+        Diagnostics.shared.stage = "kdsl-stream-bench"
+        let options = StreamOptions(strict: strict, inputs: files)
+        let added = AddedKey(key: key, lineNumber: value == .line)
+        switch mode {
+        case .splice:
+            SplicePassthrough.run(options, added: added, read: read.map { FieldPath($0) })
+        case .jansson:
+            JanssonPassthrough.run(options, added: added, read: read.map { FieldPath($0) })
+        }
+    }
+}
+
+/// The key the bench adds and how its value is chosen.
+struct AddedKey {
+    var key: String
+    /// Use the record's line number instead of `true`.
+    var lineNumber: Bool
+}
