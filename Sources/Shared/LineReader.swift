@@ -25,8 +25,9 @@ public struct LineReader {
     /// Reads from `fd` (not closed by the reader) with an initial buffer of `chunk` bytes.
     public init(fd: Int32, chunk: Int = 1 << 20) {
         self.fd = fd
-        self.capacity = chunk
-        self.buffer = .allocate(capacity: chunk)
+        // A zero-sized buffer would never grow (0 * 2) and read(2) of 0 bytes looks like EOF.
+        self.capacity = max(chunk, 1)
+        self.buffer = .allocate(capacity: capacity)
     }
 
     /// Frees the buffer; call once when done.
