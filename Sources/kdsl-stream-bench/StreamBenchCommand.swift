@@ -64,8 +64,21 @@ struct StreamBenchCommand: ParsableCommand {
     @Flag(help: "Stop at the first bad record (exit 1) instead of reporting it and carrying on.")
     var strict = false
 
-    mutating func run() throws {
+    /// Parses the command line with kdsl's exit statuses: ArgumentParser's usage errors exit 64,
+    /// kdsl's contract says 2; `--help` prints to stdout and exits 0.
+    static func main() {
         Diagnostics.shared.stage = "kdsl-stream-bench"
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            Diagnostics.shared.emit(fullMessage(for: error))
+            exitProcess(.setup)
+        }
+    }
+
+    mutating func run() throws {
         let options = StreamOptions(strict: strict, inputs: files)
         let added = AddedKey(key: key, lineNumber: value == .line)
         switch mode {
