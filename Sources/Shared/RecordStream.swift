@@ -28,6 +28,18 @@ public enum RecordInput: Sendable {
 /// `SetupError` (exit 2).
 public enum RecordReader {
     public static func forEach(_ inputs: [String], _ body: (RecordInput) throws -> Void) throws {
+        var scratch: [JSONScanner.Member] = []
+        try forEachLine(inputs) { line, location in
+            do {
+                try body(.record(try Record(line: line, location: location, scratch: &scratch)))
+            } catch let error as RecordError {
+                try body(.malformed(MalformedLine(bytes: Array(line), location: location, message: error.message)))
+            }
+        }
+    }
+
+    /// The non-blank lines of `inputs` with their locations (the bytes are valid during `body` only).
+    static func forEachLine(_ inputs: [String], _ body: (UnsafeBufferPointer<UInt8>, SourceLocation) throws -> Void) throws {
         for input in inputs.isEmpty ? ["-"] : inputs {
             let fd: Int32
             if input == "-" {
@@ -47,12 +59,7 @@ public enum RecordReader {
             let name: String? = input == "-" ? nil : input
             try reader.forEachLine { line, number in
                 if isBlank(line) { return }
-                let location = SourceLocation(file: name, line: number)
-                do {
-                    try body(.record(try Record(line: line, location: location)))
-                } catch let error as RecordError {
-                    try body(.malformed(MalformedLine(bytes: Array(line), location: location, message: error.message)))
-                }
+                try body(line, SourceLocation(file: name, line: number))
             }
         }
     }
@@ -93,34 +100,35 @@ public struct StreamOptions: Sendable {
 public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) -> Never {
     let diagnostics = Diagnostics.shared
     let output = StandardOutput.shared
-    var line: [UInt8] = []
+    var scratch: [JSONScanner.Member] = []
     do {
-        try RecordReader.forEach(options.inputs) { item in
-            line.removeAll(keepingCapacity: true)
-            switch item {
-            case .record(var record):
-                do {
-                    try transform(&record)
-                } catch let error as RecordError {
-                    diagnostics.recordError(error.message, at: record.location)
-                    if !record.has("error") {
-                        record.set("error", errorObject(stage: diagnostics.stage, location: record.location, message: error.message))
-                    }
-                    record.serialize(into: &line)
-                    line.append(0x0A)
-                    output.write(line)
-                    if options.strict { exitProcess(.badRecords) }
-                    output.endRecord()
-                    return
-                }
-                record.serialize(into: &line)
-            case .malformed(let bad):
-                diagnostics.recordError(bad.message, at: bad.location)
-                JSON.object([("error", errorObject(stage: diagnostics.stage, location: bad.location, message: bad.message, raw: bad.bytes))]).serialize(into: &line)
-                if options.strict { line.append(0x0A); output.write(line); exitProcess(.badRecords) }
+        // Lines are read here rather than through `RecordReader.forEach` so that the record stays
+        // a local (no enum boxing and copying) and is serialised straight into the output buffer.
+        try RecordReader.forEachLine(options.inputs) { bytes, location in
+            var record: Record
+            do {
+                record = try Record(line: bytes, location: location, scratch: &scratch)
+            } catch let error as RecordError {
+                diagnostics.recordError(error.message, at: location)
+                let bad = JSON.object([("error", errorObject(stage: diagnostics.stage, location: location, message: error.message, raw: Array(bytes)))])
+                output.append { bad.serialize(into: &$0); $0.append(0x0A) }
+                if options.strict { exitProcess(.badRecords) }
+                output.endRecord()
+                return
             }
-            line.append(0x0A)
-            output.write(line)
+            do {
+                try transform(&record)
+            } catch let error as RecordError {
+                diagnostics.recordError(error.message, at: record.location)
+                if !record.has("error") {
+                    record.set("error", errorObject(stage: diagnostics.stage, location: record.location, message: error.message))
+                }
+                output.append { record.serialize(into: &$0); $0.append(0x0A) }
+                if options.strict { exitProcess(.badRecords) }
+                output.endRecord()
+                return
+            }
+            output.append { record.serialize(into: &$0); $0.append(0x0A) }
             output.endRecord()
         }
     } catch let error as SetupError {
