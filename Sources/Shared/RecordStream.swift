@@ -123,12 +123,12 @@ public func runFilter(_ options: StreamOptions, _ transform: (inout Record) thro
                 if !record.has("error") {
                     record.set("error", errorObject(stage: diagnostics.stage, location: record.location, message: error.message))
                 }
-                output.append { record.serialize(into: &$0); $0.append(0x0A) }
+                output.append(record)
                 if options.strict { exitProcess(.badRecords) }
                 output.endRecord()
                 return
             }
-            output.append { record.serialize(into: &$0); $0.append(0x0A) }
+            output.append(record)
             output.endRecord()
         }
     } catch let error as SetupError {

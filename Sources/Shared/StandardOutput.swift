@@ -49,6 +49,13 @@ public final class StandardOutput: @unchecked Sendable {
         body(&buffer)
     }
 
+    /// Appends `record` and a newline, serialised straight into the buffer.
+    @inline(__always)
+    func append(_ record: Record) {
+        record.serialize(into: &buffer)
+        buffer.append(0x0A)
+    }
+
     /// Appends the UTF-8 of `text`.
     public func write(_ text: String) {
         var text = text

@@ -152,6 +152,27 @@ import Testing
         #expect(tally.accepted > 20)
     }
 
+    /// The scanner skips plain ASCII 8 bytes at a time: every special byte at every offset of a
+    /// word (and across word ends) must still be seen.
+    @Test func specialBytesAtEveryOffsetAgreeWithJansson() {
+        var gen = RecordGenerator(seed: 4)
+        var rng = SeededRNG(seed: 5)
+        var tally = Tally()
+        let specials: [[UInt8]] = [[0x22], [0x5C], [0x5C, 0x6E], [0x5C, 0x22], [0x1F], [0x00], [0x0A], [0x7F], [0x80],
+                                   [0xC3, 0xA9], [0xE4, 0xB8, 0xAD], [0xF0, 0x9F, 0x98, 0x80], [0xFF], [0xED, 0xA0, 0x80], [0xE4, 0xB8]]
+        for offset in 0..<20 {
+            for special in specials {
+                for tail in [0, 1, 7, 8, 9] {
+                    let body = [UInt8](repeating: 0x61, count: offset) + special + [UInt8](repeating: 0x62, count: tail)
+                    let line = Array(#"{"k":""#.utf8) + body + Array(#"","z":1}"#.utf8)
+                    let problem = RecordPropertyTests.check(line, rng: &rng, gen: &gen, tally: &tally)
+                    #expect(problem == nil, "\(problem ?? ""): offset \(offset), \(special)")
+                }
+            }
+        }
+        #expect(tally.fast > 500 && tally.rejected > 500)
+    }
+
     /// Real records, each mutated by dropping, flipping or inserting bytes: the scanner's
     /// accept/reject boundary and its values must match jansson's on every variant.
     @Test func mutatedRealRecordsAgreeWithJansson() throws {
