@@ -18,16 +18,16 @@ public struct FieldPath: Hashable, Sendable, CustomStringConvertible, Expressibl
 /// completely by jansson instead and re-serialised compactly; the results are the same JSON.
 public struct Record: Sendable {
     /// The original line, without its newline.
-    public let bytes: [UInt8]
+    public private(set) var bytes: [UInt8]
     /// Where the record came from.
     public let location: SourceLocation
 
-    private var members: [JSONScanner.Member] = []
-    private var close = 0
+    private var members: [JSONScanner.Member]
+    private var close: Int
     /// The whole record as Swift data when the fast path does not apply.
-    private var tree: [(String, JSON)]? = nil
+    private var tree: [(String, JSON)]?
     /// Keys set by the stage, in order of first `set`.
-    private var updates: [(String, JSON)] = []
+    private var updates: [(String, JSON)]
 
     /// Parses `line`; throws `RecordError` when it is not JSON or not an object.
     public init(line: UnsafeBufferPointer<UInt8>, location: SourceLocation) throws {
@@ -38,24 +38,76 @@ public struct Record: Sendable {
     /// As `init(line:location:)`, scanning into `scratch`, which the reader reuses from line to
     /// line, so the record's member table is allocated once at its exact size instead of grown.
     init(line: UnsafeBufferPointer<UInt8>, location: SourceLocation, scratch: inout [JSONScanner.Member]) throws {
-        self.bytes = Array(line)
-        self.location = location
+        var close = 0
         if JSONScanner.scanObject(line, members: &scratch, close: &close) == .valid {
             let n = scratch.count
-            members = scratch.withUnsafeBufferPointer { found in
+            let members = scratch.withUnsafeBufferPointer { found in
                 [JSONScanner.Member](unsafeUninitializedCapacity: n) { table, count in
                     if n > 0 { table.baseAddress!.initialize(from: found.baseAddress!, count: n) }
                     count = n
                 }
             }
+            self.init(bytes: Array(line), location: location, members: members, close: close, tree: nil, updates: [])
             return
         }
+        self.init(bytes: Array(line), location: location, members: [], close: 0, tree: try Record.parseObject(line), updates: [])
+    }
+
+    /// As `init(line:location:)`, borrowing its buffers from `recycler` (see `Recycler`).
+    init(line: UnsafeBufferPointer<UInt8>, location: SourceLocation, recycler: inout Recycler) throws {
+        var bytes: [UInt8] = []
+        swap(&bytes, &recycler.bytes)
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: line)
+        var members: [JSONScanner.Member] = []
+        swap(&members, &recycler.members)
+        var close = 0
+        if JSONScanner.scanObject(line, members: &members, close: &close) == .valid {
+            var updates: [(String, JSON)] = []
+            swap(&updates, &recycler.updates)
+            updates.removeAll(keepingCapacity: true)
+            self.init(bytes: bytes, location: location, members: members, close: close, tree: nil, updates: updates)
+            return
+        }
+        swap(&members, &recycler.members)
+        let tree: [(String, JSON)]
+        do { tree = try Record.parseObject(line) } catch { swap(&bytes, &recycler.bytes); throw error }
+        self.init(bytes: bytes, location: location, members: [], close: 0, tree: tree, updates: [])
+    }
+
+    private init(bytes: [UInt8], location: SourceLocation, members: [JSONScanner.Member], close: Int,
+                 tree: [(String, JSON)]?, updates: [(String, JSON)]) {
+        self.bytes = bytes
+        self.location = location
+        self.members = members
+        self.close = close
+        self.tree = tree
+        self.updates = updates
+    }
+
+    /// The members of `line` by a full jansson parse; `RecordError` unless it is an object.
+    private static func parseObject(_ line: UnsafeBufferPointer<UInt8>) throws -> [(String, JSON)] {
         let parsed = try JSON.parse(line)
         guard case .object(let all) = parsed else {
             throw RecordError("expected a JSON object, got \(parsed.kindName)")
         }
-        tree = all
-        members = []
+        return all
+    }
+
+    /// The buffers a one-in, one-out stream lends each record and takes back once the record is
+    /// written, so that moving a record allocates nothing. A record kept elsewhere stays intact:
+    /// its arrays are shared and copied on the next write (copy on write).
+    struct Recycler {
+        var bytes: [UInt8] = []
+        var members: [JSONScanner.Member] = []
+        var updates: [(String, JSON)] = []
+    }
+
+    /// Hands the record's buffers back to `recycler`; the record is empty afterwards.
+    mutating func recycle(into recycler: inout Recycler) {
+        swap(&bytes, &recycler.bytes)
+        swap(&members, &recycler.members)
+        swap(&updates, &recycler.updates)
     }
 
     /// Parses a line given as text (tests, tools).

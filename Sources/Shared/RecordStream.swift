@@ -100,14 +100,14 @@ public struct StreamOptions: Sendable {
 public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) -> Never {
     let diagnostics = Diagnostics.shared
     let output = StandardOutput.shared
-    var scratch: [JSONScanner.Member] = []
+    var recycler = Record.Recycler()
     do {
         // Lines are read here rather than through `RecordReader.forEach` so that the record stays
         // a local (no enum boxing and copying) and is serialised straight into the output buffer.
         try RecordReader.forEachLine(options.inputs) { bytes, location in
             var record: Record
             do {
-                record = try Record(line: bytes, location: location, scratch: &scratch)
+                record = try Record(line: bytes, location: location, recycler: &recycler)
             } catch let error as RecordError {
                 diagnostics.recordError(error.message, at: location)
                 let bad = JSON.object([("error", errorObject(stage: diagnostics.stage, location: location, message: error.message, raw: Array(bytes)))])
@@ -126,10 +126,12 @@ public func runFilter(_ options: StreamOptions, _ transform: (inout Record) thro
                 output.append(record)
                 if options.strict { exitProcess(.badRecords) }
                 output.endRecord()
+                record.recycle(into: &recycler)
                 return
             }
             output.append(record)
             output.endRecord()
+            record.recycle(into: &recycler)
         }
     } catch let error as SetupError {
         output.flush()
