@@ -20,7 +20,7 @@ public struct Record: Sendable {
     /// The original line, without its newline.
     public private(set) var bytes: [UInt8]
     /// Where the record came from.
-    public let location: SourceLocation
+    public private(set) var location: SourceLocation
 
     private var members: [JSONScanner.Member]
     private var close: Int
@@ -53,26 +53,24 @@ public struct Record: Sendable {
         self.init(bytes: Array(line), location: location, members: [], close: 0, tree: try Record.parseObject(line), updates: [])
     }
 
-    /// As `init(line:location:)`, borrowing its buffers from `recycler` (see `Recycler`).
-    init(line: UnsafeBufferPointer<UInt8>, location: SourceLocation, recycler: inout Recycler) throws {
-        var bytes: [UInt8] = []
-        swap(&bytes, &recycler.bytes)
+    /// Makes this record the record of `line`, reusing its buffers: a one-in, one-out stream
+    /// keeps one `Record` and reloads it for every line, so moving a record allocates nothing.
+    /// A copy kept elsewhere stays intact (its arrays are shared and copied on write). When this
+    /// throws, the record is unusable until the next successful `reload`.
+    mutating func reload(line: UnsafeBufferPointer<UInt8>, location: SourceLocation) throws {
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: line)
-        var members: [JSONScanner.Member] = []
-        swap(&members, &recycler.members)
-        var close = 0
-        if JSONScanner.scanObject(line, members: &members, close: &close) == .valid {
-            var updates: [(String, JSON)] = []
-            swap(&updates, &recycler.updates)
-            updates.removeAll(keepingCapacity: true)
-            self.init(bytes: bytes, location: location, members: members, close: close, tree: nil, updates: updates)
-            return
-        }
-        swap(&members, &recycler.members)
-        let tree: [(String, JSON)]
-        do { tree = try Record.parseObject(line) } catch { swap(&bytes, &recycler.bytes); throw error }
-        self.init(bytes: bytes, location: location, members: [], close: 0, tree: tree, updates: [])
+        self.location = location
+        updates.removeAll(keepingCapacity: true)
+        tree = nil
+        if JSONScanner.scanObject(line, members: &members, close: &close) == .valid { return }
+        members.removeAll(keepingCapacity: true)
+        tree = try Record.parseObject(line)
+    }
+
+    /// An empty record to `reload`.
+    init() {
+        self.init(bytes: [], location: SourceLocation(file: nil, line: 0), members: [], close: 0, tree: nil, updates: [])
     }
 
     private init(bytes: [UInt8], location: SourceLocation, members: [JSONScanner.Member], close: Int,
@@ -92,22 +90,6 @@ public struct Record: Sendable {
             throw RecordError("expected a JSON object, got \(parsed.kindName)")
         }
         return all
-    }
-
-    /// The buffers a one-in, one-out stream lends each record and takes back once the record is
-    /// written, so that moving a record allocates nothing. A record kept elsewhere stays intact:
-    /// its arrays are shared and copied on the next write (copy on write).
-    struct Recycler {
-        var bytes: [UInt8] = []
-        var members: [JSONScanner.Member] = []
-        var updates: [(String, JSON)] = []
-    }
-
-    /// Hands the record's buffers back to `recycler`; the record is empty afterwards.
-    mutating func recycle(into recycler: inout Recycler) {
-        swap(&bytes, &recycler.bytes)
-        swap(&members, &recycler.members)
-        swap(&updates, &recycler.updates)
     }
 
     /// Parses a line given as text (tests, tools).

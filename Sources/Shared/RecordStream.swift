@@ -40,6 +40,16 @@ public enum RecordReader {
 
     /// The non-blank lines of `inputs` with their locations (the bytes are valid during `body` only).
     static func forEachLine(_ inputs: [String], _ body: (UnsafeBufferPointer<UInt8>, SourceLocation) throws -> Void) throws {
+        try forEachInput(inputs) { reader, name in
+            while let (line, number) = try reader.nextLine() {
+                if isBlank(line) { continue }
+                try body(line, SourceLocation(file: name, line: number))
+            }
+        }
+    }
+
+    /// Opens each input in turn and hands its reader and its name (nil for stdin) to `body`.
+    static func forEachInput(_ inputs: [String], _ body: (inout LineReader, String?) throws -> Void) throws {
         for input in inputs.isEmpty ? ["-"] : inputs {
             let fd: Int32
             if input == "-" {
@@ -56,11 +66,7 @@ public enum RecordReader {
             defer { if fd != 0 { close(fd) } }
             var reader = LineReader(fd: fd)
             defer { reader.close() }
-            let name: String? = input == "-" ? nil : input
-            try reader.forEachLine { line, number in
-                if isBlank(line) { return }
-                try body(line, SourceLocation(file: name, line: number))
-            }
+            try body(&reader, input == "-" ? nil : input)
         }
     }
 
@@ -100,38 +106,41 @@ public struct StreamOptions: Sendable {
 public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) -> Never {
     let diagnostics = Diagnostics.shared
     let output = StandardOutput.shared
-    var recycler = Record.Recycler()
+    var record = Record()
     do {
-        // Lines are read here rather than through `RecordReader.forEach` so that the record stays
-        // a local (no enum boxing and copying) and is serialised straight into the output buffer.
-        try RecordReader.forEachLine(options.inputs) { bytes, location in
-            var record: Record
-            do {
-                record = try Record(line: bytes, location: location, recycler: &recycler)
-            } catch let error as RecordError {
-                diagnostics.recordError(error.message, at: location)
-                let bad = JSON.object([("error", errorObject(stage: diagnostics.stage, location: location, message: error.message, raw: Array(bytes)))])
-                output.append { bad.serialize(into: &$0); $0.append(0x0A) }
-                if options.strict { exitProcess(.badRecords) }
-                output.endRecord()
-                return
-            }
-            do {
-                try transform(&record)
-            } catch let error as RecordError {
-                diagnostics.recordError(error.message, at: record.location)
-                if !record.has("error") {
-                    record.set("error", errorObject(stage: diagnostics.stage, location: record.location, message: error.message))
+        // Lines are read here rather than through `RecordReader.forEach` so that one record, a
+        // plain local, is reloaded in place for every line (no allocation, no copy) and
+        // serialised straight into the output buffer.
+        try RecordReader.forEachInput(options.inputs) { reader, name in
+            var record = Record()
+            while let (bytes, number) = try reader.nextLine() {
+                if RecordReader.isBlank(bytes) { continue }
+                let location = SourceLocation(file: name, line: number)
+                do {
+                    try record.reload(line: bytes, location: location)
+                } catch let error as RecordError {
+                    diagnostics.recordError(error.message, at: location)
+                    let bad = JSON.object([("error", errorObject(stage: diagnostics.stage, location: location, message: error.message, raw: Array(bytes)))])
+                    output.append { bad.serialize(into: &$0); $0.append(0x0A) }
+                    if options.strict { exitProcess(.badRecords) }
+                    output.endRecord()
+                    continue
+                }
+                do {
+                    try transform(&record)
+                } catch let error as RecordError {
+                    diagnostics.recordError(error.message, at: record.location)
+                    if !record.has("error") {
+                        record.set("error", errorObject(stage: diagnostics.stage, location: record.location, message: error.message))
+                    }
+                    output.append(record)
+                    if options.strict { exitProcess(.badRecords) }
+                    output.endRecord()
+                    continue
                 }
                 output.append(record)
-                if options.strict { exitProcess(.badRecords) }
                 output.endRecord()
-                record.recycle(into: &recycler)
-                return
             }
-            output.append(record)
-            output.endRecord()
-            record.recycle(into: &recycler)
         }
     } catch let error as SetupError {
         output.flush()

@@ -13,8 +13,8 @@ import Testing
     /// Counts what a batch of checks exercised, so a test can insist both paths were covered.
     struct Tally {
         var accepted = 0, rejected = 0, fast = 0, sets = 0
-        /// The buffers `runFilter` lends records, reused across every line of a test.
-        var recycler = Record.Recycler()
+        /// The record `runFilter` reloads for every line, reused across every line of a test.
+        var reused = Record()
     }
 
     /// Runs checks (a), (b), (c) on one line; returns a description of the first disagreement.
@@ -29,8 +29,8 @@ import Testing
         }
         guard let record, let root = oracle else {
             tally.rejected += 1
-            let lent = try? line.withUnsafeBufferPointer { try Record(line: $0, location: SourceLocation(file: nil, line: 1), recycler: &tally.recycler) }
-            return lent == nil ? nil : "recycled record accepted"
+            let reloaded: Void? = try? line.withUnsafeBufferPointer { try tally.reused.reload(line: $0, location: SourceLocation(file: nil, line: 1)) }
+            return reloaded == nil ? nil : "reloaded record accepted"
         }
         tally.accepted += 1
         if record.isFastPath { tally.fast += 1 }
@@ -80,14 +80,13 @@ import Testing
             Jansson.setMember(oracleEdited, path[0], inner)
         }
         let bytes = edited.serialized()
-        // The stream's recycling constructor gives the same record.
+        // The stream's reloaded record is the same record.
         do {
-            var lent = try line.withUnsafeBufferPointer { try Record(line: $0, location: SourceLocation(file: nil, line: 1), recycler: &tally.recycler) }
-            lent.set(FieldPath(keys: path), value)
-            guard lent.isFastPath == record.isFastPath, lent.serialized() == bytes, lent.bytes == line else { return "recycled record differs" }
-            lent.recycle(into: &tally.recycler)
+            try line.withUnsafeBufferPointer { try tally.reused.reload(line: $0, location: SourceLocation(file: nil, line: 1)) }
+            tally.reused.set(FieldPath(keys: path), value)
+            guard tally.reused.isFastPath == record.isFastPath, tally.reused.serialized() == bytes, tally.reused.bytes == line else { return "reloaded record differs" }
         } catch {
-            return "recycled record rejected: \(error)"
+            return "reloaded record rejected: \(error)"
         }
         guard let reparsed = Jansson.load(bytes) else {
             return "set(\(FieldPath(keys: path))) wrote invalid JSON: \(String(decoding: bytes, as: UTF8.self))"
