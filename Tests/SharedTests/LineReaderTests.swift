@@ -112,6 +112,19 @@ func pipeFeeding(_ data: [UInt8], pieces: Int) -> Int32 {
         }
     }
 
+    @Test func nextLinePullsLinesThenNilForever() throws {
+        let fd = try temporaryFile(Array("one\r\n\ntwo".utf8))
+        defer { close(fd) }
+        var reader = LineReader(fd: fd, chunk: 2)
+        defer { reader.close() }
+        var got: [String] = []
+        while let (line, number) = try reader.nextLine() { got.append("\(number):\(String(decoding: line, as: UTF8.self))") }
+        #expect(got == ["1:one", "2:", "3:two"])
+        #expect(try reader.nextLine() == nil)
+        #expect(try reader.nextLine() == nil)
+        #expect(reader.lineNumber == 3)
+    }
+
     @Test func zeroChunkStillReads() throws {
         let fd = try temporaryFile(Array("a\nb".utf8))
         defer { close(fd) }
