@@ -50,6 +50,17 @@ import Testing
                     case (let m?, let t?) where Jansson.same(m, t): break
                     default: return "value(at: \(path)) differs from jansson"
                     }
+                    // A third level, where there is one.
+                    if let t = theirs, Jansson.isObject(t) {
+                        for third in Jansson.keys(t) + ["absent"] {
+                            let deep = FieldPath(keys: [key, inner, third])
+                            switch (record.value(at: deep), Jansson.get(t, third)) {
+                            case (nil, nil): break
+                            case (let m?, let u?) where Jansson.same(m, u): break
+                            default: return "value(at: \(deep)) differs from jansson"
+                            }
+                        }
+                    }
                 }
             } else if record.value(at: FieldPath(keys: [key, "x"])) != nil {
                 return "value(at: \(key).x) found inside a non-object"
