@@ -171,15 +171,17 @@ struct JSONScanner {
         i += 1
         while true {
             // Plain printable ASCII is the bulk: skip it 8 bytes at a time (SWAR) while no byte is
-            // a quote, a backslash, a control character or non-ASCII. The tests can report false
-            // hits only after a true one in the same word, which the byte loop below then settles.
+            // a quote, a backslash, a control character or non-ASCII. Each test can flag false
+            // hits only in bytes above a true one, so the lowest flagged byte is a true hit: jump
+            // straight to it.
             while i + 8 <= n {
-                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
                 let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
                 let control = (w &- 0x2020_2020_2020_2020) & ~w
                 let q = w ^ 0x2222_2222_2222_2222, quote = (q &- ones) & ~q
                 let b = w ^ 0x5C5C_5C5C_5C5C_5C5C, backslash = (b &- ones) & ~b
-                if (w | control | quote | backslash) & high != 0 { break }
+                let hits = (w | control | quote | backslash) & high
+                if hits != 0 { i += hits.trailingZeroBitCount >> 3; break }
                 i += 8
             }
             while i < n {
