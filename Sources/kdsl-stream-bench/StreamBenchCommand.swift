@@ -20,26 +20,31 @@ struct StreamBenchCommand: ParsableCommand {
         commandName: "kdsl-stream-bench",
         abstract: "Self-test and benchmark of the kdsl record stream: adds one key to every record.",
         discussion: """
-        Reads JSON Lines records (FILE arguments, or stdin when none or `-`), optionally reads one
-        field of each (--read), adds one key (--key, default "seen") and writes every record to
-        stdout in input order. It is the smallest possible kdsl stage, used to measure and test the
-        stream core that every stage shares (see docs/records.md, "The stream").
+        Reads JSON Lines records (FILE arguments, or stdin when none or `-`),
+        optionally reads one field of each (--read), adds one key (--key,
+        default "seen") and writes every record to stdout in input order. It is
+        the smallest possible kdsl stage, used to measure and test the stream
+        core every stage shares (docs/records.md, "The stream").
 
         Modes:
-          splice   (default) Shared's stream: each line is validated, only the --read field is
-                   decoded, and the new key is spliced into the original bytes, so every other
-                   field passes through byte for byte.
-          jansson  the baseline a naive design would have: a full jansson parse (json_loadb) of
-                   every record, json_object_set, and json_dumps of the whole record (compact).
+          splice   (default) Shared's stream: each line is validated, only the
+                   --read field is decoded, and the new key is spliced into
+                   the original bytes; every other field passes byte for byte.
+          jansson  the baseline of a naive design: a full jansson parse
+                   (json_loadb) of every record, json_object_set, and
+                   json_dumps of the whole record (compact).
 
-        Fields read:    the --read PATH field, if given (dotted path, e.g. ocr.text).
-        Fields written: --key (default `seen`): `true`, or the line number with --value line.
-                        Bad lines are forwarded as {"error": {"stage","line","message","raw"}};
-                        a record that already has an upstream `error` keeps it.
+        Fields read:    --read PATH, if given (dotted path, e.g. ocr.text).
+        Fields written: --key (default `seen`): `true`, or the line number
+                        with --value line. A bad line is forwarded as
+                        {"error": {"stage", "file", "line", "message", "raw"}}
+                        ("file" only for file inputs).
 
-        Exit status: 0 all records processed (also when the downstream pipe closes, e.g. | head);
-                     1 one or more bad records (reported as `kdsl-stream-bench: line N: ...`);
-                     2 usage or setup error (bad flag, unreadable file, failed write).
+        Exit status:
+          0  all records processed (also when a downstream pipe closes)
+          1  one or more bad records, reported as
+             `kdsl-stream-bench: line N: ...` (--strict: stop at the first)
+          2  usage or setup error (bad flag, unreadable file, failed write)
 
         Example:
           kdsl-stream-bench records.jsonl --read label --key checked | head -3
