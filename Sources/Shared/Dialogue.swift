@@ -39,7 +39,9 @@ public struct Dialogue: Sendable, Equatable {
     /// Splits text with speaker tags into turns.
     public init(text: String) {
         var turns: [(speaker: Speaker, text: String)] = []
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: true) {
+        // Split on every line end: "\r\n" is one Character in Swift, so splitting on "\n" alone
+        // would leave CRLF dialogues as a single line.
+        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0.isNewline }) {
             let line = String(rawLine)
             if let (speaker, rest) = Dialogue.splitTag(line) {
                 turns.append((speaker, rest))

@@ -70,8 +70,10 @@ public enum JSON: Equatable, Sendable {
     /// Appends compact JSON bytes to `out`.
     public func serialize(into out: inout [UInt8]) {
         switch self {
-        case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(let b): out.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
+        // Literals go byte by byte: `Array("true".utf8)` would allocate on every call.
+        case .null: out.append(0x6E); out.append(0x75); out.append(0x6C); out.append(0x6C)
+        case .bool(true): out.append(0x74); out.append(0x72); out.append(0x75); out.append(0x65)
+        case .bool(false): out.append(0x66); out.append(0x61); out.append(0x6C); out.append(0x73); out.append(0x65)
         case .int(let i): out.append(contentsOf: String(i).utf8)
         case .double(let d):
             if d.isFinite {
@@ -103,7 +105,15 @@ public enum JSON: Equatable, Sendable {
     /// Appends `s` as a JSON string literal: escapes `"`, `\` and control characters only.
     public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(0x22)
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        // Most strings need no escape: copy them in one go.
+        var s = s
+        let plain = s.withUTF8 { u -> Bool in
+            for b in u where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            out.append(contentsOf: u)
+            return true
+        }
+        if plain { out.append(0x22); return }
+        @inline(__always) func hex(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x61 + v - 10 }
         for b in s.utf8 {
             switch b {
             case 0x22: out.append(0x5C); out.append(0x22)
@@ -114,7 +124,8 @@ public enum JSON: Equatable, Sendable {
             case 0x08: out.append(0x5C); out.append(0x62)
             case 0x0C: out.append(0x5C); out.append(0x66)
             case 0..<0x20:
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
+                out.append(0x5C); out.append(0x75); out.append(0x30); out.append(0x30)
+                out.append(hex(b >> 4)); out.append(hex(b & 15))
             default: out.append(b)
             }
         }

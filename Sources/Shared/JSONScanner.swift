@@ -170,7 +170,20 @@ struct JSONScanner {
     private mutating func string(_ escaped: inout Bool) -> Bool {
         i += 1
         while true {
-            // Plain printable ASCII is the bulk: skip it in a tight loop.
+            // Plain printable ASCII is the bulk: skip it 8 bytes at a time (SWAR) while no byte is
+            // a quote, a backslash, a control character or non-ASCII. Each test can flag false
+            // hits only in bytes above a true one, so the lowest flagged byte is a true hit: jump
+            // straight to it.
+            while i + 8 <= n {
+                let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
+                let control = (w &- 0x2020_2020_2020_2020) & ~w
+                let q = w ^ 0x2222_2222_2222_2222, quote = (q &- ones) & ~q
+                let b = w ^ 0x5C5C_5C5C_5C5C_5C5C, backslash = (b &- ones) & ~b
+                let hits = (w | control | quote | backslash) & high
+                if hits != 0 { i += hits.trailingZeroBitCount >> 3; break }
+                i += 8
+            }
             while i < n {
                 let c = p[i]
                 if c < 0x20 || c == 0x22 || c == 0x5C || c >= 0x80 { break }
@@ -206,13 +219,22 @@ struct JSONScanner {
                 continue
             }
             if c < 0x20 { return false }
-            guard utf8Sequence() else { return false }
+            // Non-ASCII text (CJK) comes in runs: validate the whole run before going back.
+            repeat {
+                guard utf8Sequence() else { return false }
+            } while i < n && p[i] >= 0x80
         }
     }
 
     /// One multi-byte UTF-8 sequence at `i` (first byte ≥ 0x80): no overlongs, surrogates or > U+10FFFF.
     @inline(__always) private mutating func utf8Sequence() -> Bool {
         let c = p[i]
+        // The common case first: a three-byte sequence (CJK) without the E0/ED special ranges.
+        if c >= 0xE1 && c <= 0xEF && c != 0xED {
+            guard i + 2 < n, p[i + 1] & 0xC0 == 0x80, p[i + 2] & 0xC0 == 0x80 else { return false }
+            i += 3
+            return true
+        }
         @inline(__always) func cont(_ k: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xBF) -> Bool {
             i + k < n && p[i + k] >= lo && p[i + k] <= hi
         }

@@ -18,6 +18,7 @@ public struct LineReader {
     private var capacity: Int
     private var start = 0   // first unconsumed byte
     private var end = 0     // one past the last valid byte
+    private var scanned = 0 // bytes in start..<scanned are known to hold no newline
     private var eof = false
     /// The number of the line most recently returned (1-based).
     public private(set) var lineNumber = 0
@@ -25,8 +26,9 @@ public struct LineReader {
     /// Reads from `fd` (not closed by the reader) with an initial buffer of `chunk` bytes.
     public init(fd: Int32, chunk: Int = 1 << 20) {
         self.fd = fd
-        self.capacity = chunk
-        self.buffer = .allocate(capacity: chunk)
+        // A zero-sized buffer would never grow (0 * 2) and read(2) of 0 bytes looks like EOF.
+        self.capacity = max(chunk, 1)
+        self.buffer = .allocate(capacity: capacity)
     }
 
     /// Frees the buffer; call once when done.
@@ -34,30 +36,33 @@ public struct LineReader {
 
     /// Calls `body` with each line in turn. Throws `SetupError` when `read(2)` fails.
     public mutating func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
+        while let (line, number) = try nextLine() { try body(line, number) }
+    }
+
+    /// The next line and its number, or nil at the end of input. The bytes are valid until the
+    /// next call (the buffer may move). Throws `SetupError` when `read(2)` fails.
+    public mutating func nextLine() throws -> (line: UnsafeBufferPointer<UInt8>, number: Int)? {
         while true {
-            var scanFrom = start
-            while true {
-                if let nl = memchr(buffer + scanFrom, 0x0A, end - scanFrom) {
-                    let nlIndex = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
-                    var lineEnd = nlIndex
-                    if lineEnd > start && buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                    lineNumber += 1
-                    try body(UnsafeBufferPointer(start: buffer + start, count: lineEnd - start), lineNumber)
-                    start = nlIndex + 1
-                    scanFrom = start
-                    continue
-                }
-                break
+            if let nl = memchr(buffer + scanned, 0x0A, end - scanned) {
+                let nlIndex = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                var lineEnd = nlIndex
+                if lineEnd > start && buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                lineNumber += 1
+                let line = UnsafeBufferPointer(start: buffer + start, count: lineEnd - start)
+                start = nlIndex + 1
+                scanned = start
+                return (line, lineNumber)
             }
+            // No newline up to `end`: remember that, so a long line is not searched again.
+            scanned = end
             if eof {
-                if end > start {
-                    var lineEnd = end
-                    if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                    lineNumber += 1
-                    try body(UnsafeBufferPointer(start: buffer + start, count: lineEnd - start), lineNumber)
-                }
-                start = 0; end = 0
-                return
+                guard end > start else { start = 0; end = 0; scanned = 0; return nil }
+                var lineEnd = end
+                if buffer[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                lineNumber += 1
+                let line = UnsafeBufferPointer(start: buffer + start, count: lineEnd - start)
+                start = end
+                return (line, lineNumber)
             }
             try fill()
         }
@@ -68,6 +73,7 @@ public struct LineReader {
         if start > 0 {
             let pending = end - start
             if pending > 0 { memmove(buffer, buffer + start, pending) }
+            scanned -= start
             start = 0; end = pending
         }
         if end == capacity {

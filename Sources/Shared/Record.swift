@@ -18,29 +18,78 @@ public struct FieldPath: Hashable, Sendable, CustomStringConvertible, Expressibl
 /// completely by jansson instead and re-serialised compactly; the results are the same JSON.
 public struct Record: Sendable {
     /// The original line, without its newline.
-    public let bytes: [UInt8]
+    public private(set) var bytes: [UInt8]
     /// Where the record came from.
-    public let location: SourceLocation
+    public private(set) var location: SourceLocation
 
-    private var members: [JSONScanner.Member] = []
-    private var close = 0
+    private var members: [JSONScanner.Member]
+    private var close: Int
     /// The whole record as Swift data when the fast path does not apply.
-    private var tree: [(String, JSON)]? = nil
+    private var tree: [(String, JSON)]?
     /// Keys set by the stage, in order of first `set`.
-    private var updates: [(String, JSON)] = []
+    private var updates: [(String, JSON)]
 
     /// Parses `line`; throws `RecordError` when it is not JSON or not an object.
     public init(line: UnsafeBufferPointer<UInt8>, location: SourceLocation) throws {
-        self.bytes = Array(line)
+        var scratch: [JSONScanner.Member] = []
+        try self.init(line: line, location: location, scratch: &scratch)
+    }
+
+    /// As `init(line:location:)`, scanning into `scratch`, which the reader reuses from line to
+    /// line, so the record's member table is allocated once at its exact size instead of grown.
+    init(line: UnsafeBufferPointer<UInt8>, location: SourceLocation, scratch: inout [JSONScanner.Member]) throws {
+        var close = 0
+        if JSONScanner.scanObject(line, members: &scratch, close: &close) == .valid {
+            let n = scratch.count
+            let members = scratch.withUnsafeBufferPointer { found in
+                [JSONScanner.Member](unsafeUninitializedCapacity: n) { table, count in
+                    if n > 0 { table.baseAddress!.initialize(from: found.baseAddress!, count: n) }
+                    count = n
+                }
+            }
+            self.init(bytes: Array(line), location: location, members: members, close: close, tree: nil, updates: [])
+            return
+        }
+        self.init(bytes: Array(line), location: location, members: [], close: 0, tree: try Record.parseObject(line), updates: [])
+    }
+
+    /// Makes this record the record of `line`, reusing its buffers: a one-in, one-out stream
+    /// keeps one `Record` and reloads it for every line, so moving a record allocates nothing.
+    /// A copy kept elsewhere stays intact (its arrays are shared and copied on write). When this
+    /// throws, the record is unusable until the next successful `reload`.
+    mutating func reload(line: UnsafeBufferPointer<UInt8>, location: SourceLocation) throws {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: line)
         self.location = location
-        let verdict = bytes.withUnsafeBufferPointer { JSONScanner.scanObject($0, members: &members, close: &close) }
-        if verdict == .valid { return }
+        updates.removeAll(keepingCapacity: true)
+        tree = nil
+        if JSONScanner.scanObject(line, members: &members, close: &close) == .valid { return }
+        members.removeAll(keepingCapacity: true)
+        tree = try Record.parseObject(line)
+    }
+
+    /// An empty record to `reload`.
+    init() {
+        self.init(bytes: [], location: SourceLocation(file: nil, line: 0), members: [], close: 0, tree: nil, updates: [])
+    }
+
+    private init(bytes: [UInt8], location: SourceLocation, members: [JSONScanner.Member], close: Int,
+                 tree: [(String, JSON)]?, updates: [(String, JSON)]) {
+        self.bytes = bytes
+        self.location = location
+        self.members = members
+        self.close = close
+        self.tree = tree
+        self.updates = updates
+    }
+
+    /// The members of `line` by a full jansson parse; `RecordError` unless it is an object.
+    private static func parseObject(_ line: UnsafeBufferPointer<UInt8>) throws -> [(String, JSON)] {
         let parsed = try JSON.parse(line)
         guard case .object(let all) = parsed else {
             throw RecordError("expected a JSON object, got \(parsed.kindName)")
         }
-        tree = all
-        members = []
+        return all
     }
 
     /// Parses a line given as text (tests, tools).
@@ -169,30 +218,50 @@ public struct Record: Sendable {
             return
         }
         bytes.withUnsafeBufferPointer { buf in
-            // Replace a key present once in place; append a new key before the closing brace.
+            @inline(__always) func copy(_ range: Range<Int>, _ out: inout [UInt8]) {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[range]))
+            }
+            // Where each updated key sits now: nil when absent (it is appended before the closing
+            // brace), else the value range of its single occurrence.
             var replacements: [(Range<Int>, JSON)] = []
             var appended: [(String, JSON)] = []
             for (key, value) in updates {
                 var k = key
-                let hits = k.withUTF8 { kb in members.filter { Record.keyEquals($0, kb, buf) } }
-                if hits.isEmpty { appended.append((key, value)) } else { replacements.append((hits[hits.count - 1].valueStart..<hits[hits.count - 1].valueEnd, value)) }
-                if hits.count > 1 {
+                var hits = 0, last = 0
+                k.withUTF8 { kb in
+                    for (i, m) in members.enumerated() where Record.keyEquals(m, kb, buf) { hits += 1; last = i }
+                }
+                if hits > 1 {
                     // jansson keeps one copy of a duplicated key: only a full parse reproduces that.
-                    var copy = self
-                    copy.tree = (try? JSON.parse(buf)).flatMap { if case .object(let m) = $0 { return m } else { return nil } }
-                    copy.serialize(into: &out)
+                    serializeParsed(buf, into: &out)
                     return
                 }
+                if hits == 0 {
+                    if updates.count == 1 {
+                        // The common case, a stage adding its own key: no temporary arrays.
+                        out.reserveCapacity(out.count + bytes.count + key.utf8.count + 16)
+                        copy(0..<close, &out)
+                        if !members.isEmpty { out.append(0x2C) }
+                        JSON.appendQuoted(key, to: &out)
+                        out.append(0x3A)
+                        value.serialize(into: &out)
+                        copy(close..<buf.count, &out)
+                        return
+                    }
+                    appended.append((key, value))
+                } else {
+                    replacements.append((members[last].valueStart..<members[last].valueEnd, value))
+                }
             }
-            replacements.sort { $0.0.lowerBound < $1.0.lowerBound }
+            if replacements.count > 1 { replacements.sort { $0.0.lowerBound < $1.0.lowerBound } }
             out.reserveCapacity(out.count + bytes.count + 64)
             var cursor = 0
             for (range, value) in replacements {
-                out.append(contentsOf: buf[cursor..<range.lowerBound])
+                copy(cursor..<range.lowerBound, &out)
                 value.serialize(into: &out)
                 cursor = range.upperBound
             }
-            out.append(contentsOf: buf[cursor..<close])
+            copy(cursor..<close, &out)
             var needComma = !members.isEmpty
             for (key, value) in appended {
                 if needComma { out.append(0x2C) }
@@ -201,8 +270,15 @@ public struct Record: Sendable {
                 value.serialize(into: &out)
                 needComma = true
             }
-            out.append(contentsOf: buf[close...])
+            copy(close..<buf.count, &out)
         }
+    }
+
+    /// Serialises through a full jansson parse of the original bytes (duplicate keys being set).
+    private func serializeParsed(_ buf: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var copy = self
+        copy.tree = (try? JSON.parse(buf)).flatMap { if case .object(let m) = $0 { return m } else { return nil } }
+        copy.serialize(into: &out)
     }
 
     /// The record as a Swift object (all members, this stage's values applied).

@@ -28,6 +28,28 @@ public enum RecordInput: Sendable {
 /// `SetupError` (exit 2).
 public enum RecordReader {
     public static func forEach(_ inputs: [String], _ body: (RecordInput) throws -> Void) throws {
+        var scratch: [JSONScanner.Member] = []
+        try forEachLine(inputs) { line, location in
+            do {
+                try body(.record(try Record(line: line, location: location, scratch: &scratch)))
+            } catch let error as RecordError {
+                try body(.malformed(MalformedLine(bytes: Array(line), location: location, message: error.message)))
+            }
+        }
+    }
+
+    /// The non-blank lines of `inputs` with their locations (the bytes are valid during `body` only).
+    static func forEachLine(_ inputs: [String], _ body: (UnsafeBufferPointer<UInt8>, SourceLocation) throws -> Void) throws {
+        try forEachInput(inputs) { reader, name in
+            while let (line, number) = try reader.nextLine() {
+                if isBlank(line) { continue }
+                try body(line, SourceLocation(file: name, line: number))
+            }
+        }
+    }
+
+    /// Opens each input in turn and hands its reader and its name (nil for stdin) to `body`.
+    static func forEachInput(_ inputs: [String], _ body: (inout LineReader, String?) throws -> Void) throws {
         for input in inputs.isEmpty ? ["-"] : inputs {
             let fd: Int32
             if input == "-" {
@@ -44,16 +66,7 @@ public enum RecordReader {
             defer { if fd != 0 { close(fd) } }
             var reader = LineReader(fd: fd)
             defer { reader.close() }
-            let name: String? = input == "-" ? nil : input
-            try reader.forEachLine { line, number in
-                if isBlank(line) { return }
-                let location = SourceLocation(file: name, line: number)
-                do {
-                    try body(.record(try Record(line: line, location: location)))
-                } catch let error as RecordError {
-                    try body(.malformed(MalformedLine(bytes: Array(line), location: location, message: error.message)))
-                }
-            }
+            try body(&reader, input == "-" ? nil : input)
         }
     }
 
@@ -93,12 +106,26 @@ public struct StreamOptions: Sendable {
 public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) -> Never {
     let diagnostics = Diagnostics.shared
     let output = StandardOutput.shared
-    var line: [UInt8] = []
+    var record = Record()
     do {
-        try RecordReader.forEach(options.inputs) { item in
-            line.removeAll(keepingCapacity: true)
-            switch item {
-            case .record(var record):
+        // Lines are read here rather than through `RecordReader.forEach` so that one record, a
+        // plain local, is reloaded in place for every line (no allocation, no copy) and
+        // serialised straight into the output buffer.
+        try RecordReader.forEachInput(options.inputs) { reader, name in
+            var record = Record()
+            while let (bytes, number) = try reader.nextLine() {
+                if RecordReader.isBlank(bytes) { continue }
+                let location = SourceLocation(file: name, line: number)
+                do {
+                    try record.reload(line: bytes, location: location)
+                } catch let error as RecordError {
+                    diagnostics.recordError(error.message, at: location)
+                    let bad = JSON.object([("error", errorObject(stage: diagnostics.stage, location: location, message: error.message, raw: Array(bytes)))])
+                    output.append { bad.serialize(into: &$0); $0.append(0x0A) }
+                    if options.strict { exitProcess(.badRecords) }
+                    output.endRecord()
+                    continue
+                }
                 do {
                     try transform(&record)
                 } catch let error as RecordError {
@@ -106,22 +133,14 @@ public func runFilter(_ options: StreamOptions, _ transform: (inout Record) thro
                     if !record.has("error") {
                         record.set("error", errorObject(stage: diagnostics.stage, location: record.location, message: error.message))
                     }
-                    record.serialize(into: &line)
-                    line.append(0x0A)
-                    output.write(line)
+                    output.append(record)
                     if options.strict { exitProcess(.badRecords) }
                     output.endRecord()
-                    return
+                    continue
                 }
-                record.serialize(into: &line)
-            case .malformed(let bad):
-                diagnostics.recordError(bad.message, at: bad.location)
-                JSON.object([("error", errorObject(stage: diagnostics.stage, location: bad.location, message: bad.message, raw: bad.bytes))]).serialize(into: &line)
-                if options.strict { line.append(0x0A); output.write(line); exitProcess(.badRecords) }
+                output.append(record)
+                output.endRecord()
             }
-            line.append(0x0A)
-            output.write(line)
-            output.endRecord()
         }
     } catch let error as SetupError {
         output.flush()

@@ -43,6 +43,19 @@ public final class StandardOutput: @unchecked Sendable {
         if buffer.count >= limit { flush() }
     }
 
+    /// Lets `body` append bytes straight into the buffer, saving a copy per record.
+    @inline(__always)
+    func append(_ body: (inout [UInt8]) -> Void) {
+        body(&buffer)
+    }
+
+    /// Appends `record` and a newline, serialised straight into the buffer.
+    @inline(__always)
+    func append(_ record: Record) {
+        record.serialize(into: &buffer)
+        buffer.append(0x0A)
+    }
+
     /// Appends the UTF-8 of `text`.
     public func write(_ text: String) {
         var text = text

@@ -1,0 +1,172 @@
+import Foundation
+import Shared
+import Testing
+import TestSupport
+
+/// The stream contract every stage inherits from Shared, checked end to end on kdsl-stream-bench.
+@Suite struct StreamCLITests {
+    let tool = "kdsl-stream-bench"
+
+    func lines(_ run: ToolRun) -> [String] { run.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
+
+    func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-stream-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func recordsInEqualRecordsOutInOrder() throws {
+        let input = (0..<2000).map { #"{"id":"r\#($0)", "n" : \#($0).50, "t":"x\u00e9\n"}"# }
+        let run = try runTool(tool, input: input.joined(separator: "\n") + "\n")
+        #expect(run.status == 0)
+        #expect(run.err.isEmpty)
+        // Byte for byte: the original line, then the new key before the closing brace.
+        #expect(lines(run) == input.map { String($0.dropLast()) + #","seen":true}"# })
+    }
+
+    @Test func valueLineAndReadAndKey() throws {
+        let run = try runTool(tool, ["--key", "n", "--value", "line", "--read", "label"], input: "{\"label\":\"a\"}\n\n{\"n\":0,\"b\":1}\r\n")
+        #expect(run.status == 0)
+        #expect(lines(run) == [#"{"label":"a","n":1}"#, #"{"n":3,"b":1}"#])
+    }
+
+    @Test func malformedAndNonObjectLinesAreForwardedWithError() throws {
+        let run = try runTool(tool, input: "{\"a\":1}\n{\"a\":\n[1,2]\n\"s\"\n{\"b\":2}\n")
+        #expect(run.status == 1)
+        let out = lines(run)
+        #expect(out.count == 5)
+        #expect(out[0] == #"{"a":1,"seen":true}"#)
+        #expect(out[4] == #"{"b":2,"seen":true}"#)
+        let bad = try JSON.parse(out[1])
+        #expect(bad["error"]?["stage"] == "kdsl-stream-bench")
+        #expect(bad["error"]?["line"] == .int(2))
+        #expect(bad["error"]?["raw"] == #"{"a":"#)
+        #expect(bad["error"]?["message"]?.stringValue?.contains("invalid JSON") == true)
+        #expect(try JSON.parse(out[2])["error"]?["message"] == "expected a JSON object, got an array")
+        #expect(try JSON.parse(out[3])["error"]?["raw"] == #""s""#)
+        let err = run.err.split(separator: "\n").map(String.init)
+        #expect(err.count == 3)
+        #expect(err[0].hasPrefix("kdsl-stream-bench: line 2: invalid JSON"))
+        #expect(err[1] == "kdsl-stream-bench: line 3: expected a JSON object, got an array")
+        #expect(err[2].hasPrefix("kdsl-stream-bench: line 4: "))
+    }
+
+    @Test func jansonModeReportsTheSame() throws {
+        let input = "{\"a\":1}\n{\"a\":\n[1,2]\n{\"b\":2}\n"
+        let splice = try runTool(tool, input: input)
+        let jansson = try runTool(tool, ["--mode", "jansson"], input: input)
+        #expect(jansson.status == 1)
+        #expect(jansson.out == splice.out)
+        #expect(jansson.err == splice.err)
+    }
+
+    @Test func strictStopsAtTheFirstBadLine() throws {
+        let run = try runTool(tool, ["--strict"], input: "{\"a\":1}\nnope\n{\"b\":2}\nalso bad\n")
+        #expect(run.status == 1)
+        let out = lines(run)
+        #expect(out.count == 2)
+        #expect(out[0] == #"{"a":1,"seen":true}"#)
+        #expect(try JSON.parse(out[1])["error"]?["line"] == .int(2))
+        #expect(run.err.split(separator: "\n").count == 1)
+        let jansson = try runTool(tool, ["--strict", "--mode", "jansson"], input: "{\"a\":1}\nnope\n{\"b\":2}\n")
+        #expect(jansson.status == 1 && jansson.out == run.out)
+    }
+
+    @Test func invalidUTF8LineIsABadRecord() throws {
+        var input = Data("{\"a\":\"ok\"}\n{\"a\":\"".utf8)
+        input.append(contentsOf: [0xFF, 0xC0, 0x80])
+        input.append(contentsOf: Array("\"}\n".utf8))
+        let run = try runTool(tool, stdin: input)
+        #expect(run.status == 1)
+        #expect(run.err.hasPrefix("kdsl-stream-bench: line 2: invalid JSON"))
+        let out = lines(run)
+        #expect(out.count == 2)
+        // The raw text is kept (invalid bytes as U+FFFD: a JSON string cannot hold them).
+        #expect(try JSON.parse(out[1])["error"]?["raw"]?.stringValue?.hasPrefix("{\"a\":\"\u{FFFD}") == true)
+    }
+
+    @Test func thirtyMegabyteLine() throws {
+        let big = String(repeating: "长", count: 10 << 20)  // 30 MB of UTF-8
+        let line = "{\"big\":\"\(big)\",\"k\":1}"
+        let run = try runTool(tool, ["--read", "big"], input: line + "\n{\"z\":0}\n")
+        #expect(run.status == 0)
+        #expect(run.stdout.count == line.utf8.count + 13 + 20)
+        #expect(run.out.hasSuffix(",\"k\":1,\"seen\":true}\n{\"z\":0,\"seen\":true}\n"))
+    }
+
+    @Test func closedDownstreamPipeEndsQuietly() throws {
+        // The test process ignores SIGPIPE and children inherit that, so upstream `yes`/`head`
+        // would complain about EPIPE themselves: only the stage's own stderr is checked.
+        for mode in ["splice", "jansson"] {
+            let run = try runShell("yes '{\"a\":1}' 2>/dev/null | head -200000 2>/dev/null | kdsl-stream-bench --mode \(mode) | head -1; echo \"status=${PIPESTATUS[2]}\"")
+            #expect(run.out == "{\"a\":1,\"seen\":true}\nstatus=0\n", "\(mode)")
+            #expect(run.err.isEmpty, "\(mode)")
+        }
+    }
+
+    @Test func failedWriteExitsTwo() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let run = try runShell("printf '{\"a\":1}\\n' | kdsl-stream-bench > /dev/full; echo \"status=${PIPESTATUS[1]}\"")
+        #expect(run.out == "status=2\n")
+        #expect(run.err.hasPrefix("kdsl-stream-bench: writing output failed"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let flag = try runTool(tool, ["--no-such-flag"], input: "")
+        #expect(flag.status == 2)
+        #expect(flag.err.contains("Usage"))
+        let mode = try runTool(tool, ["--mode", "fast"], input: "")
+        #expect(mode.status == 2)
+        let missing = try runTool(tool, ["/nonexistent/records.jsonl"], input: "")
+        #expect(missing.status == 2)
+        #expect(missing.err == "kdsl-stream-bench: /nonexistent/records.jsonl: No such file or directory\n")
+        let directory = try runTool(tool, ["/tmp"], input: "")
+        #expect(directory.status == 2)
+        #expect(directory.err == "kdsl-stream-bench: /tmp: is a directory\n")
+        #expect(try runTool(tool, ["/nonexistent", "--mode", "jansson"], input: "").status == 2)
+    }
+
+    @Test func filesAreNamedInMessagesAndReadInOrder() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "{\"f\":1}\nbad\n".write(to: dir.appendingPathComponent("one.jsonl"), atomically: true, encoding: .utf8)
+        try "{\"f\":2}".write(to: dir.appendingPathComponent("two.jsonl"), atomically: true, encoding: .utf8)
+        let run = try runTool(tool, ["one.jsonl", "-", "two.jsonl"], input: "{\"f\":\"stdin\"}\n", directory: dir)
+        #expect(run.status == 1)
+        #expect(run.err == "kdsl-stream-bench: one.jsonl: line 2: invalid JSON at column 3: invalid token near 'bad'\n")
+        let out = lines(run)
+        #expect(out.count == 4)
+        #expect(out[0] == #"{"f":1,"seen":true}"#)
+        #expect(try JSON.parse(out[1])["error"]?["file"] == "one.jsonl")
+        #expect(out[2] == #"{"f":"stdin","seen":true}"#)
+        #expect(out[3] == #"{"f":2,"seen":true}"#)
+    }
+
+    @Test func modesAgreeOnRealRecords() throws {
+        let path = "/work/cache/www2025-records.jsonl"
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let splice = try runTool(tool, ["--read", "label"], stdin: data)
+        let jansson = try runTool(tool, ["--mode", "jansson", "--read", "label"], stdin: data)
+        #expect(splice.status == 0 && jansson.status == 0)
+        let a = lines(splice), b = lines(jansson)
+        #expect(a.count == b.count && a.count > 0)
+        for (x, y) in zip(a, b) { #expect(try JSON.parse(x) == JSON.parse(y)) }
+    }
+
+    @Test func helpDocumentsTheContractAndItsExampleRuns() throws {
+        let help = try runTool(tool, ["--help"], input: "")
+        #expect(help.status == 0)
+        for needle in ["Self-test and benchmark", "Fields written", "Exit status", "--mode", "--read", "--strict", "Example:"] {
+            #expect(help.out.contains(needle), "--help lacks \(needle)")
+        }
+        // The example pipe from --help, on a small file.
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try (1...5).map { "{\"id\":\($0),\"label\":\"L\($0)\"}" }.joined(separator: "\n")
+            .write(to: dir.appendingPathComponent("records.jsonl"), atomically: true, encoding: .utf8)
+        let example = try #require(help.out.split(separator: "\n").first { $0.contains("kdsl-stream-bench records.jsonl") })
+        let run = try runShell("cd '\(dir.path)' && " + example.trimmingCharacters(in: .whitespaces))
+        #expect(run.status == 0)
+        #expect(run.out == (1...3).map { "{\"id\":\($0),\"label\":\"L\($0)\",\"checked\":true}\n" }.joined())
+    }
+}
