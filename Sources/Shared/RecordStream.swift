@@ -106,7 +106,6 @@ public struct StreamOptions: Sendable {
 public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) -> Never {
     let diagnostics = Diagnostics.shared
     let output = StandardOutput.shared
-    var record = Record()
     do {
         // Lines are read here rather than through `RecordReader.forEach` so that one record, a
         // plain local, is reloaded in place for every line (no allocation, no copy) and

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Shared
+import StageCLI
 
 /// How the self-test moves records.
 enum BenchMode: String, ExpressibleByArgument, CaseIterable {
@@ -71,17 +72,8 @@ struct StreamBenchCommand: ParsableCommand {
 
     /// Parses the command line with kdsl's exit statuses: ArgumentParser's usage errors exit 64,
     /// kdsl's contract says 2; `--help` prints to stdout and exits 0.
-    static func main() {
-        Diagnostics.shared.stage = "kdsl-stream-bench"
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            if exitCode(for: error) == .success { exit(withError: error) }
-            Diagnostics.shared.emit(fullMessage(for: error))
-            exitProcess(.setup)
-        }
-    }
+    /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
+    static func main() { stageMain() }
 
     mutating func run() throws {
         let options = StreamOptions(strict: strict, inputs: files)

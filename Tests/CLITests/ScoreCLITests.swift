@@ -210,7 +210,7 @@ import TestSupport
         let run = try runTool("kdsl-score", ["--frobnicate"], input: "")
         #expect(run.status == 2)
         #expect(run.out == "")
-        #expect(run.err.hasPrefix("kdsl-score: Error: Unknown option '--frobnicate'"))
+        #expect(run.err.hasPrefix("kdsl-score: Unknown option '--frobnicate'"))
         #expect(run.err.contains("Usage: kdsl-score"))
     }
 
