@@ -68,6 +68,20 @@ struct OCRCommand: ParsableCommand {
     @Flag(help: "Stop at the first bad record or image (exit 1).")
     var strict = false
 
+    /// Parses and runs; a usage error exits 2 (the kdsl convention), not ArgumentParser's 64.
+    static func main() {
+        let command: OCRCommand
+        do {
+            command = try parse(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }  // --help
+            Diagnostics.shared.stage = "kdsl-ocr"
+            Diagnostics.shared.emit(fullMessage(for: error))
+            exitProcess(.setup)
+        }
+        command.run()
+    }
+
     func validate() throws {
         if !(0...13).contains(psm) { throw ValidationError("--psm must be 0-13, got \(psm)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
@@ -78,7 +92,7 @@ struct OCRCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() {
         Diagnostics.shared.stage = "kdsl-ocr"
         ThreadLimit.ensureSingleThreadedOpenMP()
         var options = OCROptions()
