@@ -1,0 +1,104 @@
+import Shared
+
+/// Settings of one run that every worker shares.
+struct OCRSettings: Sendable {
+    /// Field holding the image paths; nil means `images`, else `image`.
+    var imagesField: FieldPath?
+    /// Directory that relative image paths resolve against ("" or "." = current directory).
+    var imageRoot = ""
+    var timeoutMs = 0
+    var decoder = ImageDecoder(maxPixels: 50_000_000)
+    var preparation = ImagePreparation.none
+}
+
+/// Text clean-up applied to Tesseract's output.
+enum OCRText {
+    /// Drops trailing whitespace of every line and empty lines at both ends (Tesseract ends pages
+    /// with blank lines). Inner text is kept as recognised, so the CLI's text compares equal.
+    static func clean(_ text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            var l = line
+            while let last = l.last, last == " " || last == "\t" || last == "\r" || last == "\u{0C}" { l = l.dropLast() }
+            return l
+        }
+        while let f = lines.first, f.isEmpty { lines.removeFirst() }
+        while let l = lines.last, l.isEmpty { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The result of OCRing one record: the `ocr` value and the per-image problems to report.
+struct RecordOCRResult: Sendable {
+    var ocr: JSON
+    var problems: [String]
+}
+
+/// Builds a record's `ocr` value: `{"text", "images": [{"path","text","confidence","width","height"}]}`.
+enum RecordOCR {
+    /// The image paths named by the record, in order. Throws `RecordError` when the field has the
+    /// wrong shape (the record is then forwarded with an `error` and no `ocr`).
+    static func imagePaths(of record: Record, field: FieldPath?) throws -> [String] {
+        if let field {
+            guard let value = record.value(at: field) else { return [] }
+            return try paths(value, name: field.description)
+        }
+        if let value = record.value(at: "images") { return try paths(value, name: "images") }
+        if let value = record.value(at: "image") { return try paths(value, name: "image") }
+        return []
+    }
+
+    private static func paths(_ value: JSON, name: String) throws -> [String] {
+        switch value {
+        case .null: return []
+        case .string(let s): return [s]
+        case .array(let items):
+            return try items.enumerated().map { i, item in
+                guard let s = item.stringValue else { throw RecordError("\(name)[\(i)]: expected a path string, got \(item.kindName)") }
+                return s
+            }
+        default: throw RecordError("\(name): expected a path string or an array of them, got \(value.kindName)")
+        }
+    }
+
+    static func resolve(_ path: String, root: String) -> String {
+        if path.hasPrefix("/") || root.isEmpty || root == "." { return path }
+        return root.hasSuffix("/") ? root + path : root + "/" + path
+    }
+
+    /// The `ocr` value of a record without images.
+    static let empty: JSON = .object([("text", ""), ("images", .array([]))])
+
+    /// OCRs every image of `paths` with `engine`.
+    static func run(paths: [String], engine: TesseractEngine, settings: OCRSettings) -> RecordOCRResult {
+        var images: [JSON] = []
+        var texts: [String] = []
+        var problems: [String] = []
+        for path in paths {
+            let file = resolve(path, root: settings.imageRoot)
+            var entry: [(String, JSON)] = [("path", .string(path))]
+            func fail(_ message: String, _ w: Int, _ h: Int) {
+                entry += [("text", ""), ("confidence", 0), ("width", .int(Int64(w))), ("height", .int(Int64(h))), ("error", .string(message))]
+                problems.append("image \(shorten(path)): \(message)")
+            }
+            switch settings.decoder.decode(path: file) {
+            case .failure(let e):
+                fail(e.message, e.width, e.height)
+            case .success(let decoded):
+                let image = settings.preparation.apply(to: decoded)
+                switch engine.recognize(image, timeoutMs: settings.timeoutMs) {
+                case .failure(let message):
+                    fail(message, decoded.width, decoded.height)
+                case .success(let text, let confidence):
+                    entry += [("text", .string(text)), ("confidence", .int(Int64(confidence))),
+                              ("width", .int(Int64(decoded.width))), ("height", .int(Int64(decoded.height)))]
+                    if !text.isEmpty { texts.append(text) }
+                }
+            }
+            images.append(.object(entry))
+        }
+        return RecordOCRResult(ocr: .object([("text", .string(texts.joined(separator: "\n"))), ("images", .array(images))]),
+                               problems: problems)
+    }
+
+    static func shorten(_ s: String) -> String { s.count > 120 ? String(s.prefix(117)) + "..." : s }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Golden pipe tests of `kdsl-ocr` on the committed fixtures (real engines, real traineddata).
+@Suite struct OCRCLITests {
+    static let fixtures = repositoryRoot.appendingPathComponent("Tests/OCRTests/Fixtures").path
+
+    private func ocr(_ args: [String], _ input: String) throws -> ToolRun {
+        try runTool("kdsl-ocr", ["--image-root", Self.fixtures] + args, input: input)
+    }
+
+    private func objects(_ run: ToolRun) throws -> [[String: Any]] {
+        try run.lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+    }
+
+    private func images(_ record: [String: Any]) -> [[String: Any]] {
+        ((record["ocr"] as? [String: Any])?["images"] as? [[String: Any]]) ?? []
+    }
+
+    /// 12 records mixing pages, lines, no images and a missing file.
+    private var mixed: String {
+        let kinds = [#""images":["phototest.png"]"#, #""image":"zh-line.png""#, #""task":"intent""#,
+                     #""images":["zh-line.png","phototest.png"]"#]
+        return (0..<12).map { "{\"id\":\($0),\(kinds[$0 % kinds.count])}\n" }.joined()
+    }
+
+    @Test func keepsInputOrderWithSeveralJobsAndIsDeterministic() throws {
+        let one = try ocr(["--lang", "chi_sim+eng", "--jobs", "1"], mixed)
+        let three = try ocr(["--lang", "chi_sim+eng", "--jobs", "3"], mixed)
+        let again = try ocr(["--lang", "chi_sim+eng", "--jobs", "3"], mixed)
+        #expect(one.status == 0 && three.status == 0, "\(three.err)")
+        #expect(three.stdout == one.stdout)
+        #expect(again.stdout == three.stdout)
+        let records = try objects(three)
+        #expect(records.map { $0["id"] as? Int } == (0..<12).map { $0 })
+        #expect(images(records[0]).first?["width"] as? Int == 640)
+        #expect(((records[2]["ocr"] as? [String: Any])?["text"] as? String) == "")
+        #expect(images(records[2]).isEmpty)
+        #expect(images(records[3]).map { $0["path"] as? String } == ["zh-line.png", "phototest.png"])
+        let text = try #require((records[0]["ocr"] as? [String: Any])?["text"] as? String)
+        #expect(text.contains("quick brown dog"))
+    }
+
+    @Test func keepsEveryOtherFieldByteForByte() throws {
+        let line = #"{"z": 1.50, "id":"a" , "images":["phototest.png"],"label":"x"}"#
+        let run = try ocr([], line + "\n")
+        #expect(run.status == 0)
+        #expect(run.out.hasPrefix(#"{"z": 1.50, "id":"a" , "images":["phototest.png"],"label":"x","ocr":{"text":"This is a lot"#))
+    }
+
+    @Test func badImagesGetAnErrorInPlaceAndExit1() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-ocr-cli-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let png = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/phototest.png"))
+        try png.prefix(png.count / 2).write(to: dir.appendingPathComponent("cut.png"))
+        try Data("hello\n".utf8).write(to: dir.appendingPathComponent("text.jpg"))
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("folder.png"), withIntermediateDirectories: true)
+        let cases: [(String, String)] = [
+            ("nope.png", "No such file or directory"),
+            ("folder.png", "is a directory"),
+            ("text.jpg", "not a recognised image format"),
+            ("cut.png", "cannot decode image (truncated or corrupt)"),
+            (Self.fixtures + "/bomb.png", "image too large: 100000x100000 = 10000000000 pixels, over --max-pixels 50000000"),
+        ]
+        let input = cases.enumerated().map { #"{"id":\#($0.offset),"images":["\#($0.element.0)"]}"# + "\n" }.joined()
+            + #"{"id":"ok","images":["\#(Self.fixtures)/phototest.png","nope.png"]}"# + "\n"
+        let run = try runTool("kdsl-ocr", ["--image-root", dir.path], input: input)
+        #expect(run.status == 1)
+        let records = try objects(run)
+        #expect(records.count == cases.count + 1)
+        for (i, (_, message)) in cases.enumerated() {
+            #expect(images(records[i]).first?["error"] as? String == message)
+            #expect(run.err.contains("kdsl-ocr: line \(i + 1): image "))
+        }
+        // A good image beside a bad one is still read; the record carries both entries.
+        let last = images(records[cases.count])
+        #expect(last.count == 2 && last[0]["error"] == nil && last[1]["error"] as? String == "No such file or directory")
+        #expect(records.allSatisfy { $0["error"] == nil })
+    }
+
+    @Test func timeoutIsAPerImageError() throws {
+        let run = try ocr(["--timeout-ms", "1"], #"{"images":["phototest.png"]}"# + "\n" + #"{"id":2}"# + "\n")
+        #expect(run.status == 1)
+        let records = try objects(run)
+        #expect(images(records[0]).first?["error"] as? String == "timed out after 1 ms")
+        #expect(records.count == 2)
+    }
+
+    @Test func strictStopsAtTheFirstBadImage() throws {
+        let input = #"{"id":1,"images":["phototest.png"]}"# + "\n" + #"{"id":2,"images":["nope.png"]}"# + "\n"
+            + #"{"id":3,"images":["phototest.png"]}"# + "\n"
+        let run = try ocr(["--strict", "--jobs", "2"], input)
+        #expect(run.status == 1)
+        #expect(try objects(run).map { $0["id"] as? Int } == [1, 2])
+    }
+
+    @Test func malformedLinesAndBadFieldsAreForwardedWithAnError() throws {
+        let input = "not json\n" + #"{"id":2,"images":7}"# + "\n" + #"{"id":3}"# + "\n"
+        let run = try ocr([], input)
+        #expect(run.status == 1)
+        let records = try objects(run)
+        #expect(records.count == 3)
+        #expect((records[0]["error"] as? [String: Any])?["line"] as? Int == 1)
+        #expect((records[1]["error"] as? [String: Any])?["message"] as? String == "images: expected a path string or an array of them, got a number")
+        #expect(records[2]["ocr"] != nil)
+        #expect(run.err.contains("kdsl-ocr: line 1: ") && run.err.contains("kdsl-ocr: line 2: images: "))
+    }
+
+    @Test func missingTraineddataExits2BeforeReadingInput() throws {
+        let run = try ocr(["--lang", "eng+zz_fake"], "not json at all\n")
+        #expect(run.status == 2)
+        #expect(run.out.isEmpty)
+        #expect(run.err.contains("'zz_fake'") && run.err.contains("tesseract-ocr-zz-fake"))
+        #expect(!run.err.contains("line 1"))
+    }
+
+    @Test func usageErrorsExit2() throws {
+        #expect(try ocr(["--jobs", "0"], "").status == 2)
+        #expect(try ocr(["--psm", "14"], "").status == 2)
+        #expect(try ocr(["--prepare", "sharpen"], "").status == 2)
+    }
+
+    @Test func helpDocumentsFieldsStatusesAndAnExample() throws {
+        let run = try runTool("kdsl-ocr", ["--help"])
+        #expect(run.status == 0)
+        for needle in ["Add the text inside", "Reads:", "Writes:", "Exit status", "kdsl-ocr --lang chi_sim+eng", "--psm"] {
+            #expect(run.out.contains(needle), "missing \(needle)")
+        }
+    }
+
+    @Test func closedPipeEndsQuietly() throws {
+        let line = #"{"images":["Tests/OCRTests/Fixtures/zh-line.png"]}"#
+        let run = try runShell("for i in $(seq 40); do echo '\(line)'; done | kdsl-ocr --jobs 2 | head -1; echo \"status ${PIPESTATUS[1]}\"")
+        #expect(run.out.hasSuffix("status 0\n"), "\(run.out) \(run.err)")
+        #expect(run.lines.count == 2)
+    }
+
+    @Test func runsWithOpenMPLimitedEvenWhenTheCallerSetAnotherLimit() throws {
+        // libgomp reads OMP_THREAD_LIMIT when it loads, so the program re-executes itself with it
+        // set: the running process's environment shows 1 although the caller asked for 8.
+        let script = """
+        sleep 2 | OMP_THREAD_LIMIT=8 kdsl-ocr & pid=$!
+        sleep 1; tr '\\0' '\\n' < /proc/$pid/environ | grep '^OMP_THREAD_LIMIT='; wait
+        """
+        let run = try runShell(script)
+        #expect(run.out == "OMP_THREAD_LIMIT=1\n", "\(run.out) \(run.err)")
+    }
+}

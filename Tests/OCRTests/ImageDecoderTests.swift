@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import kdsl_ocr
+
+@Suite struct ImageDecoderTests {
+    let decoder = ImageDecoder(maxPixels: 50_000_000)
+
+    private func error(_ path: String, _ d: ImageDecoder? = nil) -> String? {
+        if case .failure(let e) = (d ?? decoder).decode(path: path) { return e.message }
+        return nil
+    }
+
+    private func temporary(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-ocr-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    @Test func decodesAPNGWithItsSize() throws {
+        guard case .success(let image) = decoder.decode(path: OCRFixtures.path("phototest.png")) else {
+            Issue.record("phototest.png did not decode"); return
+        }
+        #expect(image.width == 640 && image.height == 480)
+    }
+
+    @Test func missingFileNamesTheSystemReason() {
+        #expect(error(OCRFixtures.path("no-such.png")) == "No such file or directory")
+    }
+
+    @Test func directoryIsRefused() {
+        #expect(error(OCRFixtures.directory) == "is a directory")
+    }
+
+    @Test func textFileIsNotAnImage() throws {
+        let path = try temporary("notes.png", Array("just some text, not pixels\n".utf8))
+        #expect(error(path) == "not a recognised image format")
+    }
+
+    @Test func emptyFileIsRefused() throws {
+        #expect(error(try temporary("empty.jpg", [])) == "empty file")
+    }
+
+    @Test func truncatedPNGIsRefused() throws {
+        let whole = try [UInt8](Data(contentsOf: URL(fileURLWithPath: OCRFixtures.path("phototest.png"))))
+        let path = try temporary("cut.png", Array(whole.prefix(whole.count / 2)))
+        #expect(error(path) == "cannot decode image (truncated or corrupt)")
+    }
+
+    @Test func decompressionBombIsRefusedFromItsHeader() throws {
+        let message = try #require(error(OCRFixtures.path("bomb.png")))
+        #expect(message.hasPrefix("image too large: 100000x100000"))
+        if case .failure(let e) = decoder.decode(path: OCRFixtures.path("bomb.png")) {
+            #expect(e.width == 100000 && e.height == 100000)
+        }
+    }
+
+    @Test func pixelGuardFollowsTheLimit() {
+        #expect(error(OCRFixtures.path("phototest.png"), ImageDecoder(maxPixels: 640 * 480 - 1))?.hasPrefix("image too large") == true)
+        #expect(error(OCRFixtures.path("phototest.png"), ImageDecoder(maxPixels: 640 * 480)) == nil)
+    }
+}
