@@ -10,7 +10,7 @@ struct MineOptions: Sendable {
     var folds = 5
     var seed: UInt64 = 1
     var z = 1.0
-    var fields: [TextField] = [.user, .agent, .ocr]
+    var fields: [TextField] = [.user, .ocr]
     var maxN = 4
     var minCount = 2
     var positiveCandidates = 40
@@ -18,6 +18,8 @@ struct MineOptions: Sendable {
     /// Under `--against`: the path of the model's prediction (for `source`).
     var against: String? = nil
     var maxRulesPerLabel = 0
+    /// Keep rules that label no record the better rules do not already label.
+    var keepRedundant = false
 }
 
 /// The paper's rule generation (§2.1) with a data-driven proposer and scorer:
@@ -132,7 +134,6 @@ struct MCTSMiner {
             var rng = SeededRNG(seed: options.seed ^ MCTSMiner.hash((task ?? "\u{0}") + "\u{1}" + label) ^ (UInt64(j + 1) &* 0x9E37_79B9_7F4A_7C15))
             var search = Search(miner: self, actions: actions, train: train, posTrain: posTrain, breakable: brk & train, need: need, against: against)
             search.run(iterations: options.iterations, rng: &rng)
-            if getenv("KDSL_DEBUG") != nil { Diagnostics.shared.note("debug \(label) fold \(j): pos \(posTrain.count) train \(train.count) actions \(actions.count) nodes \(search.nodes.count) best \(search.nodes.map(\.reward).max() ?? -1)") }
             for node in search.nodes where node.depth > 0 && node.reward >= options.minReward {
                 let key = node.predicates.map { actions[$0] }.sorted()
                 let c = counts(cover: search.cover(of: node.predicates, within: held), scope: held, positives: pos, breakable: brk)
@@ -140,9 +141,6 @@ struct MCTSMiner {
             }
         }
         // Score, threshold, prune.
-        if getenv("KDSL_DEBUG") != nil {
-            for key in foundOrder.prefix(8) { let f = found[key]!; Diagnostics.shared.note("debug found \(key.map { $0 >= 0 ? corpus.literals[$0].readable : "NOT " + corpus.literals[-$0 - 1].readable }) \(f.counts) folds \(f.folds)") }
-        }
         var rules: [Rule] = []
         var keys: [[Int]] = []
         for key in foundOrder {
@@ -163,7 +161,26 @@ struct MCTSMiner {
             rules.append(rule)
             keys.append(key)
         }
-        return MCTSMiner.prune(rules, maxRules: options.maxRulesPerLabel)
+        let pruned = MCTSMiner.prune(rules, maxRules: options.maxRulesPerLabel)
+        return options.keepRedundant ? pruned : nonRedundant(pruned, keys: Dictionary(uniqueKeysWithValues: zip(rules.map(\.id), keys)), positives: pos, scope: scopeAll)
+    }
+
+    /// Greedy cover: in conflict order, a rule stays only if it fires on some record of its label
+    /// (among all mining records of the task) that no rule kept before it fires on. Alternatives
+    /// that add nothing would make the rule base longer without labelling one more record.
+    func nonRedundant(_ rules: [Rule], keys: [String: [Int]], positives: Bits, scope: Bits) -> [Rule] {
+        var covered = Bits(count: corpus.records.count)
+        var kept: [Rule] = []
+        for r in rules {
+            guard let key = keys[r.id] else { kept.append(r); continue }
+            var c = scope
+            for a in key { c = c & (a >= 0 ? corpus.cover[a] : ~corpus.cover[-a - 1]) }
+            let gain = (c & positives).minus(covered)
+            if gain.isEmpty { continue }
+            covered = covered | gain
+            kept.append(r)
+        }
+        return kept
     }
 
     /// Subset pruning (§2.1): drops a rule when a kept rule of the same label and task has a subset
@@ -201,6 +218,7 @@ struct MCTSMiner {
     /// literals absent from the label's training records that occur most in the other labels'
     /// records the positive candidates cover (the confusions a "not" can remove).
     func candidates(train: Bits, posTrain: Bits, breakable: Bits, need: Int) -> [Int] {
+        // A "not" must remove at least `need` confusions: one record is an anecdote.
         let against = options.against != nil
         var scored: [(Double, Int, Int)] = []
         for (i, cover) in corpus.cover.enumerated() {
@@ -221,7 +239,7 @@ struct MCTSMiner {
         var negs: [(Int, Int)] = []
         for (i, cover) in corpus.cover.enumerated() where cover.intersectionCount(posTrain) == 0 {
             let n = cover.intersectionCount(confused)
-            if n >= 1 { negs.append((n, i)) }
+            if n >= need { negs.append((n, i)) }
         }
         negs.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
         return positives + negs.prefix(options.negativeCandidates).map { -$0.1 - 1 }
@@ -286,7 +304,9 @@ struct Search {
         var out: [Int] = []
         for a in from..<to {
             let next = node.cover & actionCover[a]
-            if next == node.cover { continue }
+            // Useful only if it removes a record of another label (removing only the label's
+            // own records lowers coverage for nothing).
+            if node.cover.minus(next).minus(posTrain).isEmpty { continue }
             if next.intersectionCount(posTrain) < need { continue }
             out.append(a)
         }

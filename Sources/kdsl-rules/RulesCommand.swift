@@ -97,7 +97,9 @@ extension RulesCommand {
             rollout of --rollout predicates; backpropagation of the best reward met. Rules stop
             growing at --max-predicates.
 
-            Candidates: in each field of --fields, every token n-gram (n ≤ --max-n; CJK characters
+            Candidates: in each field of --fields (default user and ocr: on the WWW2025 dialogues,
+            literals of the agent's replies fit the mining folds but not held-out ones; see
+            docs/benchmarks.md), every token n-gram (n ≤ --max-n; CJK characters
             join directly, words with a space) found in at least --min-count records is a literal.
             For a label, "contains" candidates are the literals in at least --min-count of its
             training records, the --candidates best by Wilson-bounded training precision;
@@ -109,7 +111,10 @@ extension RulesCommand {
             Wilson lower bound (quantile --z) of its precision pooled over the folds it was found
             in. With --against PATH, the reward is instead the Wilson bound of corrections among
             corrections + broken (a correct model prediction the rule would overturn), and 0
-            unless corrections exceed broken. Rules under --min-reward go, then subset pruning.
+            unless corrections exceed broken. Rules under --min-reward go, then subset pruning (a
+            rule whose predicates are a superset of a better-or-equal rule's), then, unless
+            --keep-redundant, rules that label no record of their label (among the mining
+            records) that a better rule does not already label.
             Deterministic: the same input and --seed give the same bytes. Progress on stderr.
 
             Exit status: 0 ok; 1 bad records (malformed lines, non-string labels); 2 usage or setup error.
@@ -125,12 +130,13 @@ extension RulesCommand {
         @Option(help: "Inner folds for cross-fitting (1: score on the mining records themselves).") var folds = 5
         @Option(help: "Seed of every random choice.") var seed: UInt64 = 1
         @Option(help: "Normal quantile of the Wilson lower bound (1 ≈ 84% one-sided).") var z = 1.0
-        @Option(help: "Text fields to mine, comma-separated (user, agent, ocr, all).") var fields = "user,agent,ocr"
+        @Option(help: "Text fields to mine, comma-separated (user, agent, ocr, all).") var fields = "user,ocr"
         @Option(help: "Longest n-gram, in tokens.") var maxN = 4
         @Option(help: "Fewest records a literal (and a rule) must cover.") var minCount = 2
         @Option(help: "\"contains\" candidates per label.") var candidates = 40
         @Option(help: "\"does not contain\" candidates per label.") var negatives = 15
         @Option(help: "At most this many rules per label (0: no limit).") var maxRules = 0
+        @Flag(help: "Keep rules that add no labelled record to the better rules of their label.") var keepRedundant = false
         @Option(help: "Path of the gold label.") var labelField = "label"
         @Option(help: "Error-driven mining: path of the model's prediction (e.g. model.label).") var against: String?
         @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?
@@ -165,7 +171,7 @@ extension RulesCommand {
             o.iterations = iterations; o.rolloutDepth = rollout; o.folds = folds; o.seed = seed; o.z = z
             o.fields = try parsedFields(); o.maxN = maxN; o.minCount = minCount
             o.positiveCandidates = candidates; o.negativeCandidates = negatives; o.against = against
-            o.maxRulesPerLabel = maxRules
+            o.maxRulesPerLabel = maxRules; o.keepRedundant = keepRedundant
             try MineStage.run(o, labelField: labelField, fieldPaths: fieldPaths, out: out, candidatesOut: candidatesOut,
                               quiet: quiet, stream: StreamOptions(strict: strict, inputs: inputs))
         }
