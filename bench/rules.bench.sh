@@ -61,39 +61,38 @@ out = sys.argv[1]
 rows = {}
 t0 = time.time()
 for f in range(5):
+    # Each label's features: the candidate literals kdsl-rules' searches for that label could use.
+    cands = [json.loads(l) for l in open(f"{out}/default.cands.{f}")]
+    feats = {}
+    for c in cands: feats.setdefault((c.get("task"), c["label"]), []).append(c["id"])
     recs = [json.loads(l) for l in open(f"{out}/features.{f}")]
-    feats = sorted({x for r in recs for x in r["f"]})
     for task in sorted({r["task"] for r in recs}):
         tr = [r for r in recs if r["task"] == task and r["fold"] != f]
         te = [r for r in recs if r["task"] == task and r["fold"] == f]
-        used = [x for x in feats if sum(x in r["f"] for r in tr) >= 2]
         st = rows.setdefault(task, [0, 0, 0])
         st[0] += len(te)
-        if not used:
-            continue
-        def frame(rs):
-            return pd.DataFrame([{x: ("y" if x in set(r["f"]) else "n") for x in used} for r in rs])
-        Xtr, Xte = frame(tr), frame(te)
         counts = {}
         for r in tr: counts[r["label"]] = counts.get(r["label"], 0) + 1
-        # RIPPER's multi-class order: rarest class first, first ruleset that fires wins.
+        # RIPPER's multi-class order: rarest class first; the first ruleset that fires wins.
         order = sorted(counts, key=lambda l: (counts[l], l))
         pred = [None] * len(te)
         for label in order:
-            if counts[label] < 2: continue
-            y = [r["label"] == label for r in tr]
-            clf = lw.RIPPER(random_state=1)
-            clf.fit(Xtr, pd.Series(y), pos_class=True)
+            used = feats.get((task, label), [])
+            if counts[label] < 2 or not used: continue
+            frame = lambda rs: pd.DataFrame([{x: ("y" if x in set(r["f"]) else "n") for x in used} for r in rs])
+            df = frame(tr)
+            df["__label"] = ["pos" if r["label"] == label else "neg" for r in tr]
+            clf = lw.RIPPER(random_state=1, max_rule_conds=5)
+            clf.fit(df, class_feat="__label", pos_class="pos")
             if not clf.ruleset_.rules: continue
-            p = clf.predict(Xte)
-            for i, v in enumerate(p):
+            for i, v in enumerate(clf.predict(frame(te))):
                 if v and pred[i] is None: pred[i] = label
         st[1] += sum(p is not None for p in pred)
         st[2] += sum(p is not None and p == r["label"] for p, r in zip(pred, te))
 t = time.time() - t0
 for task, (n, fired, right) in sorted(rows.items()):
     prec = f"{right / fired:.3f}" if fired else "-"
-    print(f"| RIPPER (wittgenstein) | {task} | {n} | {fired} | {right} | {prec} | {fired / n:.3f} | {t:.1f} s (5 folds, fit+predict) |")
+    print(f"| RIPPER (wittgenstein, max_rule_conds=5) | {task} | {n} | {fired} | {right} | {prec} | {fired / n:.3f} | {t:.1f} s (5 folds, fit+predict) |")
 EOF
 
 # 3. Apply throughput.
@@ -102,7 +101,7 @@ reps=$(( (BIG + $(wc -l < "$data") - 1) / $(wc -l < "$data") ))
 for i in $(seq 1 "$reps"); do cat "$data"; done | head -n "$BIG" > "$out/big.jsonl"
 # Rule files: 10 = the best mined rules (topped up with one-literal rules); 1,000 and 100,000 =
 # two-literal rules over the candidate literals with labels of the data, deterministic.
-jq -r '.when[0].contains' "$out/all.cands.jsonl" > "$out/lits.txt"
+jq -r '.when[0].contains' "$out/all.cands.jsonl" | sort -u > "$out/lits.txt"
 jq -r '.label' "$data" | sort -u > "$out/labels.txt"
 gen() {  # $1 = count
   awk -v n="$1" 'NR==FNR { lab[nl++] = $0; next } { lit[nk++] = $0 } END {

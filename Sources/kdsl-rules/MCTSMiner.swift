@@ -110,7 +110,11 @@ struct MCTSMiner {
 
     /// Mines the rules of one label. Deterministic: the random choices come from a generator
     /// seeded by `--seed`, the task, the label and the inner fold, never from processing order.
-    func mine(task: String?, label: String) -> [Rule] {
+    func mine(task: String?, label: String) -> [Rule] { mineWithCandidates(task: task, label: label).rules }
+
+    /// `mine`, also returning the candidate literals (corpus indices, sorted) any of its inner
+    /// searches could use, for `--candidates-out`.
+    func mineWithCandidates(task: String?, label: String) -> (rules: [Rule], candidates: [Int]) {
         let against = options.against != nil
         let scopeAll = taskMask[task] ?? Bits(count: corpus.records.count)
         let pos = positives(task: task, label: label)
@@ -118,6 +122,7 @@ struct MCTSMiner {
         // Rules found per inner fold, keyed by candidate predicates; their held-out counts pooled.
         var found: [[Int]: (counts: Reward.Counts, folds: Int)] = [:]
         var foundOrder: [[Int]] = []
+        var usedLiterals = Set<Int>()
         for j in 0..<max(1, options.folds) {
             var train = scopeAll, held = scopeAll
             if options.folds > 1 {
@@ -131,6 +136,7 @@ struct MCTSMiner {
             if posTrain.count < need { continue }
             let actions = candidates(train: train, posTrain: posTrain, breakable: brk & train, need: need)
             if actions.isEmpty { continue }
+            for a in actions { usedLiterals.insert(a >= 0 ? a : -a - 1) }
             var rng = SeededRNG(seed: options.seed ^ MCTSMiner.hash((task ?? "\u{0}") + "\u{1}" + label) ^ (UInt64(j + 1) &* 0x9E37_79B9_7F4A_7C15))
             var search = Search(miner: self, actions: actions, train: train, posTrain: posTrain, breakable: brk & train, need: need, against: against)
             search.run(iterations: options.iterations, rng: &rng)
@@ -162,7 +168,8 @@ struct MCTSMiner {
             keys.append(key)
         }
         let pruned = MCTSMiner.prune(rules, maxRules: options.maxRulesPerLabel)
-        return options.keepRedundant ? pruned : nonRedundant(pruned, keys: Dictionary(uniqueKeysWithValues: zip(rules.map(\.id), keys)), positives: pos, scope: scopeAll)
+        let final = options.keepRedundant ? pruned : nonRedundant(pruned, keys: Dictionary(uniqueKeysWithValues: zip(rules.map(\.id), keys)), positives: pos, scope: scopeAll)
+        return (final, usedLiterals.sorted())
     }
 
     /// Greedy cover: in conflict order, a rule stays only if it fires on some record of its label

@@ -54,10 +54,16 @@ enum MineStage {
         let miner = MCTSMiner(corpus: corpus, options: options)
         let units = miner.units
         var rules: [Rule] = []
+        var candidateRules: [Rule] = []
         for (k, unit) in units.enumerated() {
             let t0 = now()
-            let mined = miner.mine(task: unit.task, label: unit.label)
+            let (mined, used) = miner.mineWithCandidates(task: unit.task, label: unit.label)
             rules.append(contentsOf: mined)
+            for i in used {
+                var r = Rule(id: "c\(candidateRules.count)", label: unit.label, task: unit.task, predicates: [corpus.literals[i]])
+                r.source = "candidate"
+                candidateRules.append(r)
+            }
             if !quiet {
                 let n = records.lazy.filter { $0.task == unit.task && $0.label == unit.label }.count
                 let name = (unit.task.map { $0 + "/" } ?? "") + unit.label
@@ -66,16 +72,7 @@ enum MineStage {
         }
         if !quiet { Diagnostics.shared.note("\(rules.count) rules from \(units.count) labels in \(format(now() - started)) s") }
         let bytes = RuleSet(rules: rules).jsonLines
-        if let candidatesOut {
-            var seen = Set<Predicate>()
-            var lines: [Rule] = []
-            for p in corpus.literals where seen.insert(p).inserted {
-                var r = Rule(id: "f\(lines.count)", label: "_feature", task: nil, predicates: [p])
-                r.source = "candidate"
-                lines.append(r)
-            }
-            try writeAtomically(RuleSet(rules: lines).jsonLines, to: candidatesOut)
-        }
+        if let candidatesOut { try writeAtomically(RuleSet(rules: candidateRules).jsonLines, to: candidatesOut) }
         if let out { try writeAtomically(bytes, to: out) } else { StandardOutput.shared.write(bytes) }
     }
 

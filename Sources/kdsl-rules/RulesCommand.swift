@@ -140,7 +140,7 @@ extension RulesCommand {
         @Option(help: "Path of the gold label.") var labelField = "label"
         @Option(help: "Error-driven mining: path of the model's prediction (e.g. model.label).") var against: String?
         @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?
-        @Option(help: "Also write every candidate literal as a one-predicate rule to this file.") var candidatesOut: String?
+        @Option(help: "Also write each label's candidate literals (those its searches could use) as one-literal rules to this file.") var candidatesOut: String?
         @Flag(help: "No progress on stderr.") var quiet = false
         @Flag(help: "Stop at the first bad record.") var strict = false
         @OptionGroup var fieldPaths: FieldOptions
