@@ -125,6 +125,26 @@ import TestSupport
         #expect(applied.out.contains("\"label\":\"退款\""))
     }
 
+    @Test func errorDrivenMiningTargetsTheModelsErrors() throws {
+        // The model is wrong on every 退款 record (says 颜色) and right on the others: only rules
+        // that correct it may come out, scored by corrections against broken predictions.
+        let data = labelled().split(separator: "\n").map { line -> String in
+            guard line.contains("\"label\"") else { return String(line) }
+            let wrong = line.contains("\"label\":\"退款\"")
+            let gold = wrong ? "颜色" : (line.contains("\"label\":\"尺码\"") ? "尺码" : "颜色")
+            return String(line.dropLast()) + #","model":{"label":"\#(gold)"}}"#
+        }.joined(separator: "\n") + "\n" + #"{"task":"intent","dialogue":"用户: 你好","label":"颜色"}"# + "\n"
+        let run = try runTool("kdsl-rules", ["mine", "--against", "model.label", "--iterations", "150", "--quiet"], input: data)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(!run.lines.isEmpty)
+        for line in run.lines {
+            #expect(line.contains("\"label\":\"退款\""))
+            #expect(line.contains("\"broken\":0"))
+            #expect(line.contains("\"source\":\"mine --against model.label\""))
+        }
+        #expect(run.err.contains("no string at \"model.label\": record left out"))
+    }
+
     @Test func mineWithoutLabelsMinesNothing() throws {
         let run = try runTool("kdsl-rules", ["mine"], input: "{\"text\":\"a\"}\n")
         #expect(run.status == 0)
