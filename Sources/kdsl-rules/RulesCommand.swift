@@ -8,16 +8,18 @@ struct RulesCommand: ParsableCommand {
         commandName: "kdsl-rules",
         abstract: "Mine, check, show, apply and validate a readable rule base (KDSL §2.1).",
         discussion: """
-        A rule base is a JSON Lines file, one rule per line, that people can read and edit:
-          {"id":"r1c9e0a7b3d","label":"退款页面","task":"scene","when":[{"field":"ocr","contains":"退款"}],"reward":0.91,...}
-        Text fields: user, agent, ocr, all (see docs/records.md). Literals are matched on
-        normalised text (half-width, lower case).
+        A rule base is a JSON Lines file, one rule per line, that people can read and edit \
+        (an example is at the end). Text fields: user, agent, ocr, all (see docs/records.md). \
+        Literals are matched on normalised text (half-width, lower case).
 
-        Exit status: 0 ok; 1 bad records (or, for check, problems in the rule file);
+        Exit status: 0 ok; 1 bad records (or, for check, problems in the rule file); \
         2 usage or setup error (bad flag, unreadable or invalid rule file, failed write).
 
         Example:
           kdsl-rules mine train.jsonl --out rules.jsonl && kdsl-rules apply --rules rules.jsonl test.jsonl | jq -c .rules
+
+        A rule:
+          {"id":"r1c9e0a7b3d","label":"退款页面","task":"scene","when":[{"field":"ocr","contains":"退款"}],"reward":0.91}
         """,
         subcommands: [Apply.self, Mine.self, Validate.self, Check.self, Show.self])
 
@@ -58,13 +60,13 @@ extension RulesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the `rules` key: the winning rule's label, id, reward, and every rule that fired.",
             discussion: """
-            Reads: the text fields (user, agent, ocr, all) and `task`. Writes: `rules` =
-            {"label", "id", "reward", "fired": [{"id", "label", "reward"}...]}; label, id and
-            reward are null when no rule fired. Conflict policy: the rule with the highest reward
-            wins (a rule without a reward, written by hand, ranks first), then the larger support,
-            then the smaller id; `fired` lists every fired rule in that order. A rule with a task
-            fires only on records of that task. A predicate on a field a record lacks sees empty
-            text. All literals are matched in one Aho–Corasick pass per field.
+            Reads: the text fields (user, agent, ocr, all) and `task`. Writes: `rules` = \
+            {"label", "id", "reward", "fired": [{"id", "label", "reward"}...]}; label, id and \
+            reward are null when no rule fired. Conflict policy: the rule with the highest reward \
+            wins (a rule without a reward, written by hand, ranks first), then the larger support, \
+            then the smaller id; `fired` lists every fired rule in that order. A rule with a task \
+            fires only on records of that task. A predicate on a field a record lacks sees empty \
+            text. All literals are matched in one Aho–Corasick pass per field. \
             A rule file with any problem stops the run before the first record (exit 2).
 
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage, unreadable or invalid rule file.
@@ -88,33 +90,33 @@ extension RulesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Mine rules from labelled records by Monte Carlo Tree Search (KDSL §2.1).",
             discussion: """
-            Reads: `label` (records without one are reported and left out), `task`, the text
-            fields, and with --against the model's prediction. Writes: a rule file (stdout, or
+            Reads: `label` (records without one are reported and left out), `task`, the text \
+            fields, and with --against the model's prediction. Writes: a rule file (stdout, or \
             --out written atomically), rules sorted by task, label, then conflict order.
 
-            Per task and label: a state is a set of predicates (empty at the root); an action adds
-            one candidate predicate; selection by UCT with --exploration; expansion; a random
-            rollout of --rollout predicates; backpropagation of the best reward met. Rules stop
+            Per task and label: a state is a set of predicates (empty at the root); an action adds \
+            one candidate predicate; selection by UCT with --exploration; expansion; a random \
+            rollout of --rollout predicates; backpropagation of the best reward met. Rules stop \
             growing at --max-predicates.
 
-            Candidates: in each field of --fields (default user and ocr: on the WWW2025 dialogues,
-            literals of the agent's replies fit the mining folds but not held-out ones; see
-            docs/benchmarks.md), every token n-gram (n ≤ --max-n; CJK characters
-            join directly, words with a space) found in at least --min-count records is a literal.
-            For a label, "contains" candidates are the literals in at least --min-count of its
-            training records, the --candidates best by Wilson-bounded training precision;
-            "does not contain" candidates are the --negatives literals absent from the label's
+            Candidates: in each field of --fields (default user and ocr: on the WWW2025 dialogues, \
+            literals of the agent's replies fit the mining folds but not held-out ones; see \
+            docs/benchmarks.md), every token n-gram (n ≤ --max-n; CJK characters \
+            join directly, words with a space) found in at least --min-count records is a literal. \
+            For a label, "contains" candidates are the literals in at least --min-count of its \
+            training records, the --candidates best by Wilson-bounded training precision; \
+            "does not contain" candidates are the --negatives literals absent from the label's \
             records that occur most in other labels' records the positives cover.
 
-            Reward: k-fold cross-fitting (--folds, stratified, seeded). The search runs on k-1
-            folds and every rule it finds is counted on the held-out fold; a rule's reward is the
-            Wilson lower bound (quantile --z) of its precision pooled over the folds it was found
-            in. With --against PATH, the reward is instead the Wilson bound of corrections among
-            corrections + broken (a correct model prediction the rule would overturn), and 0
-            unless corrections exceed broken. Rules under --min-reward go, then subset pruning (a
-            rule whose predicates are a superset of a better-or-equal rule's), then, unless
-            --keep-redundant, rules that label no record of their label (among the mining
-            records) that a better rule does not already label.
+            Reward: k-fold cross-fitting (--folds, stratified, seeded). The search runs on k-1 \
+            folds and every rule it finds is counted on the held-out fold; a rule's reward is the \
+            Wilson lower bound (quantile --z) of its precision pooled over the folds it was found \
+            in. With --against PATH, the reward is instead the Wilson bound of corrections among \
+            corrections + broken (a correct model prediction the rule would overturn), and 0 \
+            unless corrections exceed broken. Rules under --min-reward go, then subset pruning (a \
+            rule whose predicates are a superset of a better-or-equal rule's), then, unless \
+            --keep-redundant, rules that label no record of their label (among the mining \
+            records) that a better rule does not already label. \
             Deterministic: the same input and --seed give the same bytes. Progress on stderr.
 
             Exit status: 0 ok; 1 bad records (malformed lines, non-string labels); 2 usage or setup error.
@@ -181,11 +183,11 @@ extension RulesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-score every rule on labelled records and drop those under --min-reward (KDSL §2.1's last pass).",
             discussion: """
-            Reads: a rule file and labelled records (`label`, `task`, text fields; with --against,
-            the model's prediction). Writes: the rule file with reward, precision, hits, support
-            (and broken) recomputed on these records, in the same order, without the rules under
-            --min-reward (stdout, or --out atomically). A rule that fires on no record cannot be
-            judged: it is kept unchanged, with a warning. Records without a label are reported
+            Reads: a rule file and labelled records (`label`, `task`, text fields; with --against, \
+            the model's prediction). Writes: the rule file with reward, precision, hits, support \
+            (and broken) recomputed on these records, in the same order, without the rules under \
+            --min-reward (stdout, or --out atomically). A rule that fires on no record cannot be \
+            judged: it is kept unchanged, with a warning. Records without a label are reported \
             and left out.
 
             Exit status: 0 ok; 1 bad records; 2 usage, unreadable or invalid rule file.
@@ -214,7 +216,7 @@ extension RulesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a rule file: every problem is listed with its line.",
             discussion: """
-            Exit status: 0 the file is valid (an empty file is valid, with a warning); 1 problems
+            Exit status: 0 the file is valid (an empty file is valid, with a warning); 1 problems \
             were found (each printed as `FILE: line N: ...`); 2 usage error or unreadable file.
 
             Example:
