@@ -1,0 +1,135 @@
+/// A multi-pattern automaton (Aho & Corasick, 1975) over UTF-8 bytes: one pass over a text finds
+/// every occurrence of every pattern, so matching cost does not grow with the number of rules.
+///
+/// Layout: the root has a dense 256-entry table (every scan step starts near it); other states keep
+/// their edges sorted in one flat array (CSR), searched linearly when few, by bisection when many.
+/// Each state has a failure link and a dictionary link (the nearest state on its failure chain
+/// that ends a pattern), so reporting visits only states that end patterns.
+struct AhoCorasick: Sendable {
+    /// Number of distinct patterns (ids 0..<count, in the order given; duplicates share the first id).
+    let patternCount: Int
+    private var rootNext: [Int32]
+    private var edgeStart: [Int32]
+    private var edgeBytes: [UInt8]
+    private var edgeTargets: [Int32]
+    private var fail: [Int32]
+    private var dict: [Int32]
+    /// The pattern ending exactly at each state, or -1.
+    private var terminal: [Int32]
+
+    /// Builds the automaton. Empty patterns are ignored (they never report).
+    init(_ patterns: [[UInt8]]) {
+        patternCount = patterns.count
+        // 1. Trie with per-node sorted child lists.
+        var children: [[(UInt8, Int32)]] = [[]]
+        var term: [Int32] = [-1]
+        for (pid, p) in patterns.enumerated() where !p.isEmpty {
+            var s: Int32 = 0
+            for b in p {
+                let list = children[Int(s)]
+                var lo = 0, hi = list.count
+                while lo < hi { let mid = (lo + hi) / 2; if list[mid].0 < b { lo = mid + 1 } else { hi = mid } }
+                if lo < list.count && list[lo].0 == b {
+                    s = list[lo].1
+                } else {
+                    let t = Int32(children.count)
+                    children.append([]); term.append(-1)
+                    children[Int(s)].insert((b, t), at: lo)
+                    s = t
+                }
+            }
+            if term[Int(s)] < 0 { term[Int(s)] = Int32(pid) }
+        }
+        let n = children.count
+        // 2. Flatten edges (CSR).
+        var start = [Int32](repeating: 0, count: n + 1)
+        var bytes: [UInt8] = [], targets: [Int32] = []
+        bytes.reserveCapacity(n); targets.reserveCapacity(n)
+        for s in 0..<n {
+            start[s] = Int32(bytes.count)
+            for (b, t) in children[s] { bytes.append(b); targets.append(t) }
+        }
+        start[n] = Int32(bytes.count)
+        var root = [Int32](repeating: 0, count: 256)
+        for (b, t) in children[0] { root[Int(b)] = t }
+        rootNext = root; edgeStart = start; edgeBytes = bytes; edgeTargets = targets; terminal = term
+        // 3. Failure and dictionary links, breadth first.
+        var failLinks = [Int32](repeating: 0, count: n)
+        var dictLinks = [Int32](repeating: -1, count: n)
+        var queue: [Int32] = children[0].map(\.1)
+        var head = 0
+        while head < queue.count {
+            let s = queue[head]; head += 1
+            for (b, t) in children[Int(s)] {
+                var f = failLinks[Int(s)]
+                var target: Int32 = 0
+                while true {
+                    if let next = AhoCorasick.child(f, b, root, start, bytes, targets) { target = next; break }
+                    if f == 0 { break }
+                    f = failLinks[Int(f)]
+                }
+                failLinks[Int(t)] = target
+                dictLinks[Int(t)] = term[Int(target)] >= 0 ? target : dictLinks[Int(target)]
+                queue.append(t)
+            }
+        }
+        fail = failLinks; dict = dictLinks
+    }
+
+    @inline(__always)
+    private static func child(_ s: Int32, _ b: UInt8, _ root: [Int32], _ start: [Int32], _ bytes: [UInt8], _ targets: [Int32]) -> Int32? {
+        if s == 0 { let t = root[Int(b)]; return t == 0 ? nil : t }
+        var lo = Int(start[Int(s)]), hi = Int(start[Int(s) + 1])
+        if hi - lo <= 8 {
+            while lo < hi { if bytes[lo] == b { return targets[lo] }; lo += 1 }
+            return nil
+        }
+        while lo < hi { let mid = (lo + hi) >> 1; if bytes[mid] < b { lo = mid + 1 } else { hi = mid } }
+        return lo < Int(start[Int(s) + 1]) && bytes[lo] == b ? targets[lo] : nil
+    }
+
+    /// Calls `report` with the id of every pattern occurrence in `text` (a pattern occurring twice
+    /// is reported twice; callers that need sets deduplicate).
+    @inline(__always)
+    func scan(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int32) -> Void) {
+        rootNext.withUnsafeBufferPointer { root in
+        edgeStart.withUnsafeBufferPointer { start in
+        edgeBytes.withUnsafeBufferPointer { bytes in
+        edgeTargets.withUnsafeBufferPointer { targets in
+        fail.withUnsafeBufferPointer { fail in
+        dict.withUnsafeBufferPointer { dict in
+        terminal.withUnsafeBufferPointer { terminal in
+            var s: Int32 = 0
+            for b in text {
+                while true {
+                    if s == 0 { s = root[Int(b)]; break }
+                    var lo = Int(start[Int(s)]), hi = Int(start[Int(s) + 1])
+                    var found: Int32 = -1
+                    if hi - lo <= 8 {
+                        while lo < hi { if bytes[lo] == b { found = targets[lo]; break }; lo += 1 }
+                    } else {
+                        let end = hi
+                        while lo < hi { let mid = (lo + hi) >> 1; if bytes[mid] < b { lo = mid + 1 } else { hi = mid } }
+                        if lo < end && bytes[lo] == b { found = targets[lo] }
+                    }
+                    if found >= 0 { s = found; break }
+                    s = fail[Int(s)]
+                }
+                if s == 0 { continue }
+                var o = terminal[Int(s)] >= 0 ? s : dict[Int(s)]
+                while o >= 0 {
+                    report(terminal[Int(o)])
+                    o = dict[Int(o)]
+                }
+            }
+        }}}}}}}
+    }
+
+    /// The set of pattern ids occurring in `text`, sorted (for tests and small uses).
+    func matches(_ text: String) -> [Int] {
+        var seen = Set<Int32>()
+        var t = text
+        t.withUTF8 { buf in scan(buf) { seen.insert($0) } }
+        return seen.map(Int.init).sorted()
+    }
+}

@@ -1,0 +1,23 @@
+import Shared
+
+/// `kdsl-rules apply`: one record in, one record out, with the `rules` key set.
+enum ApplyStage {
+    static func run(_ set: RuleSet, key: String, fields: FieldOptions, options: StreamOptions) -> Never {
+        var matcher = RuleMatcher(set.rules)
+        let taskPath = FieldPath(fields.task)
+        let outKey = FieldPath(key)
+        let none = matcher.value(for: [])
+        let needsText = !matcher.usedFields.isEmpty
+        runFilter(options) { record in
+            let task = record.string(at: taskPath)
+            let fired: [Int32]
+            if needsText {
+                let text = fields.recordText(record)
+                fired = matcher.fire(text: { text[$0] }, task: task)
+            } else {
+                fired = []
+            }
+            record.set(outKey, fired.isEmpty ? none : matcher.value(for: fired))
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Shared
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reading labelled records for `mine` and `validate`.
+enum LabelledInput {
+    /// Reads the records that have a label; records without one are reported (a warning each,
+    /// the first five, then a count) and left out. A label that is not a string is a bad record.
+    static func read(labelField: String, against: String?, fieldPaths: FieldOptions, stream: StreamOptions) throws -> [MiningRecord] {
+        let labelPath = FieldPath(labelField), taskPath = FieldPath(fieldPaths.task)
+        let againstPath = against.map { FieldPath($0) }
+        var records: [MiningRecord] = []
+        var unlabelled = 0, unpredicted = 0
+        try readAll(stream) { r in
+            guard let value = r.value(at: labelPath), !value.isNull else {
+                unlabelled += 1
+                if unlabelled <= 5 { Diagnostics.shared.warning("no \"\(labelField)\": record left out", at: r.location) }
+                return
+            }
+            guard let label = value.stringValue else { throw RecordError("\"\(labelField)\" must be a string, got \(value.kindName)") }
+            var prediction: String? = nil
+            if let againstPath {
+                guard let p = r.string(at: againstPath) else {
+                    unpredicted += 1
+                    if unpredicted <= 5 { Diagnostics.shared.warning("no string at \"\(againstPath)\": record left out", at: r.location) }
+                    return
+                }
+                prediction = p
+            }
+            records.append(MiningRecord(location: r.location, task: r.string(at: taskPath), label: label,
+                                        prediction: prediction, text: fieldPaths.recordText(r)))
+        }
+        if unlabelled > 5 { Diagnostics.shared.warning("\(unlabelled) records without \"\(labelField)\" left out in all") }
+        if unpredicted > 5 { Diagnostics.shared.warning("\(unpredicted) records without a prediction at \"\(against!)\" left out in all") }
+        return records
+    }
+}
+
+/// `kdsl-rules mine`: reads labelled records, mines each label, writes the rule base.
+enum MineStage {
+    static func run(_ options: MineOptions, labelField: String, fieldPaths: FieldOptions, out: String?, candidatesOut: String?,
+                    quiet: Bool, stream: StreamOptions) throws {
+        let started = now()
+        let records = try LabelledInput.read(labelField: labelField, against: options.against, fieldPaths: fieldPaths, stream: stream)
+        if records.isEmpty { Diagnostics.shared.warning("no labelled records: no rules mined") }
+        let corpus = Corpus(records: records, fields: options.fields, maxN: options.maxN, minCount: options.minCount)
+        if !quiet {
+            Diagnostics.shared.note("\(records.count) labelled records, \(corpus.literals.count) candidate literals (\(format(now() - started)) s)")
+        }
+        let miner = MCTSMiner(corpus: corpus, options: options)
+        let units = miner.units
+        var rules: [Rule] = []
+        var candidateRules: [Rule] = []
+        for (k, unit) in units.enumerated() {
+            let t0 = now()
+            let (mined, used) = miner.mineWithCandidates(task: unit.task, label: unit.label)
+            rules.append(contentsOf: mined)
+            for i in used {
+                var r = Rule(id: "c\(candidateRules.count)", label: unit.label, task: unit.task, predicates: [corpus.literals[i]])
+                r.source = "candidate"
+                candidateRules.append(r)
+            }
+            if !quiet {
+                let n = records.lazy.filter { $0.task == unit.task && $0.label == unit.label }.count
+                let name = (unit.task.map { $0 + "/" } ?? "") + unit.label
+                Diagnostics.shared.note("[\(k + 1)/\(units.count)] \(name): \(n) records, \(mined.count) rules (\(format(now() - t0)) s)")
+            }
+        }
+        if !quiet { Diagnostics.shared.note("\(rules.count) rules from \(units.count) labels in \(format(now() - started)) s") }
+        let bytes = RuleSet(rules: rules).jsonLines
+        if let candidatesOut { try writeAtomically(RuleSet(rules: candidateRules).jsonLines, to: candidatesOut) }
+        if let out { try writeAtomically(bytes, to: out) } else { StandardOutput.shared.write(bytes) }
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    static func format(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}

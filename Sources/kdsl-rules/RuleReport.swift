@@ -1,0 +1,96 @@
+import Shared
+
+/// `check`, `show` and `validate`: reading a rule base back for people and for the last pass.
+enum RuleReport {
+    /// Lists every problem of a rule file with its line; exit 1 when there is any.
+    static func check(_ path: String) throws {
+        let (set, problems) = try RuleSet.parse(bytesOf: path)
+        for p in problems { Diagnostics.shared.emit(p.description) }
+        if !problems.isEmpty {
+            Diagnostics.shared.emit("\(path): \(problems.count) problem\(problems.count == 1 ? "" : "s"), \(set.rules.count) valid rules")
+            exitProcess(.badRecords)
+        }
+        if set.rules.isEmpty { Diagnostics.shared.warning("\(path): no rules") } else { Diagnostics.shared.note("\(path): \(set.rules.count) rules, ok") }
+    }
+
+    /// Prints rules grouped by task and label (sorted), each group in conflict order.
+    static func show(_ set: RuleSet) throws {
+        var groups: [String: [Rule]] = [:]
+        for r in set.rules { groups[(r.task ?? "") + "\u{1}" + r.label, default: []].append(r) }
+        var out = ""
+        for key in groups.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let rules = groups[key]!.sorted(by: Rule.ranksBefore)
+            let head = (rules[0].task.map { "\($0) / " } ?? "") + rules[0].label
+            out += "\(head)  (\(rules.count) rule\(rules.count == 1 ? "" : "s"))\n"
+            for r in rules {
+                var stats: [String] = []
+                stats.append("reward " + (r.reward.map { fixed($0) } ?? "-"))
+                if let p = r.precision { stats.append("precision \(fixed(p))" + (r.hits.flatMap { h in r.support.map { " (\(h)/\($0))" } } ?? "")) }
+                else if let s = r.support { stats.append("support \(s)") }
+                if let b = r.broken { stats.append("broken \(b)") }
+                if let f = r.folds { stats.append("folds \(f)") }
+                if let s = r.source { stats.append(s) }
+                out += "  \(r.id)  " + stats.joined(separator: "  ") + "\n"
+                out += "      " + r.predicates.map(\.readable).joined(separator: " ∧ ") + "\n"
+            }
+            out += "\n"
+        }
+        StandardOutput.shared.write(out)
+    }
+
+    static func fixed(_ x: Double) -> String {
+        let n = Int((x * 1000).rounded())
+        let frac = String(n % 1000)
+        return "\(n / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+    }
+
+    /// Re-scores every rule on the records (no cross-fitting: these are held-out records) and
+    /// drops those under `minReward`; rules that never fire are kept unchanged, with a warning.
+    static func validate(_ set: RuleSet, minReward: Double, z: Double, labelField: String, against: String?,
+                         fieldPaths: FieldOptions, out: String?, stream: StreamOptions) throws {
+        let records = try LabelledInput.read(labelField: labelField, against: against, fieldPaths: fieldPaths, stream: stream)
+        var matcher = RuleMatcher(set.rules)
+        // The matcher holds the rules in conflict order; map back to file order by position.
+        var rankOf: [String: Int] = [:]
+        for (i, r) in matcher.rules.enumerated() { rankOf[r.id] = i }
+        var counts = Array(repeating: Reward.Counts(), count: matcher.rules.count)
+        var labels = Set<String>(), tasks = Set<String>()
+        for r in records {
+            labels.insert(r.label); if let t = r.task { tasks.insert(t) }
+            let text = r.text
+            for i in matcher.fire(text: { text[$0] }, task: r.task) {
+                let rule = matcher.rules[Int(i)]
+                counts[Int(i)].fired += 1
+                if against != nil {
+                    if r.label == rule.label && r.prediction != rule.label { counts[Int(i)].hits += 1 }
+                    if r.label != rule.label && r.prediction == r.label { counts[Int(i)].broken += 1 }
+                } else if r.label == rule.label {
+                    counts[Int(i)].hits += 1
+                }
+            }
+        }
+        var kept: [Rule] = [], dropped = 0, unjudged = 0
+        for var rule in set.rules {
+            if !labels.contains(rule.label) { Diagnostics.shared.warning("rule \(rule.id): label \(JSON.string(rule.label).serialized) does not occur in the data") }
+            if let t = rule.task, !tasks.contains(t) { Diagnostics.shared.warning("rule \(rule.id): task \(JSON.string(t).serialized) does not occur in the data") }
+            let c = counts[rankOf[rule.id]!]
+            if c.fired == 0 {
+                unjudged += 1
+                Diagnostics.shared.warning("rule \(rule.id) fires on no record: kept unchanged")
+                kept.append(rule)
+                continue
+            }
+            let reward = Rule.round4(Reward.of(c, against: against != nil, z: z))
+            if reward < minReward { dropped += 1; continue }
+            rule.reward = reward
+            rule.precision = Rule.round4(Double(c.hits) / Double(c.fired))
+            rule.hits = c.hits
+            rule.support = c.fired
+            rule.broken = against != nil ? c.broken : nil
+            kept.append(rule)
+        }
+        Diagnostics.shared.note("validated \(set.rules.count) rules on \(records.count) records: \(kept.count) kept, \(dropped) dropped under \(minReward), \(unjudged) never fired")
+        let bytes = RuleSet(rules: kept).jsonLines
+        if let out { try writeAtomically(bytes, to: out) } else { StandardOutput.shared.write(bytes) }
+    }
+}

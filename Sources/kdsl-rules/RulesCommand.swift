@@ -1,0 +1,252 @@
+import ArgumentParser
+import Shared
+
+/// `kdsl-rules`: the rule base of KDSL (paper §2.1): mine rules by MCTS, check, show, apply, validate.
+@main
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kdsl-rules",
+        abstract: "Mine, check, show, apply and validate a readable rule base (KDSL §2.1).",
+        discussion: """
+        A rule base is a JSON Lines file, one rule per line, that people can read and edit \
+        (an example is at the end). Text fields: user, agent, ocr, all (see docs/records.md). \
+        Literals are matched on normalised text (half-width, lower case).
+
+        Exit status: 0 ok; 1 bad records (or, for check, problems in the rule file); \
+        2 usage or setup error (bad flag, unreadable or invalid rule file, failed write).
+
+        Example:
+          kdsl-rules mine train.jsonl --out rules.jsonl && kdsl-rules apply --rules rules.jsonl test.jsonl | jq -c .rules
+
+        A rule:
+          {"id":"r1c9e0a7b3d","label":"退款页面","task":"scene","when":[{"field":"ocr","contains":"退款"}],"reward":0.91}
+        """,
+        subcommands: [Apply.self, Mine.self, Validate.self, Check.self, Show.self])
+
+    /// Parses and runs, turning errors into kdsl exit statuses (usage errors exit 2, not 64).
+    static func main() {
+        Diagnostics.shared.stage = "kdsl-rules"
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            exitProcess(Diagnostics.shared.status)
+        } catch let error as SetupError {
+            Diagnostics.shared.emit(error.message)
+            exitProcess(.setup)
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            if let code = error as? ExitCode { exitProcess(code == .success ? .ok : code.rawValue == 1 ? .badRecords : .setup) }
+            Diagnostics.shared.emit(fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "usage error")
+            Diagnostics.shared.emit("see `kdsl-rules --help`")
+            exitProcess(.setup)
+        }
+    }
+}
+
+/// Field-path flags shared by the subcommands that read records.
+struct FieldOptions: ParsableArguments {
+    @Option(name: .customLong("text-field"), help: "Path of the plain text (the user's).") var text = "text"
+    @Option(name: .customLong("dialogue-field"), help: "Path of the dialogue (tagged text or {role,text} turns).") var dialogue = "dialogue"
+    @Option(name: .customLong("ocr-field"), help: "Path of the OCR text.") var ocr = "ocr.text"
+    @Option(name: .customLong("task-field"), help: "Path of the task.") var task = "task"
+
+    func recordText(_ r: Record) -> RecordText {
+        RecordText(r, text: FieldPath(text), dialogue: FieldPath(dialogue), ocr: FieldPath(ocr))
+    }
+}
+
+extension RulesCommand {
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add the `rules` key: the winning rule's label, id, reward, and every rule that fired.",
+            discussion: """
+            Reads: the text fields (user, agent, ocr, all) and `task`. Writes: `rules` = \
+            {"label", "id", "reward", "fired": [{"id", "label", "reward"}...]}; label, id and \
+            reward are null when no rule fired. Conflict policy: the rule with the highest reward \
+            wins (a rule without a reward, written by hand, ranks first), then the larger support, \
+            then the smaller id; `fired` lists every fired rule in that order. A rule with a task \
+            fires only on records of that task. A predicate on a field a record lacks sees empty \
+            text. All literals are matched in one Aho–Corasick pass per field. \
+            A rule file with any problem stops the run before the first record (exit 2).
+
+            Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage, unreadable or invalid rule file.
+
+            Example:
+              kdsl-rules apply --rules rules.jsonl records.jsonl | jq -c '[.id, .rules.label]'
+            """)
+        @Option(help: "The rule file (JSON Lines).") var rules: String
+        @Option(name: .customLong("key"), help: "The key to write.") var key = "rules"
+        @OptionGroup var fields: FieldOptions
+        @Flag(help: "Stop at the first bad record.") var strict = false
+        @Argument(help: "Input files; none or - for stdin.") var inputs: [String] = []
+
+        func run() throws {
+            let set = try RuleSet.load(rules)
+            ApplyStage.run(set, key: key, fields: fields, options: StreamOptions(strict: strict, inputs: inputs))
+        }
+    }
+
+    struct Mine: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Mine rules from labelled records by Monte Carlo Tree Search (KDSL §2.1).",
+            discussion: """
+            Reads: `label` (records without one are reported and left out), `task`, the text \
+            fields, and with --against the model's prediction. Writes: a rule file (stdout, or \
+            --out written atomically), rules sorted by task, label, then conflict order.
+
+            Per task and label: a state is a set of predicates (empty at the root); an action adds \
+            one candidate predicate; selection by UCT with --exploration; expansion; a random \
+            rollout of --rollout predicates; backpropagation of the best reward met. Rules stop \
+            growing at --max-predicates.
+
+            Candidates: in each field of --fields (default user and ocr: on the WWW2025 dialogues, \
+            literals of the agent's replies fit the mining folds but not held-out ones; see \
+            docs/benchmarks.md), every token n-gram (n ≤ --max-n; CJK characters \
+            join directly, words with a space) found in at least --min-count records is a literal. \
+            For a label, "contains" candidates are the literals in at least --min-count of its \
+            training records, the --candidates best by Wilson-bounded training precision; \
+            "does not contain" candidates are the --negatives literals absent from the label's \
+            records that occur most in other labels' records the positives cover.
+
+            Reward: k-fold cross-fitting (--folds, stratified, seeded). The search runs on k-1 \
+            folds and every rule it finds is counted on the held-out fold; a rule's reward is the \
+            Wilson lower bound (quantile --z) of its precision pooled over the folds it was found \
+            in. With --against PATH, the reward is instead the Wilson bound of corrections among \
+            corrections + broken (a correct model prediction the rule would overturn), and 0 \
+            unless corrections exceed broken. Rules under --min-reward go, then subset pruning (a \
+            rule whose predicates are a superset of a better-or-equal rule's), then, unless \
+            --keep-redundant, rules that label no record of their label (among the mining \
+            records) that a better rule does not already label. \
+            Deterministic: the same input and --seed give the same bytes. Progress on stderr.
+
+            Exit status: 0 ok; 1 bad records (malformed lines, non-string labels); 2 usage or setup error.
+
+            Example:
+              jq -c 'select(.fold != 0)' records.jsonl | kdsl-rules mine --out rules.jsonl
+            """)
+        @Option(help: "Most predicates in a rule.") var maxPredicates = 5
+        @Option(help: "UCT exploration constant c.") var exploration = 1.0
+        @Option(help: "Keep rules whose reward is at least this.") var minReward = 0.8
+        @Option(help: "MCTS iterations per label and inner fold.") var iterations = 600
+        @Option(help: "Random predicates added in a rollout.") var rollout = 2
+        @Option(help: "Inner folds for cross-fitting (1: score on the mining records themselves).") var folds = 5
+        @Option(help: "Seed of every random choice.") var seed: UInt64 = 1
+        @Option(help: "Normal quantile of the Wilson lower bound (1 ≈ 84% one-sided).") var z = 1.0
+        @Option(help: "Text fields to mine, comma-separated (user, agent, ocr, all).") var fields = "user,ocr"
+        @Option(help: "Longest n-gram, in tokens.") var maxN = 4
+        @Option(help: "Fewest records a literal (and a rule) must cover.") var minCount = 2
+        @Option(help: "\"contains\" candidates per label.") var candidates = 40
+        @Option(help: "\"does not contain\" candidates per label.") var negatives = 15
+        @Option(help: "At most this many rules per label (0: no limit).") var maxRules = 0
+        @Flag(help: "Keep rules that add no labelled record to the better rules of their label.") var keepRedundant = false
+        @Option(help: "Path of the gold label.") var labelField = "label"
+        @Option(help: "Error-driven mining: path of the model's prediction (e.g. model.label).") var against: String?
+        @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?
+        @Option(help: "Also write each label's candidate literals (those its searches could use) as one-literal rules to this file.") var candidatesOut: String?
+        @Flag(help: "No progress on stderr.") var quiet = false
+        @Flag(help: "Stop at the first bad record.") var strict = false
+        @OptionGroup var fieldPaths: FieldOptions
+        @Argument(help: "Input files; none or - for stdin.") var inputs: [String] = []
+
+        func validate() throws {
+            guard (1...10).contains(maxPredicates) else { throw ValidationError("--max-predicates must be 1...10") }
+            guard folds >= 1, iterations >= 1, rollout >= 0, maxN >= 1, minCount >= 1, candidates >= 1, negatives >= 0, maxRules >= 0 else {
+                throw ValidationError("--folds, --iterations, --max-n, --min-count, --candidates must be ≥ 1; --rollout, --negatives, --max-rules ≥ 0")
+            }
+            guard exploration >= 0, z >= 0, (0...1).contains(minReward) else { throw ValidationError("--exploration and --z must be ≥ 0, --min-reward in [0, 1]") }
+            _ = try parsedFields()
+        }
+
+        func parsedFields() throws -> [TextField] {
+            let names = fields.split(separator: ",").map { String($0).trimmingCharacters() }
+            let parsed = try names.map { n -> TextField in
+                guard let f = TextField(rawValue: n) else { throw ValidationError("--fields: unknown field \"\(n)\" (user, agent, ocr, all)") }
+                return f
+            }
+            guard !parsed.isEmpty else { throw ValidationError("--fields is empty") }
+            return parsed
+        }
+
+        func run() throws {
+            var o = MineOptions()
+            o.maxPredicates = maxPredicates; o.exploration = exploration; o.minReward = minReward
+            o.iterations = iterations; o.rolloutDepth = rollout; o.folds = folds; o.seed = seed; o.z = z
+            o.fields = try parsedFields(); o.maxN = maxN; o.minCount = minCount
+            o.positiveCandidates = candidates; o.negativeCandidates = negatives; o.against = against
+            o.maxRulesPerLabel = maxRules; o.keepRedundant = keepRedundant
+            try MineStage.run(o, labelField: labelField, fieldPaths: fieldPaths, out: out, candidatesOut: candidatesOut,
+                              quiet: quiet, stream: StreamOptions(strict: strict, inputs: inputs))
+        }
+    }
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-score every rule on labelled records and drop those under --min-reward (KDSL §2.1's last pass).",
+            discussion: """
+            Reads: a rule file and labelled records (`label`, `task`, text fields; with --against, \
+            the model's prediction). Writes: the rule file with reward, precision, hits, support \
+            (and broken) recomputed on these records, in the same order, without the rules under \
+            --min-reward (stdout, or --out atomically). A rule that fires on no record cannot be \
+            judged: it is kept unchanged, with a warning. Records without a label are reported \
+            and left out.
+
+            Exit status: 0 ok; 1 bad records; 2 usage, unreadable or invalid rule file.
+
+            Example:
+              kdsl-rules validate --rules rules.jsonl held-out.jsonl --out rules.validated.jsonl
+            """)
+        @Option(help: "The rule file to re-score.") var rules: String
+        @Option(help: "Keep rules whose reward is at least this.") var minReward = 0.8
+        @Option(help: "Normal quantile of the Wilson lower bound.") var z = 1.0
+        @Option(help: "Path of the gold label.") var labelField = "label"
+        @Option(help: "Score as error-driven rules against this prediction path (e.g. model.label).") var against: String?
+        @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?
+        @Flag(help: "Stop at the first bad record.") var strict = false
+        @OptionGroup var fieldPaths: FieldOptions
+        @Argument(help: "Labelled input files; none or - for stdin.") var inputs: [String] = []
+
+        func run() throws {
+            let set = try RuleSet.load(rules)
+            try RuleReport.validate(set, minReward: minReward, z: z, labelField: labelField, against: against,
+                                    fieldPaths: fieldPaths, out: out, stream: StreamOptions(strict: strict, inputs: inputs))
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a rule file: every problem is listed with its line.",
+            discussion: """
+            Exit status: 0 the file is valid (an empty file is valid, with a warning); 1 problems \
+            were found (each printed as `FILE: line N: ...`); 2 usage error or unreadable file.
+
+            Example:
+              kdsl-rules check rules.jsonl && kdsl-rules apply --rules rules.jsonl < records.jsonl
+            """)
+        @Argument(help: "The rule file; - for stdin.") var rules: String
+
+        func run() throws { try RuleReport.check(rules) }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a rule base for people: grouped by task and label, with statistics.",
+            discussion: """
+            Exit status: 0 ok; 2 usage error, unreadable or invalid rule file.
+
+            Example:
+              kdsl-rules show rules.jsonl | less
+            """)
+        @Argument(help: "The rule file; - for stdin.") var rules: String
+
+        func run() throws { try RuleReport.show(try RuleSet.load(rules)) }
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Golden pipe tests of `kdsl-rules` (built at .build/debug or $KDSL_BIN).
+@Suite struct RulesCLITests {
+    let rules = """
+    {"id":"refund","label":"退款","task":"intent","when":[{"field":"user","contains":"退款"}],"reward":0.9,"support":10}
+    {"id":"size","label":"尺码","when":[{"field":"user","contains":"SIZE"},{"field":"agent","not_contains":"缺货"}],"reward":0.85}
+    {"id":"scene-refund","label":"退款页面","task":"scene","when":[{"field":"ocr","contains":"退款详情"}],"reward":0.95}
+
+    """
+
+    func tempFile(_ text: String, name: String = "rules.jsonl") throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-rules-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    @Test func applyAddsTheWinnerAndEveryFiredRule() throws {
+        let file = try tempFile(rules)
+        let input = """
+        {"id":1,"task":"intent","dialogue":"用户: 我想退款，size不对\\n客服: 好的"}
+        {"id":2,"task":"intent","dialogue":"用户: 你好\\n客服: 在的"}
+        {"id":3,"task":"scene","ocr":{"text":"退款详情 ¥12"}}
+        {"id":4,"task":"scene"}
+        {"id":5,"text":"ＳＩＺＥ？"}
+
+        """
+        let run = try runTool("kdsl-rules", ["apply", "--rules", file.path], input: input)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.lines == [
+            #"{"id":1,"task":"intent","dialogue":"用户: 我想退款，size不对\n客服: 好的","rules":{"label":"退款","id":"refund","reward":0.9,"fired":[{"id":"refund","label":"退款","reward":0.9},{"id":"size","label":"尺码","reward":0.85}]}}"#,
+            #"{"id":2,"task":"intent","dialogue":"用户: 你好\n客服: 在的","rules":{"label":null,"id":null,"reward":null,"fired":[]}}"#,
+            #"{"id":3,"task":"scene","ocr":{"text":"退款详情 ¥12"},"rules":{"label":"退款页面","id":"scene-refund","reward":0.95,"fired":[{"id":"scene-refund","label":"退款页面","reward":0.95}]}}"#,
+            #"{"id":4,"task":"scene","rules":{"label":null,"id":null,"reward":null,"fired":[]}}"#,
+            #"{"id":5,"text":"ＳＩＺＥ？","rules":{"label":"尺码","id":"size","reward":0.85,"fired":[{"id":"size","label":"尺码","reward":0.85}]}}"#,
+        ])
+    }
+
+    @Test func applyRefusesAMalformedRuleFileBeforeTheFirstRecord() throws {
+        let file = try tempFile(rules + "{\"label\":\"x\",\"when\":[{\"field\":\"usr\",\"contains\":\"a\"}]}\nnot json\n")
+        let run = try runTool("kdsl-rules", ["apply", "--rules", file.path], input: "{\"id\":1}\n")
+        #expect(run.status == 2)
+        #expect(run.out.isEmpty)
+        #expect(run.err.contains("rules.jsonl: line 4: predicate 1: unknown field \"usr\""))
+        #expect(run.err.contains("rules.jsonl: line 5: invalid JSON"))
+    }
+
+    @Test func emptyRuleFileLabelsNothingAndWarns() throws {
+        let file = try tempFile("")
+        let run = try runTool("kdsl-rules", ["apply", "--rules", file.path], input: "{\"id\":1}\n")
+        #expect(run.status == 0)
+        #expect(run.out == "{\"id\":1,\"rules\":{\"label\":null,\"id\":null,\"reward\":null,\"fired\":[]}}\n")
+        #expect(run.err.contains("no rules"))
+        let check = try runTool("kdsl-rules", ["check", file.path])
+        #expect(check.status == 0 && check.err.contains("no rules"))
+    }
+
+    @Test func applyForwardsBadRecordsAndExitsOne() throws {
+        let file = try tempFile(rules)
+        let run = try runTool("kdsl-rules", ["apply", "--rules", file.path], input: "{\"text\":\"size\"}\n[1,2]\n{\"text\":\"x\"}\n")
+        #expect(run.status == 1)
+        #expect(run.lines.count == 3)
+        #expect(run.lines[1].contains("\"error\":{\"stage\":\"kdsl-rules\",\"line\":2"))
+        #expect(run.err.contains("kdsl-rules: line 2: expected a JSON object"))
+    }
+
+    @Test func checkListsEveryProblemWithItsLine() throws {
+        let good = try tempFile(rules)
+        let ok = try runTool("kdsl-rules", ["check", good.path])
+        #expect(ok.status == 0, "\(ok.err)")
+        #expect(ok.err.contains("3 rules, ok"))
+        let bad = try tempFile("{\"label\":\"a\",\"when\":[{\"field\":\"user\",\"contains\":\"x\"}]}\n{\"label\":\"a\"}\n\n{\"id\":\"d\",\"label\":\"b\",\"when\":[{\"field\":\"user\",\"contains\":\"y\"}]}\n{\"id\":\"d\",\"label\":\"c\",\"when\":[{\"field\":\"ocr\",\"not_contains\":\"z\"}]}\n")
+        let run = try runTool("kdsl-rules", ["check", bad.path])
+        #expect(run.status == 1)
+        #expect(run.err.contains("line 2: missing \"when\""))
+        #expect(run.err.contains("line 5: duplicate id \"d\" (first on line 4)"))
+        #expect(run.err.contains("2 problems, 2 valid rules"))
+    }
+
+    @Test func showGroupsByLabelWithStatistics() throws {
+        let file = try tempFile(rules)
+        let run = try runTool("kdsl-rules", ["show", file.path])
+        #expect(run.status == 0)
+        #expect(run.out.hasPrefix("尺码  (1 rule)\n  size  reward 0.850\n      user ∋ \"size\" ∧ agent ∌ \"缺货\"\n\nintent / 退款  (1 rule)\n"))
+        #expect(run.out.contains("scene / 退款页面  (1 rule)\n  scene-refund  reward 0.950\n      ocr ∋ \"退款详情\"\n"))
+    }
+
+    /// Small labelled set: three intents with cue words, plus noise and unlabelled records.
+    func labelled() -> String {
+        var lines: [String] = []
+        let cues = [("退款", "我要退款"), ("尺码", "尺码多大"), ("颜色", "什么颜色")]
+        let noise = ["你好", "请问", "谢谢", "在吗"]
+        for i in 0..<45 {
+            let (label, cue) = cues[i % 3]
+            let text = noise[i % 4] + (i % 7 == 0 ? "" : cue) + noise[(i / 4) % 4]
+            lines.append(#"{"id":\#(i),"task":"intent","dialogue":"用户: \#(text)\n客服: 好的","label":"\#(label)"}"#)
+        }
+        lines.append(#"{"id":"u1","task":"intent","dialogue":"用户: 我要退款"}"#)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test func mineIsDeterministicReportsUnlabelledAndWritesAtomically() throws {
+        let data = labelled()
+        let a = try runTool("kdsl-rules", ["mine", "--seed", "4", "--iterations", "150"], input: data)
+        let b = try runTool("kdsl-rules", ["mine", "--seed", "4", "--iterations", "150"], input: data)
+        #expect(a.status == 0, "\(a.err)")
+        #expect(a.out == b.out)
+        #expect(a.err.contains("line 46: warning: no \"label\": record left out"))
+        #expect(a.err.contains("[1/3] intent/尺码"))
+        #expect(!a.lines.isEmpty)
+        #expect(a.out.contains("\"contains\":\"退款\"") || a.out.contains("\"contains\":\"我要退款\"") || a.out.contains("\"contains\":\"退\""))
+        let dir = try tempFile("old", name: "rules.jsonl")
+        let c = try runTool("kdsl-rules", ["mine", "--seed", "4", "--iterations", "150", "--quiet", "--out", dir.path], input: data)
+        #expect(c.status == 0 && c.out.isEmpty)
+        #expect(try String(contentsOf: dir, encoding: .utf8) == a.out)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.deletingLastPathComponent().path)
+        #expect(left == ["rules.jsonl"])
+        // The mined file checks and applies.
+        #expect(try runTool("kdsl-rules", ["check", dir.path]).status == 0)
+        let applied = try runTool("kdsl-rules", ["apply", "--rules", dir.path], input: "{\"task\":\"intent\",\"dialogue\":\"用户: 我要退款\"}\n")
+        #expect(applied.out.contains("\"label\":\"退款\""))
+    }
+
+    @Test func errorDrivenMiningTargetsTheModelsErrors() throws {
+        // The model is wrong on every 退款 record (says 颜色) and right on the others: only rules
+        // that correct it may come out, scored by corrections against broken predictions.
+        let data = labelled().split(separator: "\n").map { line -> String in
+            guard line.contains("\"label\"") else { return String(line) }
+            let wrong = line.contains("\"label\":\"退款\"")
+            let gold = wrong ? "颜色" : (line.contains("\"label\":\"尺码\"") ? "尺码" : "颜色")
+            return String(line.dropLast()) + #","model":{"label":"\#(gold)"}}"#
+        }.joined(separator: "\n") + "\n" + #"{"task":"intent","dialogue":"用户: 你好","label":"颜色"}"# + "\n"
+        let run = try runTool("kdsl-rules", ["mine", "--against", "model.label", "--iterations", "150", "--quiet"], input: data)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(!run.lines.isEmpty)
+        for line in run.lines {
+            #expect(line.contains("\"label\":\"退款\""))
+            #expect(line.contains("\"broken\":0"))
+            #expect(line.contains("\"source\":\"mine --against model.label\""))
+        }
+        #expect(run.err.contains("no string at \"model.label\": record left out"))
+    }
+
+    @Test func mineWithoutLabelsMinesNothing() throws {
+        let run = try runTool("kdsl-rules", ["mine"], input: "{\"text\":\"a\"}\n")
+        #expect(run.status == 0)
+        #expect(run.out.isEmpty)
+        #expect(run.err.contains("no labelled records"))
+    }
+
+    @Test func validateRescoresAndDropsWrongRules() throws {
+        let file = try tempFile("""
+        {"id":"good","label":"退款","task":"intent","when":[{"field":"user","contains":"退款"}],"reward":0.5}
+        {"id":"bad","label":"颜色","task":"intent","when":[{"field":"user","contains":"你好"}],"reward":0.99}
+        {"id":"idle","label":"换货","task":"scene","when":[{"field":"ocr","contains":"换货"}]}
+
+        """)
+        let run = try runTool("kdsl-rules", ["validate", "--rules", file.path, "--z", "0"], input: labelled())
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.lines.count == 2)
+        #expect(run.lines[0].hasPrefix(#"{"id":"good","label":"退款","task":"intent","when":[{"field":"user","contains":"退款"}],"reward":1.0,"precision":1.0,"hits":12,"support":12}"#))
+        #expect(run.lines[1].hasPrefix(#"{"id":"idle""#))
+        #expect(run.err.contains("rule idle fires on no record: kept unchanged"))
+        #expect(run.err.contains("label \"换货\" does not occur in the data"))
+        #expect(run.err.contains("task \"scene\" does not occur in the data"))
+        #expect(run.err.contains("1 dropped"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try runTool("kdsl-rules", ["apply"]).status == 2)
+        #expect(try runTool("kdsl-rules", ["mine", "--fields", "body"], input: "").status == 2)
+        #expect(try runTool("kdsl-rules", ["apply", "--rules", "/nonexistent/rules.jsonl"]).status == 2)
+        let help = try runTool("kdsl-rules", ["apply", "--help"])
+        #expect(help.status == 0 && help.out.contains("Exit status"))
+    }
+}

@@ -1,0 +1,50 @@
+import Testing
+import Shared
+@testable import kdsl_rules
+
+/// Random text over a small alphabet (ASCII, CJK, full-width) so patterns overlap often.
+func randomText(_ rng: inout SeededRNG, length: Int) -> String {
+    let alphabet: [String] = ["a", "b", "A", "退", "款", "货", "Ａ", "ｂ", "　", " ", "1", "é", "É", "😀"]
+    var s = ""
+    for _ in 0..<length { s += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+    return s
+}
+
+@Suite struct AhoCorasickTests {
+    @Test func findsExactlyWhatNaiveContainsFinds() {
+        var rng = SeededRNG(seed: 7)
+        for _ in 0..<300 {
+            let patterns = (0..<Int(1 + rng.next() % 12)).map { _ in Tokenizer.normalize(randomText(&rng, length: Int(1 + rng.next() % 4))) }
+            let automaton = AhoCorasick(patterns.map { Array($0.utf8) })
+            let text = Tokenizer.normalize(randomText(&rng, length: Int(rng.next() % 40)))
+            let found = Set(automaton.matches(text))
+            // Duplicated patterns report under their first id.
+            var expected = Set<Int>()
+            for p in patterns where text.utf8.firstRange(of: p.utf8) != nil { expected.insert(patterns.firstIndex(of: p)!) }
+            #expect(found == expected, "patterns \(patterns) text \(text)")
+        }
+    }
+
+    @Test func reportsEveryOccurrenceIncludingNestedOnes() {
+        let automaton = AhoCorasick([Array("he".utf8), Array("she".utf8), Array("hers".utf8), Array("e".utf8)])
+        var hits: [Int32] = []
+        var text = "ushers"
+        text.withUTF8 { automaton.scan($0) { hits.append($0) } }
+        #expect(hits.sorted() == [0, 1, 2, 3])
+    }
+
+    @Test func emptyAutomatonFindsNothing() {
+        #expect(AhoCorasick([]).matches("anything").isEmpty)
+        #expect(AhoCorasick([[]]).matches("anything").isEmpty)
+    }
+
+    @Test func normalizerAgreesWithTheSharedTokenizer() {
+        var rng = SeededRNG(seed: 11)
+        let extra: [String] = ["Ω", "ǅ", "İ", "Ｚ", "～", "＀", "｟", "ア", "한", "𠀀", "\u{0}", "\n", "ß"]
+        for _ in 0..<500 {
+            var s = randomText(&rng, length: Int(rng.next() % 30))
+            s += extra[Int(rng.next() % UInt64(extra.count))]
+            #expect(TextNormalizer.normalizedUTF8(s) == Array(Tokenizer.normalize(s).utf8), "\(s)")
+        }
+    }
+}
