@@ -16,8 +16,8 @@ struct Example {
 /// Training settings (flags of `kdsl-model train`; defaults tuned by cross-validation, see
 /// docs/benchmarks.md).
 struct TrainSettings: Sendable {
-    var epochs = 30
-    var learningRate: Float = 2.0
+    var epochs = 100
+    var learningRate: Float = 8.0
     var batch = 16
     var l2: Float = 1e-4
     /// 0: softmax regression; > 0: one hidden ReLU layer of this width.
@@ -150,11 +150,11 @@ struct Trainer {
     /// Trains `head` on `examples`; returns the number of epochs run and the last mean loss.
     @discardableResult
     func fit(_ head: Head, _ examples: [Example], epochs: Int, rng: inout SeededRNG,
-             holdout: [Example] = [], patience: Int = 0) -> (epochs: Int, loss: Float, best: Int) {
+             holdout: [Example] = [], patience: Int = 0, initialise start: Bool = true) -> (epochs: Int, loss: Float, best: Int) {
         _ = Trainer.pinThreads
         let k = head.width, c = head.classes, d = head.denseCount, hdn = head.hidden
         let b = max(1, settings.batch)
-        initialise(head, rng: &rng)
+        if start { initialise(head, rng: &rng) }
         var order = Array(0..<examples.count)
         var z = [Float](repeating: 0, count: b * k)
         var act = [Float](repeating: 0, count: hdn > 0 ? b * hdn : 0)

@@ -71,9 +71,9 @@ struct LearningOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Weight term frequency by inverse document frequency.")
     var idf = true
     @Option(help: "Epochs (the maximum when --validation is set).")
-    var epochs: Int = 30
+    var epochs: Int = 100
     @Option(help: "Initial learning rate (decays linearly to 0).")
-    var lr: Float = 2.0
+    var lr: Float = 8.0
     @Option(help: "Mini-batch size.")
     var batch: Int = 16
     @Option(help: "L2 penalty.")
