@@ -24,6 +24,19 @@ struct ModelCommand: ParsableCommand {
           kdsl-ocr < test.jsonl | kdsl-model predict --model intent.model | kdsl-merge | kdsl-score
         """,
         subcommands: [Train.self, Predict.self, CV.self])
+
+    /// ArgumentParser exits 64 on a usage error; kdsl's contract is 2 (docs/records.md).
+    static func main() {
+        Diagnostics.shared.stage = "kdsl-model"
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            Diagnostics.shared.emit(fullMessage(for: error).split(separator: "\n").joined(separator: "\nkdsl-model: "))
+            exitProcess(.setup)
+        }
+    }
 }
 
 /// Flags shared by every subcommand.
