@@ -102,11 +102,15 @@ final class Head {
         if z.count != k { z = [Float](repeating: 0, count: k) }
         ws.withUnsafeBufferPointer { w in
             z.withUnsafeMutableBufferPointer { zp in
-                for j in 0..<k { zp[j] = b1[j] }
-                for (n, r) in e.rows.enumerated() {
-                    let v = e.values[n]
-                    let base = Int(r) * k
-                    for j in 0..<k { zp[j] += v * w[base + j] }
+                let wb = w.baseAddress!, zb = zp.baseAddress!
+                for j in 0..<k { zb[j] = b1[j] }
+                e.rows.withUnsafeBufferPointer { rows in
+                    e.values.withUnsafeBufferPointer { values in
+                        for n in 0..<rows.count {
+                            let v = values[n], row = wb + Int(rows[n]) * k
+                            for j in 0..<k { zb[j] += v * row[j] }
+                        }
+                    }
                 }
                 if let x = e.dense {
                     for i in 0..<denseCount where x[i] != 0 {

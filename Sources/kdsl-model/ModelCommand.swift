@@ -216,7 +216,9 @@ extension ModelCommand {
             }
             let reader = SampleReader(features: loaded.features, fields: common.fields, imageRoot: common.imageRoot)
             let predictor = Predictor(model: loaded, reader: reader, top: top)
-            runFilterReporting(common.stream, reader: reader) { predictor.apply(&$0) }
+            FilterEnd.report = { reportImages(reader) }
+            atexit { FilterEnd.report?() }
+            streamPredictions(common.stream, predictor)
         }
     }
 
@@ -251,14 +253,7 @@ extension ModelCommand {
     }
 }
 
-/// `runFilter`, with the count of undecodable images reported before the process ends.
-func runFilterReporting(_ options: StreamOptions, reader: SampleReader, _ transform: (inout Record) throws -> Void) -> Never {
-    nonisolated(unsafe) let r = reader
-    FilterEnd.report = { reportImages(r) }
-    atexit { FilterEnd.report?() }
-    runFilter(options, transform)
-}
-
+/// What to report when the process ends (the count of undecodable images), run by `atexit`.
 enum FilterEnd {
     nonisolated(unsafe) static var report: (() -> Void)? = nil
 }

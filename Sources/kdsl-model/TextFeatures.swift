@@ -98,9 +98,10 @@ struct TextHasher: Sendable {
         raw.counts.removeAll(keepingCapacity: true)
         raw.ends.removeAll(keepingCapacity: true)
         var scratch: [UInt32] = []
+        var tokens = TokenBuffer()
         for (ns, view) in config.views.enumerated() {
             scratch.removeAll(keepingCapacity: true)
-            let tokens = Tokenizer.tokens(text[view])
+            tokens.tokenize(text[view])
             hashTokens(tokens, namespace: ns, into: &scratch)
             appendCounted(&scratch, to: &raw)
         }
@@ -111,41 +112,77 @@ struct TextHasher: Sendable {
         }
     }
 
+    /// Hashes `Tokenizer.tokens`-style tokens (tests and tools; the stream uses `TokenBuffer`).
     func hashTokens(_ tokens: [String], namespace ns: Int, into out: inout [UInt32]) {
+        var buffer = TokenBuffer()
+        buffer.tokenize(tokens.joined(separator: "\u{1}"))
+        hashTokens(buffer, namespace: ns, into: &out)
+    }
+
+    func hashTokens(_ t: TokenBuffer, namespace ns: Int, into out: inout [UInt32]) {
         let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
-        let n = tokens.count
+        let n = t.count
         if n == 0 { return }
-        for i in 0..<n {
-            // Word n-grams starting at i, as Tokenizer.ngrams joins them.
-            var h = TextHasher.mix(wordSeed, tokens[i].utf8)
-            out.append(id(h))
-            var j = i + 1
-            while j < n && j - i < config.wordNgrams {
-                if TextHasher.needsSpace(tokens[j - 1], tokens[j]) { h = (h ^ 0x20) &* TextHasher.fnvPrime }
-                h = TextHasher.mix(h, tokens[j].utf8)
+        t.bytes.withUnsafeBufferPointer { bytes in
+            for i in 0..<n {
+                // Word n-grams starting at i, as Tokenizer.ngrams joins them.
+                var h = wordSeed
+                for b in bytes[t.byteStart[i]..<t.byteStart[i + 1]] { h = (h ^ UInt64(b)) &* TextHasher.fnvPrime }
                 out.append(id(h))
-                j += 1
+                var j = i + 1
+                while j < n && j - i < config.wordNgrams {
+                    if !t.cjk[j - 1] && !t.cjk[j] { h = (h ^ 0x20) &* TextHasher.fnvPrime }
+                    for b in bytes[t.byteStart[j]..<t.byteStart[j + 1]] { h = (h ^ UInt64(b)) &* TextHasher.fnvPrime }
+                    out.append(id(h))
+                    j += 1
+                }
+                // Character n-grams of `<word>`, as Tokenizer.characterNGrams; a single CJK
+                // character is skipped (its n-grams would only repeat the token).
+                if config.charMax > 0 && !t.cjk[i] {
+                    t.scalars.withUnsafeBufferPointer { sc in
+                        let lo = t.scalarStart[i], hi = t.scalarStart[i + 1]
+                        let len = hi - lo + 2
+                        @inline(__always) func at(_ k: Int) -> Unicode.Scalar { k == 0 ? "<" : (k == len - 1 ? ">" : sc[lo + k - 1]) }
+                        var g = config.charMin
+                        while g <= config.charMax && g <= len {
+                            for start in 0...(len - g) {
+                                var h = charSeed
+                                for k in start..<(start + g) { h = TextHasher.mix(h, at(k)) }
+                                out.append(id(h))
+                            }
+                            g += 1
+                        }
+                    }
+                }
             }
-            if config.charMax > 0 { hashCharGrams(tokens[i], seed: charSeed, into: &out) }
         }
     }
 
-    /// Character n-grams of `<word>` for n in charMin...charMax, as Tokenizer.characterNGrams.
-    /// Single CJK characters are skipped: their n-grams would only repeat the token.
-    func hashCharGrams(_ word: String, seed: UInt64, into out: inout [UInt32]) {
-        var scalars: [Unicode.Scalar] = ["<"]
-        scalars.append(contentsOf: word.unicodeScalars)
-        scalars.append(">")
-        if scalars.count == 3 && Tokenizer.isCJK(scalars[1]) { return }
-        let len = scalars.count
-        var n = config.charMin
-        while n <= config.charMax && n <= len {
-            for start in 0...(len - n) {
-                var h = seed
-                for k in start..<(start + n) { h = TextHasher.mix(h, scalars[k]) }
-                out.append(id(h))
+    /// Sorts a[lo...hi]: quicksort (median of three) with insertion sort below 24 elements. The
+    /// standard library's generic stable sort was a fifth of the cost of prediction here.
+    static func sort(_ a: UnsafeMutablePointer<UInt32>, _ lo: Int, _ hi: Int) {
+        var lo = lo, hi = hi
+        while hi - lo >= 24 {
+            let mid = lo + (hi - lo) / 2
+            if a[mid] < a[lo] { swap(&a[mid], &a[lo]) }
+            if a[hi] < a[lo] { swap(&a[hi], &a[lo]) }
+            if a[hi] < a[mid] { swap(&a[hi], &a[mid]) }
+            let pivot = a[mid]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j { let t = a[i]; a[i] = a[j]; a[j] = t; i += 1; j -= 1 }
             }
-            n += 1
+            // Recurse into the smaller side, loop on the larger: stack depth stays O(log n).
+            if j - lo < hi - i { sort(a, lo, j); lo = i } else { sort(a, i, hi); hi = j }
+        }
+        if hi <= lo { return }
+        for i in (lo + 1)...hi {
+            let x = a[i]
+            var j = i - 1
+            while j >= lo && a[j] > x { a[j + 1] = a[j]; j -= 1 }
+            a[j + 1] = x
         }
     }
 
@@ -157,7 +194,7 @@ struct TextHasher: Sendable {
 
     /// Sorts one namespace's ids and appends them with their counts.
     func appendCounted(_ ids: inout [UInt32], to raw: inout RawText) {
-        ids.sort()
+        ids.withUnsafeMutableBufferPointer { TextHasher.sort($0.baseAddress!, 0, $0.count - 1) }
         var i = 0
         while i < ids.count {
             var j = i + 1
@@ -267,3 +304,99 @@ struct Vocabulary: Sendable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// The tokens of one text, exactly as `Tokenizer.tokens` yields them (a test checks this on
+/// random text), kept as UTF-8 bytes and scalars in reused buffers instead of one String each:
+/// tokenising is most of the cost of prediction, and the Shared tokenizer allocates per scalar.
+struct TokenBuffer {
+    /// Normalised UTF-8 of all tokens, back to back; token i is bytes[byteStart[i]..<byteStart[i+1]].
+    var bytes: [UInt8] = []
+    var byteStart: [Int] = [0]
+    /// Normalised scalars of all tokens; token i is scalars[scalarStart[i]..<scalarStart[i+1]].
+    var scalars: [Unicode.Scalar] = []
+    var scalarStart: [Int] = [0]
+    /// Whether token i is a single CJK character.
+    var cjk: [Bool] = []
+    var count: Int { cjk.count }
+    private var inWord = false
+    private var mapped: [Unicode.Scalar] = []
+
+    mutating func tokenize(_ text: String) {
+        bytes.removeAll(keepingCapacity: true)
+        byteStart.removeAll(keepingCapacity: true); byteStart.append(0)
+        scalars.removeAll(keepingCapacity: true)
+        scalarStart.removeAll(keepingCapacity: true); scalarStart.append(0)
+        cjk.removeAll(keepingCapacity: true)
+        inWord = false
+        for s in text.unicodeScalars {
+            let v = s.value
+            if v < 0x80 {
+                // ASCII: letters (lower-cased) and digits build words; everything else separates.
+                if v >= 0x61 && v <= 0x7A || v >= 0x30 && v <= 0x39 { wordScalar(s) }
+                else if v >= 0x41 && v <= 0x5A { wordScalar(Unicode.Scalar(v + 32)!) }
+                else { endWord() }
+                continue
+            }
+            if v >= 0xFF01 && v <= 0xFF5E {
+                let folded = Unicode.Scalar(v - 0xFEE0)!
+                classify(folded.properties.isUppercase ? Unicode.Scalar(folded.value + 32)! : folded)
+            } else if v == 0x3000 {
+                endWord()
+            } else if s.properties.changesWhenLowercased {
+                mapped.removeAll(keepingCapacity: true)
+                mapped.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
+                for t in mapped { classify(t) }
+            } else {
+                classify(s)
+            }
+        }
+        endWord()
+    }
+
+    @inline(__always) private mutating func classify(_ t: Unicode.Scalar) {
+        if Tokenizer.isCJK(t) {
+            endWord()
+            append(t)
+            close(cjk: true)
+        } else if TokenBuffer.isWordScalar(t) {
+            wordScalar(t)
+        } else {
+            endWord()
+        }
+    }
+
+    @inline(__always) static func isWordScalar(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if v < 0x80 { return (v >= 0x30 && v <= 0x39) || (v >= 0x61 && v <= 0x7A) || (v >= 0x41 && v <= 0x5A) }
+        return s.properties.isAlphabetic || s.properties.numericType != nil
+    }
+
+    @inline(__always) private mutating func wordScalar(_ t: Unicode.Scalar) { append(t); inWord = true }
+
+    @inline(__always) private mutating func endWord() { if inWord { close(cjk: false) } }
+
+    @inline(__always) private mutating func close(cjk isCJK: Bool) {
+        byteStart.append(bytes.count)
+        scalarStart.append(scalars.count)
+        cjk.append(isCJK)
+        inWord = false
+    }
+
+    @inline(__always) private mutating func append(_ t: Unicode.Scalar) {
+        scalars.append(t)
+        let v = t.value
+        if v < 0x80 { bytes.append(UInt8(v)) }
+        else if v < 0x800 { bytes.append(UInt8(0xC0 | (v >> 6))); bytes.append(UInt8(0x80 | (v & 0x3F))) }
+        else if v < 0x10000 {
+            bytes.append(UInt8(0xE0 | (v >> 12))); bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (v & 0x3F)))
+        } else {
+            bytes.append(UInt8(0xF0 | (v >> 18))); bytes.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+            bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (v & 0x3F)))
+        }
+    }
+
+    /// The tokens as Strings (tests).
+    var strings: [String] {
+        (0..<count).map { String(decoding: bytes[byteStart[$0]..<byteStart[$0 + 1]], as: UTF8.self) }
+    }
+}
