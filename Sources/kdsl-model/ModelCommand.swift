@@ -79,14 +79,14 @@ struct LearningOptions: ParsableArguments {
     var bits: Int = 24
     @Flag(inversion: .prefixedNo, help: "Use image features (decoded from the pixels with Leptonica).")
     var images = true
-    @Option(help: "Weight of the standardised image block next to the unit-length text namespaces.")
-    var imageWeight: Float = 1
+    @Option(help: "Norm of the standardised image block next to the unit-length text namespaces, or auto (chosen per head by inner 3-fold CV among 0, 0.25, 0.5, 1).")
+    var imageWeight: String = "auto"
     @Flag(inversion: .prefixedNo, help: "Weight term frequency by inverse document frequency.")
     var idf = true
     @Option(help: "Epochs (the maximum when --validation is set).")
     var epochs: Int = 100
-    @Option(help: "Initial learning rate (decays linearly to 0).")
-    var lr: Float = 8.0
+    @Option(help: "Initial learning rate, decaying linearly to 0 (default 8 for softmax regression, 1 with --hidden).")
+    var lr: Float?
     @Option(help: "Mini-batch size.")
     var batch: Int = 16
     @Option(help: "L2 penalty.")
@@ -108,7 +108,7 @@ struct LearningOptions: ParsableArguments {
         for a in augment where a != "flip" { throw ValidationError("unknown --augment \(a) (known: flip)") }
         guard (1...31).contains(bits) else { throw ValidationError("--bits must be in 1...31") }
         guard wordNgrams >= 1 else { throw ValidationError("--word-ngrams must be ≥ 1") }
-        guard epochs >= 1, batch >= 1, lr > 0, l2 >= 0, hidden >= 0 else { throw ValidationError("--epochs, --batch must be ≥ 1, --lr > 0, --l2 and --hidden ≥ 0") }
+        guard epochs >= 1, batch >= 1, (lr ?? 1) > 0, l2 >= 0, hidden >= 0 else { throw ValidationError("--epochs, --batch must be ≥ 1, --lr > 0, --l2 and --hidden ≥ 0") }
         guard validation >= 0 && validation < 1 else { throw ValidationError("--validation must be in [0, 1)") }
         _ = try featureConfig()
     }
@@ -127,7 +127,10 @@ struct LearningOptions: ParsableArguments {
         }
         f.bits = bits
         f.images = images
-        f.imageWeight = imageWeight
+        if imageWeight == "auto" { f.imageWeight = -1 } else {
+            guard let w = Float(imageWeight), w >= 0 else { throw ValidationError("--image-weight takes a number ≥ 0 or auto") }
+            f.imageWeight = w
+        }
         f.idf = idf
         f.taskFeature = joint
         return f
@@ -135,7 +138,7 @@ struct LearningOptions: ParsableArguments {
 
     func builder() throws -> ModelBuilder {
         var s = TrainSettings()
-        s.epochs = epochs; s.learningRate = lr; s.batch = batch; s.l2 = l2; s.hidden = hidden
+        s.epochs = epochs; s.learningRate = lr ?? (hidden > 0 ? 1 : 8); s.batch = batch; s.l2 = l2; s.hidden = hidden
         s.validation = validation; s.patience = patience; s.seed = seed
         return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"))
     }

@@ -18,8 +18,9 @@ struct FeatureConfig: Equatable, Sendable {
     var idf = true
     /// Use image features.
     var images = true
-    /// Scale of the standardised image block relative to the unit-length text namespaces.
-    var imageWeight: Float = 1
+    /// Norm of the standardised image block next to the unit-length text namespaces; negative:
+    /// chosen per head by inner cross-validation (`--image-weight auto`).
+    var imageWeight: Float = -1
     /// Add the record's task as a feature (joint mode: one head must tell the tasks apart).
     var taskFeature = false
 }

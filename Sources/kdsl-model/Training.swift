@@ -126,9 +126,14 @@ struct ModelBuilder {
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         let vocabulary = Vocabulary.build(group.map(\.raw))
         let images = group.compactMap(\.image)
-        let dense = features.images && !images.isEmpty ? ImageFeatures.count : 0
+        var weight = features.imageWeight
+        if features.images && !images.isEmpty && weight < 0 {
+            weight = try chooseImageWeight(group, seed: seed)
+            if verbose { Diagnostics.shared.note("\(name)image weight \(weight) (chosen by inner 3-fold cross-validation)") }
+        }
+        let dense = features.images && !images.isEmpty && weight > 0 ? ImageFeatures.count : 0
         let head = Head(task: task, labels: labels, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
-        head.fitStandardisation(images, weight: features.imageWeight)
+        head.fitStandardisation(images, weight: weight)
 
         // Split for early stopping by sample (an augmented copy must not leak into the holdout).
         var rng = SeededRNG(seed: seed)
@@ -170,6 +175,44 @@ struct ModelBuilder {
             trainer.fit(head, all, epochs: run.best, rng: &rng)
         }
         return head
+    }
+
+    static let imageWeightCandidates: [Float] = [0, 0.25, 0.5, 1]
+
+    /// `--image-weight auto`: the candidate with the best accuracy over an inner stratified
+    /// 3-fold split of the head's own training records (ties: the smaller weight). Images help
+    /// one task (scene: screenshots) and only add noise to another (intent: product photos).
+    func chooseImageWeight(_ group: [Sample], seed: UInt64) throws -> Float {
+        var rng = SeededRNG(seed: seed ^ 0x5EED)
+        var byLabel: [String: [Int]] = [:]
+        for (i, s) in group.enumerated() { byLabel[s.label!, default: []].append(i) }
+        var fold = [Int](repeating: 0, count: group.count)
+        var next = 0
+        for l in byLabel.keys.sorted() {
+            var members = byLabel[l]!
+            rng.shuffle(&members)
+            for i in members { fold[i] = next % 3; next += 1 }
+        }
+        var best: (weight: Float, correct: Int) = (0, -1)
+        for w in ModelBuilder.imageWeightCandidates {
+            var inner = self
+            inner.features.imageWeight = w
+            inner.verbose = false
+            inner.settings.validation = 0
+            var correct = 0
+            for f in 0..<3 {
+                let train = group.indices.filter { fold[$0] != f }.map { group[$0] }
+                guard Set(train.map { $0.label! }).count >= 2 else { continue }
+                let head = try inner.trainHead(task: "", train, seed: seed)
+                let predictor = Predictor(model: Model(features: inner.features, joint: false, heads: [head], info: ""),
+                                          reader: SampleReader(features: inner.features, fields: FieldNames(), imageRoot: ""), top: 1)
+                for i in group.indices where fold[i] == f {
+                    if predictor.predict(raw: group[i].raw, image: group[i].image, head: head)["label"]?.stringValue == group[i].label { correct += 1 }
+                }
+            }
+            if correct > best.correct { best = (w, correct) }
+        }
+        return best.weight
     }
 
     private func rebuildWithFlips(_ group: [Sample], head: Head, index: [String: Int], vocabulary: Vocabulary) -> [Example] {
