@@ -139,7 +139,22 @@ struct TextHasher: Sendable {
                 }
                 // Character n-grams of `<word>`, as Tokenizer.characterNGrams; a single CJK
                 // character is skipped (its n-grams would only repeat the token).
-                if config.charMax > 0 && !t.cjk[i] {
+                if config.charMax > 0 && !t.cjk[i] && t.byteStart[i + 1] - t.byteStart[i] == t.scalarStart[i + 1] - t.scalarStart[i] {
+                    // ASCII word: scalars are bytes; hash "<word>" byte ranges directly.
+                    let lo = t.byteStart[i], len = t.byteStart[i + 1] - lo + 2
+                    var g = config.charMin
+                    while g <= config.charMax && g <= len {
+                        for start in 0...(len - g) {
+                            var h = charSeed
+                            for k in start..<(start + g) {
+                                let b: UInt8 = k == 0 ? 0x3C : (k == len - 1 ? 0x3E : bytes[lo + k - 1])
+                                h = (h ^ UInt64(b)) &* TextHasher.fnvPrime
+                            }
+                            out.append(id(h))
+                        }
+                        g += 1
+                    }
+                } else if config.charMax > 0 && !t.cjk[i] {
                     t.scalars.withUnsafeBufferPointer { sc in
                         let lo = t.scalarStart[i], hi = t.scalarStart[i + 1]
                         let len = hi - lo + 2
@@ -288,7 +303,7 @@ struct Vocabulary: Sendable {
                 let r = row(raw.ids[k])
                 if r < 0 { continue }
                 let tf = raw.counts[k]
-                var v = config.sublinear ? 1 + logf(tf) : tf
+                var v = config.sublinear && tf > 1 ? 1 + logf(tf) : tf
                 if config.idf { v *= idf[Int(r)] }
                 out.append(r); values.append(v)
                 norm += v * v
