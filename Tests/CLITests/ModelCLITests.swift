@@ -133,7 +133,7 @@ import TestSupport
             let img = i == 0 ? "bad.jpg" : (i == 1 ? "missing.png" : "ok.ppm")
             input += #"{"task":"scene","images":["\#(img)"],"ocr":{"text":"\#(i % 2 == 0 ? "cart" : "pay") \#(i)"},"label":"\#(i % 2 == 0 ? "cart" : "pay")"}"# + "\n"
         }
-        let t = try runTool("kdsl-model", ["train", "--out", path("m.model"), "--image-root", dir.path], input: input)
+        let t = try runTool("kdsl-model", ["train", "--out", path("m.model"), "--image-root", dir.path, "--image-weight", "1"], input: input)
         #expect(t.status == 0, "\(t.err)")
         #expect(t.err.contains("2 image(s) could not be read or decoded"))
         let p = try runTool("kdsl-model", ["predict", "--model", path("m.model"), "--image-root", dir.path], input: input)
