@@ -213,3 +213,40 @@ private func samples(images: Bool = false) -> [Sample] {
         #expect(ImageFeatures.of(paths: ["missing.png"], root: dir.path, failed: &failed) == nil)
     }
 }
+
+@Suite struct StreamingEquivalenceTests {
+    /// The stage's token buffer must yield exactly Shared's tokens, on random mixed text.
+    @Test func tokenBufferEqualsTokenizer() {
+        var rng = SeededRNG(seed: 11)
+        let pieces: [String] = ["a", "Z", "9", " ", ",", "退", "款", "ｒ", "Ａ", "\u{3000}", "É", "ß", "İ", "ω", "Σ", "-", "\n", "の", "한", "٣", "😀", "ﬁ", "_", "x1"]
+        var buffer = TokenBuffer()
+        for _ in 0..<500 {
+            var text = ""
+            for _ in 0..<Int(rng.next() % 30) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            buffer.tokenize(text)
+            #expect(buffer.strings == Tokenizer.tokens(text), "\(text.debugDescription)")
+        }
+    }
+
+    /// The splice fast path writes the same bytes as Record.set + serialize.
+    @Test func fastPathEqualsGeneralPath() throws {
+        let model = try ModelBuilder(features: FeatureConfig(), settings: TrainSettings(), verbose: false).build(samples())
+        let reader = SampleReader(features: model.features, fields: FieldNames(), imageRoot: ".")
+        let predictor = Predictor(model: model, reader: reader, top: 3)
+        for line in [#"{"id":1,"text":"refund my money"}"#, #"{ "text" : "快递 到哪里了" }  "#, "{}", #"{"a":[1,{"b":"}"}],"text":"x\"y"}"#] {
+            let record = try Record(line)
+            var fast: [UInt8] = []
+            #expect(predictor.appendFast(record, to: &fast))
+            var general = record
+            predictor.apply(&general)
+            #expect(String(decoding: fast, as: UTF8.self) == String(decoding: general.serialized(), as: UTF8.self))
+        }
+        for k in 0...10000 {
+            var out: [UInt8] = []
+            Predictor.appendProbability(Float(k) / 10000, to: &out)
+            var json: [UInt8] = []
+            Predictor.rounded(Float(k) / 10000).serialize(into: &json)
+            #expect(out == json, "\(k)")
+        }
+    }
+}
