@@ -1,0 +1,262 @@
+import ArgumentParser
+import Shared
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `kdsl-model`: train a fast multimodal classifier and predict with it (§2.2 of the paper, on a CPU).
+@main
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kdsl-model",
+        abstract: "Train a text+image classifier on labelled records, and add its prediction to records.",
+        discussion: """
+        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and
+        character n-grams of the user turns, agent turns and OCR text (each its own namespace,
+        tf-idf weighted), plus standardised image features from the pixels; softmax regression by
+        default (or one hidden layer), one head per task unless --joint.
+
+        Exit status: 0 ok; 1 bad records (reported, forwarded or left out); 2 usage or setup error
+        (bad flag, no records, one class only, unreadable/corrupt/foreign model file, failed write).
+
+        Example:
+          kdsl-model train train.jsonl --out intent.model --image-root data/
+          kdsl-ocr < test.jsonl | kdsl-model predict --model intent.model | kdsl-merge | kdsl-score
+        """,
+        subcommands: [Train.self, Predict.self, CV.self])
+
+    /// ArgumentParser exits 64 on a usage error; kdsl's contract is 2 (docs/records.md).
+    static func main() {
+        Diagnostics.shared.stage = "kdsl-model"
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }
+            Diagnostics.shared.emit(fullMessage(for: error).split(separator: "\n").joined(separator: "\nkdsl-model: "))
+            exitProcess(.setup)
+        }
+    }
+}
+
+/// Flags shared by every subcommand.
+struct CommonOptions: ParsableArguments {
+    @Argument(help: "Input JSON Lines files; none or - for stdin.")
+    var files: [String] = []
+
+    @Option(name: .customLong("image-root"), help: "Folder the records' image paths are relative to.")
+    var imageRoot: String = "."
+
+    @Option(help: "Field holding the task (one head per task).")
+    var taskField: String = "task"
+
+    @Option(help: "Field holding the gold label.")
+    var labelField: String = "label"
+
+    @Option(help: "Field holding the image path(s).")
+    var imagesField: String = "images"
+
+    @Flag(help: "Stop at the first bad record (exit 1).")
+    var strict = false
+
+    var fields: FieldNames {
+        var f = FieldNames()
+        f.task = FieldPath(taskField); f.label = FieldPath(labelField); f.images = FieldPath(imagesField)
+        return f
+    }
+    var stream: StreamOptions { StreamOptions(strict: strict, inputs: files) }
+}
+
+/// Flags that shape the features and the training (train and cv).
+struct LearningOptions: ParsableArguments {
+    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all).")
+    var views: String = "user,agent,ocr"
+    @Option(help: "Word n-grams 1...N (CJK characters are tokens, so character n-grams there).")
+    var wordNgrams: Int = 2
+    @Option(help: "Character n-grams of non-CJK words, MIN-MAX, or 0 for none.")
+    var charNgrams: String = "3-5"
+    @Option(help: "Bits of the feature hash (≤ 31).")
+    var bits: Int = 24
+    @Flag(inversion: .prefixedNo, help: "Use image features (decoded from the pixels with Leptonica).")
+    var images = true
+    @Option(help: "Norm of the standardised image block next to the unit-length text namespaces, or auto (chosen per head by inner 3-fold CV among 0, 0.25, 0.5, 1).")
+    var imageWeight: String = "auto"
+    @Flag(inversion: .prefixedNo, help: "Weight term frequency by inverse document frequency.")
+    var idf = true
+    @Option(help: "Epochs (the maximum when --validation is set).")
+    var epochs: Int = 100
+    @Option(help: "Initial learning rate, decaying linearly to 0 (default 8 for softmax regression, 1 with --hidden).")
+    var lr: Float?
+    @Option(help: "Mini-batch size.")
+    var batch: Int = 16
+    @Option(help: "L2 penalty.")
+    var l2: Float = 1e-4
+    @Option(help: "Hidden units: 0 for softmax regression, N > 0 for one hidden ReLU layer.")
+    var hidden: Int = 0
+    @Option(help: "Fraction of records held out for early stopping (0: off); then refit on all.")
+    var validation: Float = 0
+    @Option(help: "Epochs without improvement on the holdout before stopping.")
+    var patience: Int = 5
+    @Flag(help: "One head over all tasks' labels (the paper's joint model) instead of one per task.")
+    var joint = false
+    @Option(help: "Augmentation: flip (add horizontally flipped copies of the image features).")
+    var augment: [String] = []
+    @Option(help: "Seed of every random choice; the same seed gives the same model bytes.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        for a in augment where a != "flip" { throw ValidationError("unknown --augment \(a) (known: flip)") }
+        guard (1...31).contains(bits) else { throw ValidationError("--bits must be in 1...31") }
+        guard wordNgrams >= 1 else { throw ValidationError("--word-ngrams must be ≥ 1") }
+        guard epochs >= 1, batch >= 1, (lr ?? 1) > 0, l2 >= 0, hidden >= 0 else { throw ValidationError("--epochs, --batch must be ≥ 1, --lr > 0, --l2 and --hidden ≥ 0") }
+        guard validation >= 0 && validation < 1 else { throw ValidationError("--validation must be in [0, 1)") }
+        _ = try featureConfig()
+    }
+
+    func featureConfig() throws -> FeatureConfig {
+        var f = FeatureConfig()
+        f.views = try views.split(separator: ",").map {
+            guard let v = TextField(rawValue: String($0)) else { throw ValidationError("unknown view \($0) (known: user, agent, ocr, all)") }
+            return v
+        }
+        f.wordNgrams = wordNgrams
+        if charNgrams == "0" { f.charMin = 0; f.charMax = 0 } else {
+            let parts = charNgrams.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] else { throw ValidationError("--char-ngrams takes MIN-MAX, e.g. 3-5, or 0") }
+            f.charMin = parts[0]; f.charMax = parts[1]
+        }
+        f.bits = bits
+        f.images = images
+        if imageWeight == "auto" { f.imageWeight = -1 } else {
+            guard let w = Float(imageWeight), w >= 0 else { throw ValidationError("--image-weight takes a number ≥ 0 or auto") }
+            f.imageWeight = w
+        }
+        f.idf = idf
+        f.taskFeature = joint
+        return f
+    }
+
+    func builder() throws -> ModelBuilder {
+        var s = TrainSettings()
+        s.epochs = epochs; s.learningRate = lr ?? (hidden > 0 ? 1 : 8); s.batch = batch; s.l2 = l2; s.hidden = hidden
+        s.validation = validation; s.patience = patience; s.seed = seed
+        return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"))
+    }
+}
+
+/// Ends the process for a setup error (exit 2) or with the status the records earned.
+func finish(_ body: () throws -> Void) -> Never {
+    do { try body() } catch let e as SetupError {
+        StandardOutput.shared.flush()
+        Diagnostics.shared.emit(e.message)
+        exitProcess(.setup)
+    } catch {
+        Diagnostics.shared.emit("\(error)")
+        exitProcess(.setup)
+    }
+    exitProcess(Diagnostics.shared.status)
+}
+
+func reportImages(_ reader: SampleReader) {
+    if reader.failedImages > 0 {
+        Diagnostics.shared.warning("\(reader.failedImages) image(s) could not be read or decoded; their features are zero, records kept")
+    }
+}
+
+extension ModelCommand {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a model on labelled records and write it to --out.",
+            discussion: """
+            Reads: label (gold; unlabelled records are reported and left out), task (one head per
+            task), text, dialogue, ocr.text, images. Writes only the model file (atomically).
+
+            Example:
+              kdsl-model train train.jsonl --out www.model --image-root ../shared/data/www2025
+            """)
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var learning: LearningOptions
+        @Option(help: "Model file to write.")
+        var out: String
+
+        func run() throws {
+            Diagnostics.shared.stage = "kdsl-model"
+            finish {
+                let builder = try learning.builder()
+                let reader = SampleReader(features: builder.features, fields: common.fields, imageRoot: common.imageRoot)
+                let samples = try readSamples(common.stream, reader: reader)
+                reportImages(reader)
+                let model = try builder.build(samples)
+                try ModelFile.write(model, to: out)
+                Diagnostics.shared.note("wrote \(out): \(model.info)")
+            }
+        }
+    }
+
+    struct Predict: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add the model's prediction to each record as `model`.",
+            discussion: """
+            Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top":
+            [[label, p], ...]}; a record whose task the model does not know gets label null and a
+            "reason". Records stream out in input order.
+
+            Example:
+              kdsl-model predict --model www.model --top 3 < test.jsonl | jq -c .model
+            """)
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Model file written by `kdsl-model train`.")
+        var model: String
+        @Option(help: "Number of labels in `top`.")
+        var top: Int = 3
+
+        func run() throws {
+            Diagnostics.shared.stage = "kdsl-model"
+            let loaded: Model
+            do { loaded = try ModelFile.read(model) } catch let e as SetupError {
+                Diagnostics.shared.emit(e.message)
+                exitProcess(.setup)
+            }
+            let reader = SampleReader(features: loaded.features, fields: common.fields, imageRoot: common.imageRoot)
+            let predictor = Predictor(model: loaded, reader: reader, top: top)
+            FilterEnd.report = { reportImages(reader) }
+            atexit { FilterEnd.report?() }
+            streamPredictions(common.stream, predictor)
+        }
+    }
+
+    struct CV: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "cv",
+            abstract: "Cross-validate: add out-of-fold predictions as `model` (folds from --fold-field).",
+            discussion: """
+            For each fold value, trains on the labelled records of the other folds (same flags as
+            train) and predicts that fold. Writes every record with its out-of-fold `model`.
+
+            Example:
+              kdsl-model cv www.jsonl --image-root ../shared/data/www2025 | kdsl-score --predicted model.label
+            """)
+        @OptionGroup var common: CommonOptions
+        @OptionGroup var learning: LearningOptions
+        @Option(help: "Field holding each record's fold.")
+        var foldField: String = "fold"
+        @Option(help: "Number of labels in `top`.")
+        var top: Int = 3
+
+        func run() throws {
+            Diagnostics.shared.stage = "kdsl-model"
+            finish {
+                var builder = try learning.builder()
+                builder.verbose = false
+                let reader = SampleReader(features: builder.features, fields: common.fields, imageRoot: common.imageRoot)
+                try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream, reader: reader)
+                reportImages(reader)
+            }
+        }
+    }
+}
+
+/// What to report when the process ends (the count of undecodable images), run by `atexit`.
+enum FilterEnd {
+    nonisolated(unsafe) static var report: (() -> Void)? = nil
+}

@@ -1,0 +1,175 @@
+import Shared
+
+/// Adds the `model` key to records: `{"label", "p", "top": [[label, p], ...]}`, or for a record
+/// whose task the model does not know `{"label": null, "p": 0, "top": [], "reason": ...}`.
+final class Predictor {
+    let model: Model
+    let reader: SampleReader
+    let top: Int
+    let key: FieldPath
+    private var raw = RawText()
+    private var rows: [Int32] = []
+    private var values: [Float] = []
+    private var probs: [Float] = []
+    private var z: [Float] = []
+
+    init(model: Model, reader: SampleReader, top: Int, key: FieldPath = "model") {
+        self.model = model
+        self.reader = reader
+        self.top = top
+        self.key = key
+    }
+
+    /// The probabilities are written with 4 decimals: enough to rank and threshold, and the
+    /// same bytes on every machine.
+    @inline(__always) static func rounded(_ p: Float) -> JSON { .double((Double(p) * 10000).rounded() / 10000) }
+
+    /// The `model` value for `record`.
+    func predict(_ record: Record) -> JSON {
+        let task = reader.task(record)
+        guard let head = model.head(for: task) else {
+            let known = model.heads.map(\.task).filter { !$0.isEmpty }.joined(separator: ", ")
+            let reason = task.map { "the model has no head for task \"\($0)\" (it knows: \(known))" }
+                ?? "the record has no task and the model has no head for records without one (it knows: \(known))"
+            return .object([("label", .null), ("p", .int(0)), ("top", .array([])), ("reason", .string(reason))])
+        }
+        reader.text(record, into: &raw)
+        return predict(raw: raw, image: head.denseCount > 0 ? reader.image(record) : nil, head: head)
+    }
+
+    /// The `model` value from already extracted features (cross-validation extracts once).
+    func predict(raw: RawText, image: [Float]?, head: Head) -> JSON {
+        let best = rank(raw: raw, image: image, head: head)
+        var members: [(String, JSON)] = [("label", .string(head.labels[best[0]])), ("p", Predictor.rounded(probs[best[0]]))]
+        members.append(("top", .array(top > 0 ? best.map { .array([.string(head.labels[$0]), Predictor.rounded(probs[$0])]) } : [])))
+        return .object(members)
+    }
+
+    /// The classes of the top k by probability (into `probs`); ties go to the label that sorts
+    /// first (labels are sorted), so the order depends on nothing but the numbers.
+    private func rank(raw: RawText, image: [Float]?, head: Head) -> [Int] {
+        head.vocabulary.weigh(raw, config: model.features, rows: &rows, values: &values)
+        var dense: [Float]? = nil
+        if head.denseCount > 0, var x = image { head.standardise(&x); dense = x }
+        head.probabilities(Example(rows: rows, values: values, dense: dense, label: 0), into: &probs, scratch: &z)
+        best.removeAll(keepingCapacity: true)
+        let k = min(max(1, top), head.classes)
+        for j in 0..<head.classes {
+            if best.count == k && probs[j] <= probs[best[k - 1]] { continue }
+            var pos = best.count
+            while pos > 0 && probs[j] > probs[best[pos - 1]] { pos -= 1 }
+            best.insert(j, at: pos)
+            if best.count > k { best.removeLast() }
+        }
+        return best
+    }
+    private var best: [Int] = []
+
+    // MARK: Streaming fast path
+
+    /// Appends the bytes of `record` with `"model":{...}` spliced before its closing brace, the
+    /// same bytes `Record.set` + `serialize` would give (a test checks it), without building a
+    /// JSON tree: labels are quoted once per head and probabilities printed directly. Returns
+    /// false (nothing appended) when the record needs the general path: it already has a
+    /// `model` key, took jansson's slow path, or its task is unknown.
+    func appendFast(_ record: Record, to out: inout [UInt8]) -> Bool {
+        guard record.isFastPath, key.keys.count == 1 else { return false }
+        let task = reader.task(record)
+        guard let head = model.head(for: task), !record.has(key.keys[0]) else { return false }
+        let bytes = record.bytes
+        var close = bytes.count - 1
+        while close >= 0 && bytes[close] != UInt8(ascii: "}") { close -= 1 }
+        guard close > 0 else { return false }
+        var before = close - 1
+        while before >= 0 && (bytes[before] == 0x20 || bytes[before] == 0x09 || bytes[before] == 0x0A || bytes[before] == 0x0D) { before -= 1 }
+        reader.text(record, into: &raw)
+        let best = rank(raw: raw, image: head.denseCount > 0 ? reader.image(record) : nil, head: head)
+        let quoted = quotedLabels(head)
+        out.append(contentsOf: bytes[0..<close])
+        if bytes[before] != UInt8(ascii: "{") { out.append(UInt8(ascii: ",")) }
+        out.append(contentsOf: keyBytes)
+        out.append(contentsOf: #"{"label":"#.utf8)
+        out.append(contentsOf: quoted[best[0]])
+        out.append(contentsOf: #","p":"#.utf8)
+        Predictor.appendProbability(probs[best[0]], to: &out)
+        out.append(contentsOf: #","top":["#.utf8)
+        if top > 0 {
+            for (n, j) in best.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "["))
+                out.append(contentsOf: quoted[j])
+                out.append(UInt8(ascii: ","))
+                Predictor.appendProbability(probs[j], to: &out)
+                out.append(UInt8(ascii: "]"))
+            }
+        }
+        out.append(contentsOf: "]}".utf8)
+        out.append(contentsOf: bytes[close...])
+        return true
+    }
+
+    private lazy var keyBytes: [UInt8] = {
+        var b: [UInt8] = []
+        JSON.appendQuoted(key.keys[0], to: &b)
+        b.append(UInt8(ascii: ":"))
+        return b
+    }()
+    private var quotedCache: [ObjectIdentifier: [[UInt8]]] = [:]
+
+    private func quotedLabels(_ head: Head) -> [[UInt8]] {
+        if let q = quotedCache[ObjectIdentifier(head)] { return q }
+        let q = head.labels.map { l -> [UInt8] in var b: [UInt8] = []; JSON.appendQuoted(l, to: &b); return b }
+        quotedCache[ObjectIdentifier(head)] = q
+        return q
+    }
+
+    /// Prints `rounded(p)` as `JSON.serialize` would (Swift's shortest form of k/10000:
+    /// "0.0", "0.5", "0.1234", "1.0").
+    static func appendProbability(_ p: Float, to out: inout [UInt8]) {
+        let k = Int((Double(p) * 10000).rounded())
+        if k >= 10000 { out.append(contentsOf: "1.0".utf8); return }
+        if k <= 0 { out.append(contentsOf: "0.0".utf8); return }
+        out.append(contentsOf: "0.".utf8)
+        var digits = [UInt8(k / 1000), UInt8(k / 100 % 10), UInt8(k / 10 % 10), UInt8(k % 10)]
+        while digits.count > 1 && digits.last == 0 { digits.removeLast() }
+        for d in digits { out.append(0x30 + d) }
+    }
+
+    func apply(_ record: inout Record) {
+        record.set(key, predict(record))
+    }
+}
+
+/// `runFilter` for predictions: records the fast path can take are written directly; the rest
+/// (and malformed lines) go through Shared's general path so errors read the same everywhere.
+func streamPredictions(_ options: StreamOptions, _ predictor: Predictor) -> Never {
+    let output = StandardOutput.shared
+    var line: [UInt8] = []
+    do {
+        try RecordReader.forEach(options.inputs) { item in
+            line.removeAll(keepingCapacity: true)
+            switch item {
+            case .record(var record):
+                if !predictor.appendFast(record, to: &line) {
+                    predictor.apply(&record)
+                    record.serialize(into: &line)
+                }
+            case .malformed(let bad):
+                Diagnostics.shared.recordError(bad.message, at: bad.location)
+                JSON.object([("error", errorObject(stage: Diagnostics.shared.stage, location: bad.location, message: bad.message, raw: bad.bytes))]).serialize(into: &line)
+                if options.strict { line.append(0x0A); output.write(line); exitProcess(.badRecords) }
+            }
+            line.append(0x0A)
+            output.write(line)
+            output.endRecord()
+        }
+    } catch let error as SetupError {
+        output.flush()
+        Diagnostics.shared.emit(error.message)
+        exitProcess(.setup)
+    } catch {
+        Diagnostics.shared.emit("\(error)")
+        exitProcess(.setup)
+    }
+    exitProcess(Diagnostics.shared.status)
+}

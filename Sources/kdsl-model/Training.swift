@@ -1,0 +1,255 @@
+import Shared
+
+/// Where a stage finds the fields it reads.
+struct FieldNames: Sendable {
+    var label: FieldPath = "label"
+    var task: FieldPath = "task"
+    var text: FieldPath = "text"
+    var dialogue: FieldPath = "dialogue"
+    var ocr: FieldPath = "ocr.text"
+    var images: FieldPath = "images"
+}
+
+/// One record turned into what training needs: its hashed text, image features and label.
+struct Sample {
+    var task: String?
+    var label: String?
+    var raw: RawText
+    var image: [Float]?
+    var location: SourceLocation
+}
+
+/// Reads text and image features out of records (the same way for train, predict and cv).
+final class SampleReader {
+    let features: FeatureConfig
+    let hasher: TextHasher
+    let fields: FieldNames
+    let imageRoot: String
+    /// Images that could not be read or decoded (their features are zero; the record is kept).
+    private(set) var failedImages = 0
+    private(set) var decodedRecords = 0
+
+    init(features: FeatureConfig, fields: FieldNames, imageRoot: String) {
+        self.features = features
+        self.hasher = TextHasher(features)
+        self.fields = fields
+        self.imageRoot = imageRoot
+    }
+
+    /// The image paths of a record: `images` (array of strings) or `image` (one string).
+    func imagePaths(_ record: Record) -> [String] {
+        if let v = record.value(at: fields.images) {
+            if let s = v.stringValue { return [s] }
+            return v.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        if fields.images == "images", let s = record.string(at: "image") { return [s] }
+        return []
+    }
+
+    func task(_ record: Record) -> String? { record.string(at: fields.task) }
+
+    /// The record's text, hashed into `raw`.
+    func text(_ record: Record, into raw: inout RawText) {
+        let text = RecordText(record, text: fields.text, dialogue: fields.dialogue, ocr: fields.ocr)
+        hasher.extract(text, task: task(record), into: &raw)
+    }
+
+    /// The record's averaged image features, or nil (no image, all failed, or images off).
+    func image(_ record: Record) -> [Float]? {
+        guard features.images else { return nil }
+        let paths = imagePaths(record)
+        if paths.isEmpty { return nil }
+        let f = ImageFeatures.of(paths: paths, root: imageRoot, failed: &failedImages)
+        if f != nil { decodedRecords += 1 }
+        return f
+    }
+
+    /// A training sample; throws `RecordError` when the label is not a string.
+    func sample(_ record: Record) throws -> Sample {
+        var label: String? = nil
+        if let v = record.value(at: fields.label), !v.isNull {
+            guard let s = v.stringValue else { throw RecordError("\(fields.label) is \(v.kindName), expected a string") }
+            label = s
+        }
+        var raw = RawText()
+        text(record, into: &raw)
+        return Sample(task: task(record), label: label, raw: raw, image: image(record), location: record.location)
+    }
+}
+
+/// Builds and trains the heads of a model (§2.2 "model"; per-task heads follow the paper's
+/// finding that joint training of the two sub-tasks hurts each, the "seesaw effect").
+struct ModelBuilder {
+    var features: FeatureConfig
+    var settings: TrainSettings
+    var joint = false
+    var augmentFlip = false
+    /// Report labels seen once and the like (off inside cross-validation folds).
+    var verbose = true
+
+    /// Trains on the labelled samples. Throws `SetupError` when there is nothing to learn.
+    func build(_ samples: [Sample]) throws -> Model {
+        let labelled = samples.filter { $0.label != nil }
+        guard !labelled.isEmpty else { throw SetupError("no labelled records to train on") }
+        var groups: [String: [Sample]] = [:]
+        for s in labelled { groups[joint ? "" : (s.task ?? ""), default: []].append(s) }
+        var heads: [Head] = []
+        var summary: [String] = []
+        for (index, task) in groups.keys.sorted().enumerated() {
+            let group = groups[task]!
+            let head = try trainHead(task: task, group, seed: settings.seed &+ UInt64(index))
+            heads.append(head)
+            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, \(head.vocabulary.ids.count) features")
+        }
+        let info = "kdsl-model 1; " + summary.joined(separator: "; ") + "; " + describe()
+        return Model(features: features, joint: joint, heads: heads, info: info)
+    }
+
+    func describe() -> String {
+        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(joint ? " joint" : "")"
+    }
+
+    func trainHead(task: String, _ group: [Sample], seed: UInt64) throws -> Head {
+        var counts: [String: Int] = [:]
+        for s in group { counts[s.label!, default: 0] += 1 }
+        let labels = counts.keys.sorted()
+        let name = task.isEmpty ? "" : "task \"\(task)\": "
+        guard labels.count >= 2 else {
+            throw SetupError("\(name)only one class (\"\(labels[0])\") in \(group.count) records; a classifier needs at least two")
+        }
+        if verbose {
+            let once = labels.filter { counts[$0] == 1 }
+            if !once.isEmpty {
+                Diagnostics.shared.warning("\(name)\(once.count) label(s) seen once (kept): \(once.prefix(5).map { "\"\($0)\"" }.joined(separator: ", "))\(once.count > 5 ? ", ..." : "")")
+            }
+        }
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        let vocabulary = Vocabulary.build(group.map(\.raw))
+        let images = group.compactMap(\.image)
+        var weight = features.imageWeight
+        if features.images && !images.isEmpty && weight < 0 {
+            weight = try chooseImageWeight(group, seed: seed)
+            if verbose { Diagnostics.shared.note("\(name)image weight \(weight) (chosen by inner 3-fold cross-validation)") }
+        }
+        let dense = features.images && !images.isEmpty && weight > 0 ? ImageFeatures.count : 0
+        let head = Head(task: task, labels: labels, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
+        head.fitStandardisation(images, weight: weight)
+
+        // Split for early stopping by sample (an augmented copy must not leak into the holdout).
+        var rng = SeededRNG(seed: seed)
+        var holdoutSet = Set<Int>()
+        if settings.validation > 0 {
+            var byLabel: [Int: [Int]] = [:]
+            for (i, s) in group.enumerated() { byLabel[index[s.label!]!, default: []].append(i) }
+            for l in byLabel.keys.sorted() {
+                var members = byLabel[l]!
+                rng.shuffle(&members)
+                let take = min(members.count - 1, Int((Float(members.count) * settings.validation).rounded()))
+                for i in members.prefix(max(0, take)) { holdoutSet.insert(i) }
+            }
+        }
+        var train: [Example] = [], holdout: [Example] = []
+        var rows: [Int32] = [], values: [Float] = []
+        for (i, s) in group.enumerated() {
+            vocabulary.weigh(s.raw, config: features, rows: &rows, values: &values)
+            var x: [Float]? = nil
+            if dense > 0, var img = s.image { head.standardise(&img); x = img }
+            let e = Example(rows: rows, values: values, dense: x, label: index[s.label!]!)
+            if holdoutSet.contains(i) { holdout.append(e); continue }
+            train.append(e)
+            if augmentFlip, dense > 0, var img = s.image {
+                img = ImageFeatures.flipped(img)
+                head.standardise(&img)
+                train.append(Example(rows: rows, values: values, dense: img, label: e.label))
+            }
+        }
+        let trainer = Trainer(settings: settings)
+        if holdout.isEmpty {
+            trainer.fit(head, train, epochs: settings.epochs, rng: &rng)
+        } else {
+            // Early stopping picks the epoch count on the holdout; then refit on every record.
+            let run = trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience)
+            let all = augmentFlip && dense > 0
+                ? rebuildWithFlips(group, head: head, index: index, vocabulary: vocabulary) : train + holdout
+            if verbose { Diagnostics.shared.note("\(name)early stopping chose \(run.best) epochs (ran \(run.epochs))") }
+            trainer.fit(head, all, epochs: run.best, rng: &rng)
+        }
+        return head
+    }
+
+    static let imageWeightCandidates: [Float] = [0, 0.25, 0.5, 1]
+
+    /// `--image-weight auto`: the candidate with the best accuracy over an inner stratified
+    /// 3-fold split of the head's own training records (ties: the smaller weight). Images help
+    /// one task (scene: screenshots) and only add noise to another (intent: product photos).
+    func chooseImageWeight(_ group: [Sample], seed: UInt64) throws -> Float {
+        var rng = SeededRNG(seed: seed ^ 0x5EED)
+        var byLabel: [String: [Int]] = [:]
+        for (i, s) in group.enumerated() { byLabel[s.label!, default: []].append(i) }
+        var fold = [Int](repeating: 0, count: group.count)
+        var next = 0
+        for l in byLabel.keys.sorted() {
+            var members = byLabel[l]!
+            rng.shuffle(&members)
+            for i in members { fold[i] = next % 3; next += 1 }
+        }
+        var best: (weight: Float, correct: Int) = (0, -1)
+        for w in ModelBuilder.imageWeightCandidates {
+            var inner = self
+            inner.features.imageWeight = w
+            inner.verbose = false
+            inner.settings.validation = 0
+            var correct = 0
+            for f in 0..<3 {
+                let train = group.indices.filter { fold[$0] != f }.map { group[$0] }
+                guard Set(train.map { $0.label! }).count >= 2 else { continue }
+                let head = try inner.trainHead(task: "", train, seed: seed)
+                let predictor = Predictor(model: Model(features: inner.features, joint: false, heads: [head], info: ""),
+                                          reader: SampleReader(features: inner.features, fields: FieldNames(), imageRoot: ""), top: 1)
+                for i in group.indices where fold[i] == f {
+                    if predictor.predict(raw: group[i].raw, image: group[i].image, head: head)["label"]?.stringValue == group[i].label { correct += 1 }
+                }
+            }
+            if correct > best.correct { best = (w, correct) }
+        }
+        return best.weight
+    }
+
+    private func rebuildWithFlips(_ group: [Sample], head: Head, index: [String: Int], vocabulary: Vocabulary) -> [Example] {
+        var out: [Example] = []
+        var rows: [Int32] = [], values: [Float] = []
+        for s in group {
+            vocabulary.weigh(s.raw, config: features, rows: &rows, values: &values)
+            var x: [Float]? = nil
+            if var img = s.image { head.standardise(&img); x = img }
+            out.append(Example(rows: rows, values: values, dense: x, label: index[s.label!]!))
+            if var img = s.image {
+                img = ImageFeatures.flipped(img)
+                head.standardise(&img)
+                out.append(Example(rows: rows, values: values, dense: img, label: index[s.label!]!))
+            }
+        }
+        return out
+    }
+}
+
+/// Reads training records: unlabelled ones are counted and left out (reported once, with the
+/// first line), bad ones reported as bad records.
+func readSamples(_ options: StreamOptions, reader: SampleReader) throws -> [Sample] {
+    var samples: [Sample] = []
+    var unlabelled = 0
+    var firstUnlabelled: SourceLocation? = nil
+    try readAll(options) { record in
+        let s = try reader.sample(record)
+        if s.label == nil {
+            unlabelled += 1
+            if firstUnlabelled == nil { firstUnlabelled = s.location }
+            return
+        }
+        samples.append(s)
+    }
+    if unlabelled > 0, let first = firstUnlabelled {
+        Diagnostics.shared.warning("left out \(unlabelled) record(s) without a label (first: \(first))")
+    }
+    return samples
+}

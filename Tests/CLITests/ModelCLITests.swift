@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Golden-style tests of `kdsl-model train` / `predict` on small generated data.
+@Suite struct ModelCLITests {
+    let dir: URL
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-model-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    /// Two tasks, separable by words; a third of the records carry a dialogue instead of text.
+    func data(_ n: Int = 60) -> String {
+        var lines: [String] = []
+        let intents = [("refund", "i want my money back refund"), ("track", "where is my parcel tracking"), ("size", "which size fits me")]
+        for i in 0..<n {
+            let (label, words) = intents[i % 3]
+            let w = words.split(separator: " ")
+            let text = "\(w[i % w.count]) \(w[(i / 3) % w.count]) \(w.last!) \(i % 7)"
+            if i % 4 == 0 {
+                lines.append(#"{"id":"i\#(i)","task":"intent","dialogue":"用户: \#(text)\n客服: ok","label":"\#(label)"}"#)
+            } else {
+                lines.append(#"{"id":"i\#(i)","task":"intent","text":"\#(text)","label":"\#(label)"}"#)
+            }
+            let scene = i % 2 == 0 ? ("cart", "购物车 结算") : ("pay", "支付 密码")
+            lines.append(#"{"id":"s\#(i)","task":"scene","ocr":{"text":"\#(scene.1) \#(i)"},"label":"\#(scene.0)"}"#)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func train(_ input: String, _ extra: [String] = []) throws -> ToolRun {
+        try runTool("kdsl-model", ["train", "--out", path("m.model")] + extra, input: input)
+    }
+
+    @Test func trainsAndPredictsInOrder() throws {
+        let t = try train(data())
+        #expect(t.status == 0, "\(t.err)")
+        #expect(t.out.isEmpty)
+        let test = #"{"id":"a","task":"intent","text":"refund my money back"}"# + "\n"
+            + #"{"id":"b","task":"scene","ocr":{"text":"支付 密码"}}"# + "\n"
+            + #"{"id":"c","task":"weather","text":"rain"}"# + "\n"
+            + #"{"id":"d","task":"intent"}"# + "\n"
+        let p = try runTool("kdsl-model", ["predict", "--model", path("m.model"), "--top", "2"], input: test)
+        #expect(p.status == 0, "\(p.err)")
+        let out = p.lines.map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(out.map { $0["id"] as! String } == ["a", "b", "c", "d"])
+        let a = out[0]["model"] as! [String: Any]
+        #expect(a["label"] as? String == "refund")
+        #expect((a["top"] as! [[Any]]).count == 2)
+        #expect((out[1]["model"] as! [String: Any])["label"] as? String == "pay")
+        let c = out[2]["model"] as! [String: Any]
+        #expect(c["label"] is NSNull)
+        #expect((c["reason"] as! String).contains("weather"))
+        // A record with no text at all still gets a prediction (from the bias), not an error.
+        #expect((out[3]["model"] as! [String: Any])["label"] is String)
+        // Fields pass through byte for byte; the model key goes last.
+        #expect(p.lines[0].hasPrefix(#"{"id":"a","task":"intent","text":"refund my money back","model":{"label":"refund","p":"#))
+    }
+
+    @Test func sameBytesTwice() throws {
+        let input = data()
+        #expect(try train(input, ["--seed", "7", "--hidden", "8"]).status == 0)
+        let first = try Data(contentsOf: URL(fileURLWithPath: path("m.model")))
+        #expect(try train(input, ["--seed", "7", "--hidden", "8"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path("m.model"))) == first)
+        let p1 = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: input)
+        let p2 = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: input)
+        #expect(p1.stdout == p2.stdout && p1.status == 0)
+    }
+
+    @Test func jointAndAugmentRun() throws {
+        #expect(try train(data(), ["--joint", "--augment", "flip", "--validation", "0.2"]).status == 0)
+        let p = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: #"{"task":"weather","text":"refund"}"# + "\n")
+        // A joint model has one head for every record.
+        #expect(p.status == 0 && p.out.contains(#""label":"refund""#))
+        #expect(try train(data(), ["--augment", "rotate"]).status == 2)
+    }
+
+    @Test func unlabelledAndSingletonLabelsAreReported() throws {
+        let input = data() + #"{"task":"intent","text":"no label here"}"# + "\n" + #"{"task":"intent","text":"odd one","label":"rare"}"# + "\n"
+        let t = try train(input)
+        #expect(t.status == 0)
+        #expect(t.err.contains("left out 1 record(s) without a label (first: line 121)"))
+        #expect(t.err.contains("label(s) seen once (kept): \"rare\""))
+    }
+
+    @Test func badRecordsExitOneButTrain() throws {
+        let t = try train(data() + "not json\n" + #"{"task":"intent","text":"x","label":7}"# + "\n")
+        #expect(t.status == 1)
+        #expect(t.err.contains("line 121:"))
+        #expect(t.err.contains("line 122: label is a number, expected a string"))
+        #expect(FileManager.default.fileExists(atPath: path("m.model")))
+    }
+
+    @Test func nothingToLearnIsASetupError() throws {
+        let empty = try train("")
+        #expect(empty.status == 2 && empty.err.contains("no labelled records"))
+        let one = try train(#"{"text":"a","label":"x"}"# + "\n" + #"{"text":"b","label":"x"}"# + "\n")
+        #expect(one.status == 2 && one.err.contains("only one class"))
+        #expect(!FileManager.default.fileExists(atPath: path("m.model")))
+    }
+
+    @Test func badModelFilesExitTwo() throws {
+        #expect(try train(data()).status == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path("m.model")))
+        let cases: [(String, Data, String)] = [
+            ("corrupt", { var b = bytes; b[b.count / 2] ^= 1; return b }(), "checksum mismatch"),
+            ("truncated", bytes.prefix(bytes.count - 100), "truncated"),
+            ("foreign", Data(#"{"a":1}"#.utf8), "not a kdsl-model file"),
+        ]
+        for (name, content, message) in cases {
+            try content.write(to: URL(fileURLWithPath: path(name)))
+            let p = try runTool("kdsl-model", ["predict", "--model", path(name)], input: #"{"text":"x"}"# + "\n")
+            #expect(p.status == 2, "\(name)")
+            #expect(p.err.contains(message), "\(name): \(p.err)")
+            #expect(p.out.isEmpty)
+        }
+        let missing = try runTool("kdsl-model", ["predict", "--model", path("nope")], input: "")
+        #expect(missing.status == 2 && missing.err.contains("cannot read model"))
+    }
+
+    @Test func undecodableImagesAreCountedAndKept() throws {
+        try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: path("bad.jpg")))
+        var ppm = Array("P6\n8 8\n255\n".utf8)
+        for i in 0..<64 { ppm += [UInt8(i * 4), 100, 200] }
+        try Data(ppm).write(to: URL(fileURLWithPath: path("ok.ppm")))
+        var input = ""
+        for i in 0..<12 {
+            let img = i == 0 ? "bad.jpg" : (i == 1 ? "missing.png" : "ok.ppm")
+            input += #"{"task":"scene","images":["\#(img)"],"ocr":{"text":"\#(i % 2 == 0 ? "cart" : "pay") \#(i)"},"label":"\#(i % 2 == 0 ? "cart" : "pay")"}"# + "\n"
+        }
+        let t = try runTool("kdsl-model", ["train", "--out", path("m.model"), "--image-root", dir.path, "--image-weight", "1"], input: input)
+        #expect(t.status == 0, "\(t.err)")
+        #expect(t.err.contains("2 image(s) could not be read or decoded"))
+        let p = try runTool("kdsl-model", ["predict", "--model", path("m.model"), "--image-root", dir.path], input: input)
+        #expect(p.status == 0)
+        #expect(p.lines.count == 12)
+        #expect(p.err.contains("2 image(s) could not be read or decoded"))
+    }
+
+    @Test func helpNamesFieldsAndStatuses() throws {
+        let h = try runTool("kdsl-model", ["predict", "--help"])
+        #expect(h.status == 0)
+        #expect(h.out.contains("Reads: task, text, dialogue, ocr.text, images. Writes: model"))
+        let top = try runTool("kdsl-model", ["--help"])
+        #expect(top.out.contains("Exit status: 0 ok; 1 bad records"))
+    }
+
+    @Test func closedPipeEndsQuietly() throws {
+        #expect(try train(data()).status == 0)
+        let big = String(repeating: #"{"task":"intent","text":"refund"}"# + "\n", count: 50_000)
+        try big.write(toFile: path("big.jsonl"), atomically: true, encoding: .utf8)
+        let r = try runShell("kdsl-model predict --model '\(path("m.model"))' < '\(path("big.jsonl"))' | head -1")
+        #expect(r.status == 0)
+        #expect(r.lines.count == 1)
+        #expect(r.err.isEmpty)
+    }
+}

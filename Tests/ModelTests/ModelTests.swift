@@ -1,0 +1,252 @@
+import Foundation
+import Testing
+@testable import kdsl_model
+import Shared
+
+/// A tiny labelled problem: two namespaces of text, optional image block.
+private func samples(images: Bool = false) -> [Sample] {
+    let texts: [(String, String)] = [
+        ("where is my parcel", "track"), ("parcel not arrived yet", "track"), ("track my order please", "track"),
+        ("refund my money", "refund"), ("i want a refund now", "refund"), ("money back please", "refund"),
+        ("退款 什么时候到", "refund"), ("快递 到哪里了", "track"),
+    ]
+    let hasher = TextHasher(FeatureConfig())
+    var rng = SeededRNG(seed: 9)
+    return texts.enumerated().map { i, t in
+        var raw = RawText()
+        hasher.extract(RecordText(user: t.0, agent: "", ocr: "", all: t.0), task: nil, into: &raw)
+        let img: [Float]? = images ? (0..<ImageFeatures.count).map { _ in Float(rng.nextUnit()) + (t.1 == "track" ? 0.5 : 0) } : nil
+        return Sample(task: nil, label: t.1, raw: raw, image: img, location: SourceLocation(file: nil, line: i + 1))
+    }
+}
+
+@Suite struct FeatureHashingTests {
+    @Test func sameTextSameFeatures() {
+        let hasher = TextHasher(FeatureConfig())
+        let text = RecordText(user: "Where is my parcel? 快递到哪了", agent: "稍等", ocr: "ORDER 123", all: "")
+        var a = RawText(), b = RawText()
+        hasher.extract(text, task: "intent", into: &a)
+        hasher.extract(text, task: "intent", into: &b)
+        #expect(a.ids == b.ids && a.counts == b.counts && a.ends == b.ends)
+        #expect(!a.ids.isEmpty)
+        #expect(a.ends.count == 3)  // one group per view
+    }
+
+    /// The hasher must read n-grams exactly as Shared's Tokenizer builds them (rules and model agree).
+    @Test func hashesWhatTokenizerBuilds() {
+        let config = FeatureConfig()
+        let hasher = TextHasher(config)
+        let text = "Not received 退款 yet, ｒｅｆｕｎｄ"
+        let tokens = Tokenizer.tokens(text)
+        var expected: [UInt32] = []
+        for n in 1...config.wordNgrams { expected += Tokenizer.ngrams(tokens, n: n).map { hasher.wordID($0, namespace: 0) } }
+        for t in tokens where !(t.unicodeScalars.count == 1 && Tokenizer.isCJK(t.unicodeScalars.first!)) {
+            expected += Tokenizer.characterNGrams(t, min: config.charMin, max: config.charMax).map { hasher.charID($0, namespace: 0) }
+        }
+        var got: [UInt32] = []
+        hasher.hashTokens(tokens, namespace: 0, into: &got)
+        #expect(got.sorted() == expected.sorted())
+    }
+
+    @Test func viewsDoNotShareFeatures() {
+        let hasher = TextHasher(FeatureConfig())
+        #expect(hasher.wordID("refund", namespace: 0) != hasher.wordID("refund", namespace: 1))
+    }
+
+    @Test func weighingIsUnitLengthPerNamespace() {
+        let s = samples()
+        let vocabulary = Vocabulary.build(s.map(\.raw))
+        var rows: [Int32] = [], values: [Float] = []
+        vocabulary.weigh(s[0].raw, config: FeatureConfig(), rows: &rows, values: &values)
+        let norm = values.reduce(0) { $0 + $1 * $1 }
+        #expect(abs(norm - 1) < 1e-5)
+        for (r, id) in zip(rows, rows.map { vocabulary.ids[Int($0)] }) { #expect(vocabulary.row(id) == r) }
+        #expect(vocabulary.row(0x7FFF_FFFE) == -1 || vocabulary.ids.contains(0x7FFF_FFFE))
+    }
+}
+
+@Suite struct GradientTests {
+    /// One full-batch step with lr ε moves each weight by −ε·∂L/∂w: compare with central
+    /// differences of the mean cross-entropy (softmax regression and the hidden layer, both
+    /// through the sgemm paths, with an image block).
+    @Test(arguments: [0, 6])
+    func matchesFiniteDifferences(hidden: Int) {
+        let s = samples(images: true)
+        let vocabulary = Vocabulary.build(s.map(\.raw))
+        let labels = ["refund", "track"]
+        let head = Head(task: "", labels: labels, vocabulary: vocabulary, denseCount: ImageFeatures.count, hidden: hidden)
+        head.fitStandardisation(s.compactMap(\.image), weight: 1)
+        var examples: [Example] = []
+        var rows: [Int32] = [], values: [Float] = []
+        for x in s {
+            vocabulary.weigh(x.raw, config: FeatureConfig(), rows: &rows, values: &values)
+            var img = x.image!
+            head.standardise(&img)
+            examples.append(Example(rows: rows, values: values, dense: img, label: labels.firstIndex(of: x.label!)!))
+        }
+        var rng = SeededRNG(seed: 3)
+        func r() -> Float { Float(rng.nextUnit()) * 0.6 - 0.3 }
+        for i in head.ws.indices { head.ws[i] = r() }
+        for i in head.wd.indices { head.wd[i] = r() }
+        for i in head.b1.indices { head.b1[i] = r() }
+        for i in head.u.indices { head.u[i] = r() }
+        for i in head.b2.indices { head.b2[i] = r() }
+        let before = (head.ws, head.wd, head.b1, head.u)
+        var settings = TrainSettings()
+        settings.batch = examples.count; settings.l2 = 0; settings.learningRate = 1e-3
+        let trainer = Trainer(settings: settings)
+        trainer.fit(head, examples, epochs: 1, rng: &rng, initialise: false)
+        let after = (head.ws, head.wd, head.b1, head.u)
+        head.ws = before.0; head.wd = before.1; head.b1 = before.2; head.u = before.3
+        let eps: Float = 1e-2
+        var checked = 0
+        func check(_ get: () -> Float, _ set: (Float) -> Void, analytic: Float) {
+            let w = get()
+            set(w + eps); let lp = trainer.meanLoss(head, examples)
+            set(w - eps); let lm = trainer.meanLoss(head, examples)
+            set(w)
+            let numeric = (lp - lm) / (2 * eps)
+            #expect(abs(numeric - analytic) < 2e-3 + 0.05 * abs(numeric), "numeric \(numeric) analytic \(analytic)")
+            checked += 1
+        }
+        for i in stride(from: 0, to: head.ws.count, by: max(1, head.ws.count / 15)) {
+            check({ head.ws[i] }, { head.ws[i] = $0 }, analytic: (before.0[i] - after.0[i]) / 1e-3)
+        }
+        for i in stride(from: 0, to: head.wd.count, by: max(1, head.wd.count / 15)) {
+            check({ head.wd[i] }, { head.wd[i] = $0 }, analytic: (before.1[i] - after.1[i]) / 1e-3)
+        }
+        for i in head.b1.indices { check({ head.b1[i] }, { head.b1[i] = $0 }, analytic: (before.2[i] - after.2[i]) / 1e-3) }
+        for i in head.u.indices { check({ head.u[i] }, { head.u[i] = $0 }, analytic: (before.3[i] - after.3[i]) / 1e-3) }
+        #expect(checked > 20)
+    }
+
+    @Test func learnsTheTinyProblem() throws {
+        let s = samples()
+        let model = try ModelBuilder(features: FeatureConfig(), settings: TrainSettings(), verbose: false).build(s)
+        let reader = SampleReader(features: model.features, fields: FieldNames(), imageRoot: ".")
+        let predictor = Predictor(model: model, reader: reader, top: 2)
+        for x in s {
+            let out = predictor.predict(raw: x.raw, image: nil, head: model.heads[0])
+            #expect(out["label"]?.stringValue == x.label)
+        }
+    }
+}
+
+@Suite struct ModelFileTests {
+    func model(seed: UInt64 = 1, hidden: Int = 0, images: Bool = true) throws -> Model {
+        var settings = TrainSettings()
+        settings.seed = seed; settings.hidden = hidden; settings.epochs = 20
+        return try ModelBuilder(features: FeatureConfig(), settings: settings, verbose: false).build(samples(images: images))
+    }
+
+    @Test(arguments: [0, 8])
+    func roundTrip(hidden: Int) throws {
+        let m = try model(hidden: hidden)
+        let bytes = ModelFile.encode(m)
+        let back = try ModelFile.decode(bytes, name: "m")
+        #expect(ModelFile.encode(back) == bytes)
+        #expect(back.heads[0].labels == ["refund", "track"])
+        #expect(back.features == m.features)
+    }
+
+    @Test func sameBytesTwice() throws {
+        #expect(ModelFile.encode(try model(hidden: 8)) == ModelFile.encode(try model(hidden: 8)))
+        #expect(ModelFile.encode(try model(seed: 1, hidden: 8)) != ModelFile.encode(try model(seed: 2, hidden: 8)))
+    }
+
+    @Test func detectsCorruptTruncatedForeign() throws {
+        let bytes = ModelFile.encode(try model())
+        var corrupt = bytes
+        corrupt[bytes.count / 2] ^= 0x40
+        #expect(message { try ModelFile.decode(corrupt, name: "m") }.contains("checksum"))
+        #expect(message { try ModelFile.decode(Array(bytes.prefix(bytes.count - 10)), name: "m") }.contains("truncated"))
+        #expect(message { try ModelFile.decode(Array(bytes.prefix(20)), name: "m") }.contains("truncated"))
+        #expect(message { try ModelFile.decode(Array("{\"not\": \"a model\"}".utf8), name: "m") }.contains("not a kdsl-model file"))
+        var future = bytes
+        future[8] = 9
+        #expect(message { try ModelFile.decode(future, name: "m") }.contains("version"))
+    }
+
+    @Test func writesAtomically() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-model-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("m.model").path
+        try ModelFile.write(try model(), to: path)
+        #expect(try ModelFile.read(path).heads.count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["m.model"])
+        #expect(message { try ModelFile.write(try model(), to: dir.path + "/missing/m.model") }.contains("cannot write"))
+    }
+
+    func message(_ body: () throws -> Any) -> String {
+        do { _ = try body(); return "" } catch { return "\(error)" }
+    }
+}
+
+@Suite struct ImageFeatureTests {
+    @Test func flipMirrorsTheGrids() {
+        let w = 40, h = 30
+        let f = ImageFeatures.summarise(width: w, height: h, originalWidth: w, originalHeight: h) { x, _ in (Float(x * 6), 0, 255) }
+        let m = ImageFeatures.summarise(width: w, height: h, originalWidth: w, originalHeight: h) { x, _ in (Float((w - 1 - x) * 6), 0, 255) }
+        let flipped = ImageFeatures.flipped(f)
+        for i in 0..<ImageFeatures.count { #expect(abs(flipped[i] - m[i]) < 1e-4, "feature \(i)") }
+        #expect(ImageFeatures.flipped(flipped) == f)
+        #expect(f[0] < f[7])  // the left column is darker than the right
+    }
+
+    /// A real decode through Leptonica: a PNM file written here, and a file that is not an image.
+    @Test func decodesAFileAndCountsFailures() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-img-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var ppm = Array("P6\n16 8\n255\n".utf8)
+        for _ in 0..<8 { for x in 0..<16 { ppm += [UInt8(x * 16), 0, 0] } }
+        try Data(ppm).write(to: dir.appendingPathComponent("a.ppm"))
+        try Data("not an image".utf8).write(to: dir.appendingPathComponent("b.jpg"))
+        var failed = 0
+        let f = ImageFeatures.of(paths: ["a.ppm", "b.jpg", "missing.png"], root: dir.path, failed: &failed)
+        #expect(failed == 2)
+        let v = try #require(f)
+        #expect(v.count == ImageFeatures.count)
+        #expect(abs(v[176 + 8] - Float(log(16.0))) < 1e-5)  // log width of the original
+        #expect(v[0] < v[7])
+        #expect(ImageFeatures.of(paths: ["missing.png"], root: dir.path, failed: &failed) == nil)
+    }
+}
+
+@Suite struct StreamingEquivalenceTests {
+    /// The stage's token buffer must yield exactly Shared's tokens, on random mixed text.
+    @Test func tokenBufferEqualsTokenizer() {
+        var rng = SeededRNG(seed: 11)
+        let pieces: [String] = ["a", "Z", "9", " ", ",", "退", "款", "ｒ", "Ａ", "\u{3000}", "É", "ß", "İ", "ω", "Σ", "-", "\n", "の", "한", "٣", "😀", "ﬁ", "_", "x1"]
+        var buffer = TokenBuffer()
+        for _ in 0..<500 {
+            var text = ""
+            for _ in 0..<Int(rng.next() % 30) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            buffer.tokenize(text)
+            #expect(buffer.strings == Tokenizer.tokens(text), "\(text.debugDescription)")
+        }
+    }
+
+    /// The splice fast path writes the same bytes as Record.set + serialize.
+    @Test func fastPathEqualsGeneralPath() throws {
+        let model = try ModelBuilder(features: FeatureConfig(), settings: TrainSettings(), verbose: false).build(samples())
+        let reader = SampleReader(features: model.features, fields: FieldNames(), imageRoot: ".")
+        let predictor = Predictor(model: model, reader: reader, top: 3)
+        for line in [#"{"id":1,"text":"refund my money"}"#, #"{ "text" : "快递 到哪里了" }  "#, "{}", #"{"a":[1,{"b":"}"}],"text":"x\"y"}"#] {
+            let record = try Record(line)
+            var fast: [UInt8] = []
+            #expect(predictor.appendFast(record, to: &fast))
+            var general = record
+            predictor.apply(&general)
+            #expect(String(decoding: fast, as: UTF8.self) == String(decoding: general.serialized(), as: UTF8.self))
+        }
+        for k in 0...10000 {
+            var out: [UInt8] = []
+            Predictor.appendProbability(Float(k) / 10000, to: &out)
+            var json: [UInt8] = []
+            Predictor.rounded(Float(k) / 10000).serialize(into: &json)
+            #expect(out == json, "\(k)")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# kdsl-model: accuracy on WWW2025 (5-fold CV) and the English few-shot sets next to fastText and
+# scikit-learn, training time, and prediction throughput on a scaled set. One run, side by side.
+# Usage: bash bench/model.bench.sh [www|english|speed]...   (default: all three)
+# Writes bench/out/model-*.txt; prints markdown tables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${KDSL_DATA:-../shared/data}
+WWW=${KDSL_WWW:-/work/cache/www2025-ocr.jsonl}
+[ -f "$WWW" ] || WWW=/work/cache/www2025-records.jsonl
+OUT=bench/out
+mkdir -p "$OUT"
+B=.build/release/kdsl-model
+[ -x "$B" ] || swift build -c release --product kdsl-model >&2
+PY=$(bash bench/venv.sh fasttext-wheel scikit-learn numpy)
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+parts=${*:-www english speed}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+secs() { local s=$(date +%s.%N); "$@"; echo "$(date +%s.%N) - $s" | bc; }
+
+if [[ " $parts " == *" www "* ]]; then
+  echo "### WWW2025, 5-fold CV on the given folds ($(basename "$WWW")): weighted F1"
+  echo
+  echo "| configuration | DIS (intent) | ISS (scene) | pooled | seconds |"
+  echo "|---|---|---|---|---|"
+  while IFS='|' read -r name flags; do
+    s=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    $B cv "$WWW" --image-root "$DATA/www2025" $flags 2>/dev/null > "$tmp/cv.jsonl"
+    t=$(echo "$(date +%s.%N) - $s" | bc)
+    f=$("$PY" bench/model/f1.py < "$tmp/cv.jsonl")
+    get() { echo "$f" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+    printf '| %s | %s | %s | %s | %.1f |\n' "$name" "$(get intent)" "$(get scene)" "$(get all)" "$t"
+  done <<'EOF' | tee "$OUT/model-www.txt"
+per-task heads (default)|
+per-task, --augment flip|--augment flip
+--joint|--joint
+--joint --augment flip|--joint --augment flip
+per-task, text only (--no-images)|--no-images
+per-task, --hidden 128|--hidden 128
+EOF
+  echo
+fi
+
+if [[ " $parts " == *" english "* ]]; then
+  echo "### English few-shot intent: weighted F1 on valid, train and predict seconds (1 thread)"
+  echo
+  echo "| set | system | F1 | train s | predict s |"
+  echo "|---|---|---|---|---|"
+  for d in banking77 hwu64; do for s in 5 10; do
+    tr="$DATA/intent/$d/train_$s.jsonl"; va="$DATA/intent/$d/valid.jsonl"
+    t1=$(date +%s.%N); $B train "$tr" --out "$tmp/m.model" 2>/dev/null; t2=$(date +%s.%N)
+    $B predict --model "$tmp/m.model" < "$va" > "$tmp/p.jsonl"; t3=$(date +%s.%N)
+    f=$("$PY" bench/model/f1.py < "$tmp/p.jsonl" | tr ' ' '\n' | sed -n 's/^all=//p')
+    printf '| %s train_%s | kdsl-model (process, incl. I/O) | %s | %.3f | %.3f |\n' "$d" "$s" "$f" "$(echo "$t2 - $t1" | bc)" "$(echo "$t3 - $t2" | bc)"
+    "$PY" bench/model/peers.py "$tr" "$va" 2>/dev/null | while IFS=$'\t' read -r name f1 ttr tpr; do
+      printf '| %s train_%s | %s (in-process) | %s | %s | %s |\n' "$d" "$s" "$name" "$f1" "$ttr" "$tpr"
+    done
+  done; done | tee "$OUT/model-english.txt"
+  echo
+fi
+
+if [[ " $parts " == *" speed "* ]]; then
+  N=${KDSL_SCALED:-1000000}
+  NTRAIN=${KDSL_SCALED_TRAIN:-200000}
+  "$PY" bench/model/scaled.py "$DATA/intent/banking77" "$N" > "$tmp/scaled.jsonl"
+  head -n "$NTRAIN" "$tmp/scaled.jsonl" > "$tmp/train.jsonl"
+  va="$DATA/intent/banking77/valid.jsonl"
+  echo "### Scaled banking77: train on $NTRAIN perturbed copies of train_10 (5 epochs each), predict $N short records (1 thread)"
+  echo
+  echo "| system | train s | F1 on valid | predict s ($N) | records/s |"
+  echo "|---|---|---|---|---|"
+  {
+    t1=$(date +%s.%N); $B train "$tmp/train.jsonl" --out "$tmp/big.model" --epochs 5 --lr 1 2>/dev/null; t2=$(date +%s.%N)
+    f=$($B predict --model "$tmp/big.model" < "$va" | "$PY" bench/model/f1.py | tr ' ' '\n' | sed -n 's/^all=//p')
+    t3=$(date +%s.%N); $B predict --model "$tmp/big.model" < "$tmp/scaled.jsonl" > /dev/null; t4=$(date +%s.%N)
+    printf '| kdsl-model (process: JSON in, JSON out) | %.2f | %s | %.2f | %.0f |\n' "$(echo "$t2 - $t1" | bc)" "$f" "$(echo "$t4 - $t3" | bc)" "$(echo "$N / ($t4 - $t3)" | bc -l)"
+    "$PY" bench/model/peers.py --scaled "$tmp/train.jsonl" "$va" "$tmp/scaled.jsonl" 2>/dev/null | while IFS=$'\t' read -r name f1 ttr tpr; do
+      printf '| %s (in-process, text already in memory) | %s | %s | %s | %.0f |\n' "$name" "$ttr" "$f1" "$tpr" "$(echo "$N / $tpr" | bc -l)"
+    done
+  } | tee "$OUT/model-speed.txt"
+  echo
+fi
