@@ -12,27 +12,38 @@ struct OCRCommand: ParsableCommand {
         commandName: "kdsl-ocr",
         abstract: "Add the text inside each record's images (Tesseract OCR) as the `ocr` key.",
         discussion: """
-        Reads:  `images` (array of paths) or `image` (one path); another field with --images.
-                Relative paths resolve against --image-root.
-        Writes: `ocr`: {"text": all images' text in order, newline-joined,
-                        "images": [{"path", "text", "confidence" (0-100), "width", "height"}]}
-                A record without images gets {"text": "", "images": []}. An image that cannot be
-                read or recognised (missing, unreadable, directory, not an image, truncated,
-                over --max-pixels, over --timeout-ms) gets an "error" string in its entry; the
-                record is still written and the run exits 1 at the end.
-        Engine: libtesseract, one engine per job, loaded once. Records come out in input
-                order. OMP_THREAD_LIMIT=1 is set by the program itself (it re-executes itself
-                when needed): with OpenMP threads on, Tesseract ran 2-10x slower here.
-        --psm:  3 (automatic page segmentation) by default: on full screenshots and pages it
-                had the lowest character error rate here (docs/benchmarks.md), while psm 6/7
-                read single text lines (crops) better.
+        Reads:  `images` (array of paths) or `image` (one path), or the field
+                named by --images. Relative paths resolve against --image-root.
+        Writes: `ocr`: {"text": the images' texts in order, newline-joined,
+                "images": [{"path", "text", "confidence" (0-100), "width",
+                "height"}]}. A record without images gets
+                {"text": "", "images": []}. An image that cannot be read or
+                recognised (missing, unreadable, a directory, not an image,
+                truncated, over --max-pixels, over --timeout-ms) gets an
+                "error" string in its entry; the record is still written and
+                the run exits 1 at the end.
+        Engine: libtesseract, one engine per job, loaded once; records come
+                out in input order. OMP_THREAD_LIMIT=1 is set by the program
+                itself (it re-executes itself): with OpenMP threads on,
+                Tesseract ran 2-10x slower here.
+        --psm:  3 (automatic page segmentation) by default, chosen by the
+                character error rate against exact transcriptions (see
+                docs/benchmarks.md): on multi-column pages psm 3 had CER 0.08
+                where psm 4 and 6 had 0.69 and 0.71, and screenshots mix
+                columns, tab bars and blocks like those pages. Single-column
+                receipts read a little better with psm 6 (CER 0.14 vs 0.17,
+                case-folded) and cropped single lines with psm 7 (0.09 vs
+                0.20): pass those for such inputs.
+        --prepare: off by default. `upscale` helped small receipts at psm 3
+                only, at 4x the pixels; `gray` made receipts worse.
 
-        Exit status: 0 ok; 1 bad records or images (reported as `kdsl-ocr: line N: ...`);
-                     2 usage or setup error (e.g. traineddata missing for a --lang).
+        Exit status: 0 ok; 1 bad records or images (each reported on stderr as
+        `kdsl-ocr: line N: ...`); 2 usage or setup error (e.g. traineddata
+        missing for a --lang).
 
         Example:
-          kdsl-ocr --lang chi_sim+eng --image-root data/ --jobs 2 < records.jsonl \\
-            | jq -r '.ocr.text'
+          kdsl-ocr --lang chi_sim+eng --image-root data/ --jobs 2 \\
+            < records.jsonl | jq -r '.ocr.text'
         """)
 
     @Argument(help: "Input files of JSON Lines records ('-' or none: stdin).")
@@ -47,7 +58,7 @@ struct OCRCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Tesseract languages, '+'-joined (the WWW2025 data needs chi_sim+eng).", valueName: "LANGS"))
     var lang: String = "eng"
 
-    @Option(help: ArgumentHelp("Tesseract page segmentation mode (0-13); see the discussion below.", valueName: "N"))
+    @Option(help: ArgumentHelp("Tesseract page segmentation mode (0-13); see the discussion above.", valueName: "N"))
     var psm: Int = 3
 
     @Option(help: ArgumentHelp("Worker threads, each with its own engine (default: the number of cores).", valueName: "N"))

@@ -129,6 +129,18 @@ import TestSupport
         }
     }
 
+    @Test func helpExamplePipeRuns() throws {
+        // The --help example, with the fixtures as data/ and a two-record records.jsonl.
+        let script = """
+        d=$(mktemp -d); printf '{"images":["zh-line.png"]}\\n{"id":2}\\n' > "$d/records.jsonl"
+        kdsl-ocr --lang chi_sim+eng --image-root Tests/OCRTests/Fixtures/ --jobs 2 \\
+          < "$d/records.jsonl" | jq -r '.ocr.text'; rm -r "$d"
+        """
+        let run = try runShell(script)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.lines.first?.replacingOccurrences(of: " ", with: "") == "订单已签收退款成功")
+    }
+
     @Test func closedPipeEndsQuietly() throws {
         let line = #"{"images":["Tests/OCRTests/Fixtures/zh-line.png"]}"#
         let run = try runShell("for i in $(seq 40); do echo '\(line)'; done | kdsl-ocr --jobs 2 | head -1; echo \"status ${PIPESTATUS[1]}\"")

@@ -33,6 +33,13 @@ import Testing
         #expect(error(OCRFixtures.directory) == "is a directory")
     }
 
+    // root reads any file whatever its mode: the case only exists for ordinary users.
+    @Test(.enabled(if: getuid() != 0)) func unreadableFileNamesTheSystemReason() throws {
+        let path = try temporary("locked.png", [0x89, 0x50, 0x4E, 0x47])
+        chmod(path, 0)
+        #expect(error(path) == "Permission denied")
+    }
+
     @Test func textFileIsNotAnImage() throws {
         let path = try temporary("notes.png", Array("just some text, not pixels\n".utf8))
         #expect(error(path) == "not a recognised image format")
