@@ -21,8 +21,8 @@ for v in model-rules kdsl; do
   jq -s -r --arg v "$v" '
     map(select(.prediction.source == "rule")) as $r
     | ($r | map(select(.model.label != .label and .prediction.label == .label)) | length) as $fix
-    | ($r | map(select(.model.label == .label and .prediction.label != .label)) | length) as $break
+    | ($r | map(select(.model.label == .label and .prediction.label != .label)) | length) as $broken
     | ($r | map(select(.model.label == .prediction.label)) | length) as $agree
-    | "\($v): rules decided \($r | length) records: \($fix) corrected, \($break) broken, \($agree) agreed with the model"
+    | "\($v): rules decided \($r | length) records: \($fix) corrected, \($broken) broken, \($agree) agreed with the model"
     ' "$out/cv-$v.jsonl"
 done
