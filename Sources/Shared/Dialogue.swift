@@ -38,17 +38,27 @@ public struct Dialogue: Sendable, Equatable {
 
     /// Splits text with speaker tags into turns.
     public init(text: String) {
+        // Works on UTF-8 bytes: splitting by Character (grapheme breaking) and lower-casing every
+        // candidate tag as a String dominated rule matching and featurising (measured with perf).
         var turns: [(speaker: Speaker, text: String)] = []
-        // Split on every line end: "\r\n" is one Character in Swift, so splitting on "\n" alone
-        // would leave CRLF dialogues as a single line.
-        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0.isNewline }) {
-            let line = String(rawLine)
-            if let (speaker, rest) = Dialogue.splitTag(line) {
-                turns.append((speaker, rest))
-            } else if !turns.isEmpty {
-                turns[turns.count - 1].text += "\n" + line
-            } else {
-                turns.append((.user, line.trimmingSpaces()))
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            let n = bytes.count
+            while start < n {
+                var end = start
+                while end < n && bytes[end] != 0x0A && bytes[end] != 0x0D { end += 1 }
+                if end > start {
+                    let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                    if let (speaker, restStart) = Dialogue.splitTag(line) {
+                        turns.append((speaker, String(decoding: line[restStart...], as: UTF8.self).trimmingSpaces()))
+                    } else if !turns.isEmpty {
+                        turns[turns.count - 1].text += "\n" + String(decoding: line, as: UTF8.self)
+                    } else {
+                        turns.append((.user, String(decoding: line, as: UTF8.self).trimmingSpaces()))
+                    }
+                }
+                start = end + 1  // "\r\n" leaves an empty line between, which is skipped
             }
         }
         self.turns = turns
@@ -70,11 +80,36 @@ public struct Dialogue: Sendable, Equatable {
         }
     }
 
-    static func splitTag(_ line: String) -> (Speaker, String)? {
-        guard let colon = line.firstIndex(where: { $0 == ":" || $0 == "：" }) else { return nil }
-        let tag = line[..<colon]
-        guard tag.count <= 12, let speaker = speaker(ofRole: String(tag)) else { return nil }
-        return (speaker, String(line[line.index(after: colon)...]).trimmingSpaces())
+    /// Speaker tags as lower-case UTF-8, for byte comparison.
+    static let tagBytes: [([UInt8], Speaker)] = tags.map { (Array($0.0.utf8), $0.1) }
+
+    /// If `line` starts with a speaker tag and a colon (ASCII or full-width), the speaker and the
+    /// offset just past the colon. Tags are compared ASCII-case-insensitively, spaces around them ignored.
+    static func splitTag(_ line: UnsafeBufferPointer<UInt8>) -> (Speaker, Int)? {
+        let limit = min(line.count, 48)
+        var colon = -1, after = 0
+        var i = 0
+        while i < limit {
+            if line[i] == 0x3A { colon = i; after = i + 1; break }
+            if line[i] == 0xEF && i + 2 < line.count && line[i + 1] == 0xBC && line[i + 2] == 0x9A { colon = i; after = i + 3; break }
+            i += 1
+        }
+        guard colon > 0 else { return nil }
+        var a = 0, b = colon
+        while a < b && (line[a] == 0x20 || line[a] == 0x09) { a += 1 }
+        while b > a && (line[b - 1] == 0x20 || line[b - 1] == 0x09) { b -= 1 }
+        let length = b - a
+        guard length > 0 else { return nil }
+        for (tag, speaker) in tagBytes where tag.count == length {
+            var same = true
+            for k in 0..<length {
+                var c = line[a + k]
+                if c >= 0x41 && c <= 0x5A { c += 32 }
+                if c != tag[k] { same = false; break }
+            }
+            if same { return (speaker, after) }
+        }
+        return nil
     }
 }
 
