@@ -1,5 +1,6 @@
 import ArgumentParser
 import Shared
+import StageCLI
 
 #if canImport(Glibc)
 import Glibc
@@ -79,19 +80,8 @@ struct OCRCommand: ParsableCommand {
     @Flag(help: "Stop at the first bad record or image (exit 1).")
     var strict = false
 
-    /// Parses and runs; a usage error exits 2 (the kdsl convention), not ArgumentParser's 64.
-    static func main() {
-        let command: OCRCommand
-        do {
-            command = try parse(Array(CommandLine.arguments.dropFirst()))
-        } catch {
-            if exitCode(for: error) == .success { exit(withError: error) }  // --help
-            Diagnostics.shared.stage = "kdsl-ocr"
-            Diagnostics.shared.emit(fullMessage(for: error))
-            exitProcess(.setup)
-        }
-        command.run()
-    }
+    /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
+    static func main() { stageMain() }
 
     func validate() throws {
         if !(0...13).contains(psm) { throw ValidationError("--psm must be 0-13, got \(psm)") }

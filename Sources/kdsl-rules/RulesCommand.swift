@@ -1,5 +1,6 @@
 import ArgumentParser
 import Shared
+import StageCLI
 
 /// `kdsl-rules`: the rule base of KDSL (paper §2.1): mine rules by MCTS, check, show, apply, validate.
 @main
@@ -23,24 +24,8 @@ struct RulesCommand: ParsableCommand {
         """,
         subcommands: [Apply.self, Mine.self, Validate.self, Check.self, Show.self])
 
-    /// Parses and runs, turning errors into kdsl exit statuses (usage errors exit 2, not 64).
-    static func main() {
-        Diagnostics.shared.stage = "kdsl-rules"
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-            exitProcess(Diagnostics.shared.status)
-        } catch let error as SetupError {
-            Diagnostics.shared.emit(error.message)
-            exitProcess(.setup)
-        } catch {
-            if exitCode(for: error) == .success { exit(withError: error) }
-            if let code = error as? ExitCode { exitProcess(code == .success ? .ok : code.rawValue == 1 ? .badRecords : .setup) }
-            Diagnostics.shared.emit(fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "usage error")
-            Diagnostics.shared.emit("see `kdsl-rules --help`")
-            exitProcess(.setup)
-        }
-    }
+    /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
+    static func main() { stageMain() }
 }
 
 /// Field-path flags shared by the subcommands that read records.
