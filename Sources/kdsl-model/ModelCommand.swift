@@ -59,12 +59,18 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "Stop at the first bad record (exit 1).")
     var strict = false
 
+    @Option(help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
+    var decodeShortSide: Int32 = 64
+
     var fields: FieldNames {
         var f = FieldNames()
         f.task = FieldPath(taskField); f.label = FieldPath(labelField); f.images = FieldPath(imagesField)
         return f
     }
-    var stream: StreamOptions { StreamOptions(strict: strict, inputs: files) }
+    var stream: StreamOptions {
+        ImageFeatures.minimumShortSide = decodeShortSide
+        return StreamOptions(strict: strict, inputs: files)
+    }
 }
 
 /// Flags that shape the features and the training (train and cv).
