@@ -11,17 +11,13 @@ struct ModelCommand: ParsableCommand {
         commandName: "kdsl-model",
         abstract: "Train a text+image classifier on labelled records, and add its prediction to records.",
         discussion: """
-        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and
-        character n-grams of the user turns, agent turns and OCR text (each its own namespace,
-        tf-idf weighted), plus standardised image features from the pixels; softmax regression by
-        default (or one hidden layer), one head per task unless --joint.
+        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and character n-grams of the user turns, agent turns and OCR text (each its own namespace, tf-idf weighted), plus standardised image features from the pixels; softmax regression by default (or one hidden layer), one head per task unless --joint.
 
-        Exit status: 0 ok; 1 bad records (reported, forwarded or left out); 2 usage or setup error
-        (bad flag, no records, one class only, unreadable/corrupt/foreign model file, failed write).
+        Exit status: 0 ok; 1 bad records (reported, forwarded or left out); 2 usage or setup error (bad flag, no records, one class only, unreadable/corrupt/foreign model file, failed write).
 
         Example:
           kdsl-model train train.jsonl --out intent.model --image-root data/
-          kdsl-ocr < test.jsonl | kdsl-model predict --model intent.model | kdsl-merge | kdsl-score
+          kdsl-ocr < test.jsonl | kdsl-model predict --model intent.model | kdsl-merge
         """,
         subcommands: [Train.self, Predict.self, CV.self])
 
@@ -59,12 +55,18 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "Stop at the first bad record (exit 1).")
     var strict = false
 
+    @Option(help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
+    var decodeShortSide: Int32 = 64
+
     var fields: FieldNames {
         var f = FieldNames()
         f.task = FieldPath(taskField); f.label = FieldPath(labelField); f.images = FieldPath(imagesField)
         return f
     }
-    var stream: StreamOptions { StreamOptions(strict: strict, inputs: files) }
+    var stream: StreamOptions {
+        ImageFeatures.minimumShortSide = decodeShortSide
+        return StreamOptions(strict: strict, inputs: files)
+    }
 }
 
 /// Flags that shape the features and the training (train and cv).
@@ -168,8 +170,9 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a model on labelled records and write it to --out.",
             discussion: """
-            Reads: label (gold; unlabelled records are reported and left out), task (one head per
-            task), text, dialogue, ocr.text, images. Writes only the model file (atomically).
+            Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images. Writes only the model file (atomically).
+
+            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, or a failed write.
 
             Example:
               kdsl-model train train.jsonl --out www.model --image-root ../shared/data/www2025
@@ -197,9 +200,9 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the model's prediction to each record as `model`.",
             discussion: """
-            Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top":
-            [[label, p], ...]}; a record whose task the model does not know gets label null and a
-            "reason". Records stream out in input order.
+            Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order.
+
+            Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error or an unreadable, corrupt, truncated or foreign model file.
 
             Example:
               kdsl-model predict --model www.model --top 3 < test.jsonl | jq -c .model
@@ -230,11 +233,12 @@ extension ModelCommand {
             commandName: "cv",
             abstract: "Cross-validate: add out-of-fold predictions as `model` (folds from --fold-field).",
             discussion: """
-            For each fold value, trains on the labelled records of the other folds (same flags as
-            train) and predicts that fold. Writes every record with its out-of-fold `model`.
+            For each fold value, trains on the labelled records of the other folds (same flags as train) and predicts that fold. Writes every record with its out-of-fold `model`.
+
+            Exit status: 0 ok; 1 bad records (reported and left out); 2 usage/setup error.
 
             Example:
-              kdsl-model cv www.jsonl --image-root ../shared/data/www2025 | kdsl-score --predicted model.label
+              kdsl-model cv www.jsonl --image-root ../shared/data/www2025 | jq -c '[.label, .model.label]'
             """)
         @OptionGroup var common: CommonOptions
         @OptionGroup var learning: LearningOptions

@@ -34,7 +34,7 @@ if scaled:
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
-    clf = make_pipeline(HashingVectorizer(ngram_range=(1, 2), n_features=2**20, alternate_sign=False), TfidfTransformer(sublinear_tf=True),
+    clf = make_pipeline(HashingVectorizer(ngram_range=(1, 2), n_features=2**18, alternate_sign=False), TfidfTransformer(sublinear_tf=True),
                         LogisticRegression(C=10, max_iter=100))
     t = time.perf_counter(); clf.fit(Xtr, ytr); t_train = time.perf_counter() - t
     f1 = f1_score(yva, clf.predict(Xva), average="weighted", zero_division=0)
