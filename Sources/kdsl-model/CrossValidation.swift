@@ -33,7 +33,8 @@ struct CrossValidation {
         var outputs = [JSON?](repeating: nil, count: records.count)
         for f in foldValues {
             let train = zip(samples, folds).filter { $0.1 != f && $0.0.label != nil }.map(\.0)
-            let model = try builder.build(train)
+            let model: Model
+            do { model = try builder.build(train) } catch let e as SetupError { throw SetupError("fold \(f): \(e.message)") }
             let predictor = Predictor(model: model, reader: reader, top: top)
             for i in records.indices where folds[i] == f {
                 guard let head = model.head(for: samples[i].task) else {
