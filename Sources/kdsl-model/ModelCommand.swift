@@ -1,5 +1,6 @@
 import ArgumentParser
 import Shared
+import StageCLI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,18 +22,8 @@ struct ModelCommand: ParsableCommand {
         """,
         subcommands: [Train.self, Predict.self, CV.self])
 
-    /// ArgumentParser exits 64 on a usage error; kdsl's contract is 2 (docs/records.md).
-    static func main() {
-        Diagnostics.shared.stage = "kdsl-model"
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            if exitCode(for: error) == .success { exit(withError: error) }
-            Diagnostics.shared.emit(fullMessage(for: error).split(separator: "\n").joined(separator: "\nkdsl-model: "))
-            exitProcess(.setup)
-        }
-    }
+    /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
+    static func main() { stageMain() }
 }
 
 /// Flags shared by every subcommand.
