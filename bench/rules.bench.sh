@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kdsl-rules benchmarks (docs/parts/benchmarks-rules.md):
+# kdsl-rules benchmarks (docs/benchmarks.md):
 #  1. mining time on the whole WWW2025 set;
 #  2. 5-fold CV on the records' `fold`: rules mined on 4 folds, precision and coverage on the
 #     held-out fold per task, side by side with RIPPER (wittgenstein) on the same candidate

@@ -99,7 +99,7 @@ struct Rule: Sendable, Equatable {
         return .object(m)
     }
 
-    /// The key the conflict policy sorts by (docs/parts/records-rules.md, "Conflicts"): highest
+    /// The key the conflict policy sorts by (docs/records.md, "Conflicts"): highest
     /// reward first (a rule without reward, written by a person, ranks above every scored rule),
     /// then larger support, then id in byte order.
     static func ranksBefore(_ a: Rule, _ b: Rule) -> Bool {

@@ -114,7 +114,7 @@ struct RuleMatcher {
         return fired
     }
 
-    /// The `rules` value for a record (docs/parts/records-rules.md): the winner's label, id and
+    /// The `rules` value for a record (docs/records.md): the winner's label, id and
     /// reward (nulls when none fired) and every fired rule in conflict order.
     func value(for fired: [Int32]) -> JSON {
         guard let first = fired.first else {

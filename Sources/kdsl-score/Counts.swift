@@ -181,7 +181,7 @@ struct ScoreCounts: Sendable {
 
     // MARK: The counts format (--emit-counts / --merge-counts)
 
-    /// The counts as JSON Lines (see docs/parts/records-score.md): one header, one line per
+    /// The counts as JSON Lines (see docs/records.md): one header, one line per
     /// non-empty cell in sorted order, one `no_gold` line.
     func countLines() -> [JSON] {
         var lines: [JSON] = [.object([

@@ -170,7 +170,7 @@ struct F1Report: Sendable {
         groups.isEmpty ? nil : groups.reduce(0.0) { $0 + $1.section.weightedF1 } / Double(groups.count)
     }
 
-    // MARK: JSON form (docs/parts/records-score.md)
+    // MARK: JSON form (docs/records.md)
 
     /// The report as one JSON object; keys in a fixed order, labels and groups sorted by bytes.
     func json(confusion: Bool) -> JSON {
