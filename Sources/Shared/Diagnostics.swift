@@ -110,3 +110,21 @@ public func exitProcess(_ status: ExitStatus) -> Never {
     StandardOutput.shared.finish()
     exit(status.rawValue)
 }
+
+/// Runs a stage's whole pass over its input and ends the process: with the run's status (0, or 1
+/// when bad records were reported), or with 2 after printing the message of a `SetupError` (or of
+/// any other error) thrown by `body`. Output written so far is flushed first either way.
+public func runStage(_ body: () throws -> Void) -> Never {
+    do {
+        try body()
+    } catch let error as SetupError {
+        StandardOutput.shared.flush()
+        Diagnostics.shared.emit(error.message)
+        exitProcess(.setup)
+    } catch {
+        StandardOutput.shared.flush()
+        Diagnostics.shared.emit("\(error)")
+        exitProcess(.setup)
+    }
+    exitProcess(Diagnostics.shared.status)
+}

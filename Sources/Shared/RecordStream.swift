@@ -106,7 +106,7 @@ public struct StreamOptions: Sendable {
 public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) -> Never {
     let diagnostics = Diagnostics.shared
     let output = StandardOutput.shared
-    do {
+    runStage {
         // Lines are read here rather than through `RecordReader.forEach` so that one record, a
         // plain local, is reloaded in place for every line (no allocation, no copy) and
         // serialised straight into the output buffer.
@@ -141,15 +141,7 @@ public func runFilter(_ options: StreamOptions, _ transform: (inout Record) thro
                 output.endRecord()
             }
         }
-    } catch let error as SetupError {
-        output.flush()
-        diagnostics.emit(error.message)
-        exitProcess(.setup)
-    } catch {
-        diagnostics.emit("\(error)")
-        exitProcess(.setup)
     }
-    exitProcess(diagnostics.status)
 }
 
 /// Reads every record for a consuming stage (score, mine, train), reporting malformed lines.

@@ -48,7 +48,9 @@ enum OCRStream {
             if strict && !slot.problems.isEmpty { exitProcess(.badRecords) }
             output.endRecord()
         })
-        do {
+        runStage {
+            // Drain the pool (every submitted record written, in order) before the process ends.
+            defer { pool.finish() }
             try RecordReader.forEach(options.stream.inputs) { item in
                 var slot = Slot()
                 switch item {
@@ -72,16 +74,6 @@ enum OCRStream {
                 slot.done = true
                 pool.submit(slot)
             }
-        } catch let error as SetupError {
-            pool.finish()
-            output.flush()
-            diagnostics.emit(error.message)
-            exitProcess(.setup)
-        } catch {
-            diagnostics.emit("\(error)")
-            exitProcess(.setup)
         }
-        pool.finish()
-        exitProcess(diagnostics.status)
     }
 }

@@ -49,7 +49,7 @@ enum Scorer {
 
     static func run(_ options: ScoreOptions) -> Never {
         let diagnostics = Diagnostics.shared
-        do {
+        runStage {
             let counts = try count(options)
             StandardOutput.shared.write(output(counts, options))
             // Counted, never silent: say on stderr what the report also shows.
@@ -62,13 +62,6 @@ enum Scorer {
                     diagnostics.warning("\(counts.ungrouped) record\(counts.ungrouped == 1 ? "" : "s") without a \"\(by)\" value: in the overall figures only")
                 }
             }
-        } catch let error as SetupError {
-            diagnostics.emit(error.message)
-            exitProcess(.setup)
-        } catch {
-            diagnostics.emit("\(error)")
-            exitProcess(.setup)
         }
-        exitProcess(diagnostics.status)
     }
 }

@@ -14,7 +14,7 @@ enum JanssonPassthrough {
         let output = StandardOutput.shared
         var line: [UInt8] = []
         var sink = 0
-        do {
+        runStage {
             for input in options.inputs.isEmpty ? ["-"] : options.inputs {
                 let fd = input == "-" ? 0 : open(input, O_RDONLY)
                 if fd < 0 { throw SetupError("\(input): \(String(cString: strerror(errno)))") }
@@ -62,15 +62,7 @@ enum JanssonPassthrough {
                     output.endRecord()
                 }
             }
-        } catch let error as SetupError {
-            output.flush()
-            diagnostics.emit(error.message)
-            exitProcess(.setup)
-        } catch {
-            diagnostics.emit("\(error)")
-            exitProcess(.setup)
         }
-        exitProcess(diagnostics.status)
     }
 
     @inline(__always) static func json_is_object_(_ v: UnsafeMutablePointer<json_t>) -> Bool { v.pointee.type == JSON_OBJECT }
