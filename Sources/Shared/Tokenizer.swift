@@ -7,6 +7,59 @@
 public enum Tokenizer {
     /// Half-width, lower-cased text.
     public static func normalize(_ text: String) -> String {
+        var out: [UInt8] = []
+        normalizedUTF8(text, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `normalize(text)` as UTF-8 bytes, written into `out` (cleared first): the form the rule
+    /// matcher's hot loop needs. ASCII, the full-width forms, the ideographic space and the CJK
+    /// blocks (which have no case) are handled on the bytes; other scalars go through the
+    /// scalar-level rules of `normalizeScalars` (a test checks both agree on random text).
+    public static func normalizedUTF8(_ text: String, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        var text = text
+        text.withUTF8 { buf in
+            let n = buf.count
+            var i = 0
+            var scalar = String.UnicodeScalarView()
+            while i < n {
+                let b = buf[i]
+                if b < 0x80 {
+                    out.append(b >= 0x41 && b <= 0x5A ? b + 32 : b)
+                    i += 1
+                } else if b >= 0xE4 && b <= 0xE9 && i + 2 < n {
+                    // U+4000–U+9FFF: CJK ideographs and hexagram symbols, caseless.
+                    out.append(b); out.append(buf[i + 1]); out.append(buf[i + 2])
+                    i += 3
+                } else if b == 0xE3 && i + 2 < n {
+                    // U+3000–U+3FFF: CJK punctuation, kana, caseless; U+3000 becomes a space.
+                    if buf[i + 1] == 0x80 && buf[i + 2] == 0x80 { out.append(0x20) } else { out.append(b); out.append(buf[i + 1]); out.append(buf[i + 2]) }
+                    i += 3
+                } else if b == 0xEF && i + 2 < n && (buf[i + 1] == 0xBC || (buf[i + 1] == 0xBD && buf[i + 2] <= 0x9E)) && !(buf[i + 1] == 0xBC && buf[i + 2] == 0x80) {
+                    // U+FF01–U+FF5E: full-width ASCII forms fold to ASCII, lower-cased.
+                    let v = (UInt32(b & 0x0F) << 12) | (UInt32(buf[i + 1] & 0x3F) << 6) | UInt32(buf[i + 2] & 0x3F)
+                    let a = UInt8(v - 0xFEE0)
+                    out.append(a >= 0x41 && a <= 0x5A ? a + 32 : a)
+                    i += 3
+                } else {
+                    // Any other scalar: decode its length and apply the scalar-level rules.
+                    let len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+                    let end = min(n, i + len)
+                    scalar.removeAll(keepingCapacity: true)
+                    for s in String(decoding: UnsafeBufferPointer(rebasing: buf[i..<end]), as: UTF8.self).unicodeScalars {
+                        appendNormalized(s, to: &scalar)
+                    }
+                    out.append(contentsOf: String(scalar).utf8)
+                    i = end
+                }
+            }
+        }
+    }
+
+    /// `normalize`, scalar by scalar through Unicode properties: the reference the byte-level
+    /// version is tested against.
+    static func normalizeScalars(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         for s in text.unicodeScalars { appendNormalized(s, to: &out) }
         return String(out)

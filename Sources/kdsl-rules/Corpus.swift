@@ -68,7 +68,7 @@ struct Corpus {
             var sets = Array(repeating: Bits(count: n), count: kept.count)
             var buffer: [UInt8] = []
             for (i, r) in records.enumerated() {
-                TextNormalizer.normalizedUTF8(r.text[field], into: &buffer)
+                Tokenizer.normalizedUTF8(r.text[field], into: &buffer)
                 buffer.withUnsafeBufferPointer { buf in automaton.scan(buf) { sets[Int($0)].insert(i) } }
             }
             for (lit, set) in zip(kept, sets) {

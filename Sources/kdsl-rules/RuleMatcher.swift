@@ -79,7 +79,7 @@ struct RuleMatcher {
         hits.removeAll(keepingCapacity: true)
         var buffer = scratch
         for slot in automata.indices {
-            TextNormalizer.normalizedUTF8(text(automata[slot].field), into: &buffer)
+            Tokenizer.normalizedUTF8(text(automata[slot].field), into: &buffer)
             let automaton = automata[slot].automaton
             let anchored = automata[slot].anchored
             var stamps = seen[slot]

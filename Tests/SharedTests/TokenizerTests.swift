@@ -34,4 +34,18 @@ import Testing
         #expect(Tokenizer.characterNGrams("退款", min: 3, max: 3) == ["<退款", "退款>"])
         #expect(Tokenizer.characterNGrams("a", min: 4, max: 5) == [])
     }
+
+    @Test func byteLevelNormaliserAgreesWithTheScalarRules() {
+        var rng = SeededRNG(seed: 11)
+        let alphabet: [String] = ["a", "b", "A", "Z", "退", "款", "Ａ", "ｂ", "　", " ", "1", "é", "É", "😀",
+                                  "Ω", "ǅ", "İ", "Ｚ", "～", "＀", "｟", "ア", "한", "𠀀", "\u{0}", "\n", "ß", "ㄱ", "〇"]
+        for _ in 0..<1000 {
+            var s = ""
+            for _ in 0..<Int(rng.next() % 30) { s += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
+            #expect(Tokenizer.normalize(s) == Tokenizer.normalizeScalars(s), "\(s)")
+            var bytes: [UInt8] = [1, 2, 3]
+            Tokenizer.normalizedUTF8(s, into: &bytes)
+            #expect(bytes == Array(Tokenizer.normalizeScalars(s).utf8))
+        }
+    }
 }
