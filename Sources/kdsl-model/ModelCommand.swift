@@ -62,8 +62,8 @@ struct CommonOptions: ParsableArguments {
 
 /// Flags that shape the features and the training (train and cv).
 struct LearningOptions: ParsableArguments {
-    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all).")
-    var views: String = "user,agent,ocr"
+    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all), or auto (per head, by inner 3-fold CV among user,agent,ocr / user,agent / user,ocr).")
+    var views: String = "auto"
     @Option(help: "Word n-grams 1...N (CJK characters are tokens, so character n-grams there).")
     var wordNgrams: Int = 2
     @Option(help: "Character n-grams of non-CJK words, MIN-MAX, or 0 for none.")
@@ -108,7 +108,7 @@ struct LearningOptions: ParsableArguments {
 
     func featureConfig() throws -> FeatureConfig {
         var f = FeatureConfig()
-        f.views = try views.split(separator: ",").map {
+        f.views = try (views == "auto" ? "user,agent,ocr" : views).split(separator: ",").map {
             guard let v = TextField(rawValue: String($0)) else { throw ValidationError("unknown view \($0) (known: user, agent, ocr, all)") }
             return v
         }
@@ -133,7 +133,7 @@ struct LearningOptions: ParsableArguments {
         var s = TrainSettings()
         s.epochs = epochs; s.learningRate = lr ?? (hidden > 0 ? 1 : 8); s.batch = batch; s.l2 = l2; s.hidden = hidden
         s.validation = validation; s.patience = patience; s.seed = seed
-        return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"))
+        return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: views == "auto")
     }
 }
 

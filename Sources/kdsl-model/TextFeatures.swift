@@ -23,6 +23,20 @@ struct FeatureConfig: Equatable, Sendable {
     var imageWeight: Float = -1
     /// Add the record's task as a feature (joint mode: one head must tell the tasks apart).
     var taskFeature = false
+
+    /// Whether a head with view mask `views` (bit i: `views[i]`) reads namespace `ns`; the task
+    /// namespace (after the views) is always read.
+    @inline(__always) func keeps(namespace ns: Int, views mask: UInt32) -> Bool {
+        ns >= views.count || mask & (1 << UInt32(ns)) != 0
+    }
+
+    /// The names of the views in `mask`, comma-separated (notes and the model's info line).
+    func viewNames(_ mask: UInt32) -> String {
+        views.indices.filter { mask & (1 << UInt32($0)) != 0 }.map { views[$0].rawValue }.joined(separator: ",")
+    }
+
+    /// The mask of every configured view.
+    var allViews: UInt32 { views.count >= 32 ? .max : (1 << UInt32(views.count)) - 1 }
 }
 
 /// The hashed, counted text features of one record before weighting: ids sorted within each
@@ -267,12 +281,19 @@ struct Vocabulary: Sendable {
         }
     }
 
-    /// Builds the vocabulary of `records` with smoothed idf = ln((1 + n) / (1 + df)) + 1.
-    static func build(_ records: [RawText]) -> Vocabulary {
+    /// Builds the vocabulary of `records` with smoothed idf = ln((1 + n) / (1 + df)) + 1, from
+    /// the namespaces `views` keeps (bit i: view i of `config.views`; the task namespace always).
+    static func build(_ records: [RawText], config: FeatureConfig = FeatureConfig(), views: UInt32 = .max) -> Vocabulary {
         var all: [UInt32] = []
+        var seen: [UInt32] = []
         for r in records {
             // An id can appear in two namespaces only by a hash collision; count it once per record.
-            var seen = r.ids
+            seen.removeAll(keepingCapacity: true)
+            var start = 0
+            for (ns, end) in r.ends.enumerated() {
+                if config.keeps(namespace: ns, views: views) { seen.append(contentsOf: r.ids[start..<end]) }
+                start = end
+            }
             seen.sort()
             var last: UInt32? = nil
             for id in seen where id != last { all.append(id); last = id }
@@ -291,12 +312,14 @@ struct Vocabulary: Sendable {
         return Vocabulary(ids: ids, idf: idf)
     }
 
-    /// The weighted sparse vector of one record: rows and values, each namespace L2-normalised.
-    func weigh(_ raw: RawText, config: FeatureConfig, rows out: inout [Int32], values: inout [Float]) {
+    /// The weighted sparse vector of one record: rows and values, each namespace L2-normalised;
+    /// only the namespaces `views` keeps (the head's chosen views, see `Vocabulary.build`).
+    func weigh(_ raw: RawText, config: FeatureConfig, views: UInt32 = .max, rows out: inout [Int32], values: inout [Float]) {
         out.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
         var start = 0
-        for end in raw.ends {
+        for (ns, end) in raw.ends.enumerated() {
+            if !config.keeps(namespace: ns, views: views) { start = end; continue }
             let first = out.count
             var norm: Float = 0
             for k in start..<end {

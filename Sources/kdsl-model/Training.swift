@@ -84,6 +84,9 @@ struct ModelBuilder {
     var settings: TrainSettings
     var joint = false
     var augmentFlip = false
+    /// `--views auto`: each head reads the candidate subset of `features.views` that scores best
+    /// in an inner cross-validation (see `chooseViews`).
+    var chooseViews = false
     /// Report labels seen once and the like (off inside cross-validation folds).
     var verbose = true
 
@@ -99,17 +102,19 @@ struct ModelBuilder {
             let group = groups[task]!
             let head = try trainHead(task: task, group, seed: settings.seed &+ UInt64(index))
             heads.append(head)
-            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, \(head.vocabulary.ids.count) features")
+            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), \(head.vocabulary.ids.count) features")
         }
-        let info = "kdsl-model 1; " + summary.joined(separator: "; ") + "; " + describe()
+        let info = "kdsl-model \(ModelFile.version); " + summary.joined(separator: "; ") + "; " + describe()
         return Model(features: features, joint: joint, heads: heads, info: info)
     }
 
     func describe() -> String {
-        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(joint ? " joint" : "")"
+        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(chooseViews ? " views=auto" : "")\(joint ? " joint" : "")"
     }
 
-    func trainHead(task: String, _ group: [Sample], seed: UInt64) throws -> Head {
+    /// Trains one head on `group`; `views` fixes its text views (inner cross-validation), nil
+    /// lets `--views auto` choose them.
+    func trainHead(task: String, _ group: [Sample], seed: UInt64, views fixedViews: UInt32? = nil) throws -> Head {
         var counts: [String: Int] = [:]
         for s in group { counts[s.label!, default: 0] += 1 }
         let labels = counts.keys.sorted()
@@ -124,15 +129,20 @@ struct ModelBuilder {
             }
         }
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        let vocabulary = Vocabulary.build(group.map(\.raw))
+        var views = fixedViews ?? features.allViews
+        if fixedViews == nil && chooseViews && viewCandidates.count > 1 {
+            views = try chooseViews(group, seed: seed)
+            if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(views)) (chosen by inner 3-fold cross-validation)") }
+        }
+        let vocabulary = Vocabulary.build(group.map(\.raw), config: features, views: views)
         let images = group.compactMap(\.image)
         var weight = features.imageWeight
         if features.images && !images.isEmpty && weight < 0 {
-            weight = try chooseImageWeight(group, seed: seed)
+            weight = try chooseImageWeight(group, seed: seed, views: views)
             if verbose { Diagnostics.shared.note("\(name)image weight \(weight) (chosen by inner 3-fold cross-validation)") }
         }
         let dense = features.images && !images.isEmpty && weight > 0 ? ImageFeatures.count : 0
-        let head = Head(task: task, labels: labels, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
+        let head = Head(task: task, labels: labels, views: views, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
         head.fitStandardisation(images, weight: weight)
 
         // Split for early stopping by sample (an augmented copy must not leak into the holdout).
@@ -151,7 +161,7 @@ struct ModelBuilder {
         var train: [Example] = [], holdout: [Example] = []
         var rows: [Int32] = [], values: [Float] = []
         for (i, s) in group.enumerated() {
-            vocabulary.weigh(s.raw, config: features, rows: &rows, values: &values)
+            vocabulary.weigh(s.raw, config: features, views: views, rows: &rows, values: &values)
             var x: [Float]? = nil
             if dense > 0, var img = s.image { head.standardise(&img); x = img }
             let e = Example(rows: rows, values: values, dense: x, label: index[s.label!]!)
@@ -179,10 +189,21 @@ struct ModelBuilder {
 
     static let imageWeightCandidates: [Float] = [0, 0.25, 0.5, 1]
 
-    /// `--image-weight auto`: the candidate with the best accuracy over an inner stratified
-    /// 3-fold split of the head's own training records (ties: the smaller weight). Images help
-    /// one task (scene: screenshots) and only add noise to another (intent: product photos).
-    func chooseImageWeight(_ group: [Sample], seed: UInt64) throws -> Float {
+    /// `--views auto` candidates, as masks over `features.views`: all of them, then without
+    /// `ocr`, then without `agent` (when present and something is left). OCR text of product
+    /// photos only adds noise to intent, while scene (screenshots) is told apart by its OCR text;
+    /// the agent's turns carry little for some tasks.
+    var viewCandidates: [UInt32] {
+        var out = [features.allViews]
+        for drop in [TextField.ocr, .agent] {
+            guard features.views.count >= 2, let i = features.views.firstIndex(of: drop) else { continue }
+            out.append(features.allViews & ~(1 << UInt32(i)))
+        }
+        return out
+    }
+
+    /// The stratified inner 3-fold split of a head's training records (the same for every choice).
+    func innerFolds(_ group: [Sample], seed: UInt64) -> [Int] {
         var rng = SeededRNG(seed: seed ^ 0x5EED)
         var byLabel: [String: [Int]] = [:]
         for (i, s) in group.enumerated() { byLabel[s.label!, default: []].append(i) }
@@ -193,33 +214,65 @@ struct ModelBuilder {
             rng.shuffle(&members)
             for i in members { fold[i] = next % 3; next += 1 }
         }
+        return fold
+    }
+
+    /// Records of `group` classified correctly by heads trained on the other inner folds.
+    func innerCorrect(_ group: [Sample], fold: [Int], seed: UInt64, views: UInt32) throws -> Int {
+        var correct = 0
+        for f in 0..<3 {
+            let train = group.indices.filter { fold[$0] != f }.map { group[$0] }
+            guard Set(train.map { $0.label! }).count >= 2 else { continue }
+            let head = try trainHead(task: "", train, seed: seed, views: views)
+            let predictor = Predictor(model: Model(features: features, joint: false, heads: [head], info: ""),
+                                      reader: SampleReader(features: features, fields: FieldNames(), imageRoot: ""), top: 1)
+            for i in group.indices where fold[i] == f {
+                if predictor.predict(raw: group[i].raw, image: group[i].image, head: head)["label"]?.stringValue == group[i].label { correct += 1 }
+            }
+        }
+        return correct
+    }
+
+    /// `--image-weight auto`: the candidate with the best accuracy over an inner stratified
+    /// 3-fold split of the head's own training records (ties: the smaller weight). Images help
+    /// one task (scene: screenshots) and only add noise to another (intent: product photos).
+    func chooseImageWeight(_ group: [Sample], seed: UInt64, views: UInt32) throws -> Float {
+        let fold = innerFolds(group, seed: seed)
         var best: (weight: Float, correct: Int) = (0, -1)
         for w in ModelBuilder.imageWeightCandidates {
             var inner = self
             inner.features.imageWeight = w
             inner.verbose = false
             inner.settings.validation = 0
-            var correct = 0
-            for f in 0..<3 {
-                let train = group.indices.filter { fold[$0] != f }.map { group[$0] }
-                guard Set(train.map { $0.label! }).count >= 2 else { continue }
-                let head = try inner.trainHead(task: "", train, seed: seed)
-                let predictor = Predictor(model: Model(features: inner.features, joint: false, heads: [head], info: ""),
-                                          reader: SampleReader(features: inner.features, fields: FieldNames(), imageRoot: ""), top: 1)
-                for i in group.indices where fold[i] == f {
-                    if predictor.predict(raw: group[i].raw, image: group[i].image, head: head)["label"]?.stringValue == group[i].label { correct += 1 }
-                }
-            }
+            let correct = try inner.innerCorrect(group, fold: fold, seed: seed, views: views)
             if correct > best.correct { best = (w, correct) }
         }
         return best.weight
+    }
+
+    /// `--views auto`: the candidate view set (`viewCandidates`) with the best accuracy over the
+    /// same inner 3-fold split (ties: the earlier candidate, i.e. more views). Judged on text
+    /// alone (image weight 0), which is cheap and is what the views change; the image weight is
+    /// then chosen for the chosen views.
+    func chooseViews(_ group: [Sample], seed: UInt64) throws -> UInt32 {
+        let fold = innerFolds(group, seed: seed)
+        var inner = self
+        inner.features.imageWeight = 0
+        inner.verbose = false
+        inner.settings.validation = 0
+        var best: (views: UInt32, correct: Int) = (features.allViews, -1)
+        for v in viewCandidates {
+            let correct = try inner.innerCorrect(group, fold: fold, seed: seed, views: v)
+            if correct > best.correct { best = (v, correct) }
+        }
+        return best.views
     }
 
     private func rebuildWithFlips(_ group: [Sample], head: Head, index: [String: Int], vocabulary: Vocabulary) -> [Example] {
         var out: [Example] = []
         var rows: [Int32] = [], values: [Float] = []
         for s in group {
-            vocabulary.weigh(s.raw, config: features, rows: &rows, values: &values)
+            vocabulary.weigh(s.raw, config: features, views: head.views, rows: &rows, values: &values)
             var x: [Float]? = nil
             if var img = s.image { head.standardise(&img); x = img }
             out.append(Example(rows: rows, values: values, dense: x, label: index[s.label!]!))
