@@ -165,6 +165,10 @@ private func samples(images: Bool = false) -> [Sample] {
         var future = bytes
         future[8] = 9
         #expect(message { try ModelFile.decode(future, name: "m") }.contains("version"))
+        // Version 1 files (before per-head views) are refused with a clear message, not misread.
+        var old = bytes
+        old[8] = 1
+        #expect(message { try ModelFile.decode(old, name: "m") } == "m: model format version 1, this kdsl-model reads version 2; retrain it")
     }
 
     @Test func writesAtomically() throws {
