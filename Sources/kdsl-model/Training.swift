@@ -77,6 +77,12 @@ final class SampleReader {
     }
 }
 
+/// What text a head reads: a mask over `FeatureConfig.views` and its word n-gram order.
+struct TextChoice: Equatable {
+    var views: UInt32
+    var wordNgrams: Int
+}
+
 /// Builds and trains the heads of a model (§2.2 "model"; per-task heads follow the paper's
 /// finding that joint training of the two sub-tasks hurts each, the "seesaw effect").
 struct ModelBuilder {
@@ -87,6 +93,9 @@ struct ModelBuilder {
     /// `--views auto`: each head reads the candidate subset of `features.views` that scores best
     /// in an inner cross-validation (see `chooseViews`).
     var chooseViews = false
+    /// `--word-ngrams auto`: each head reads word n-grams 1 or 1...`features.wordNgrams`, chosen
+    /// with the views.
+    var chooseNgrams = false
     /// Report labels seen once and the like (off inside cross-validation folds).
     var verbose = true
 
@@ -102,19 +111,19 @@ struct ModelBuilder {
             let group = groups[task]!
             let head = try trainHead(task: task, group, seed: settings.seed &+ UInt64(index))
             heads.append(head)
-            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), \(head.vocabulary.ids.count) features")
+            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.vocabulary.ids.count) features")
         }
         let info = "kdsl-model \(ModelFile.version); " + summary.joined(separator: "; ") + "; " + describe()
         return Model(features: features, joint: joint, heads: heads, info: info)
     }
 
     func describe() -> String {
-        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(chooseViews ? " views=auto" : "")\(joint ? " joint" : "")"
+        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(chooseViews ? " views=auto" : "")\(chooseNgrams ? " word-ngrams=auto" : "")\(joint ? " joint" : "")"
     }
 
-    /// Trains one head on `group`; `views` fixes its text views (inner cross-validation), nil
-    /// lets `--views auto` choose them.
-    func trainHead(task: String, _ group: [Sample], seed: UInt64, views fixedViews: UInt32? = nil) throws -> Head {
+    /// Trains one head on `group`; `text` fixes its text views and word n-gram order (inner
+    /// cross-validation), nil lets `--views auto` / `--word-ngrams auto` choose them.
+    func trainHead(task: String, _ group: [Sample], seed: UInt64, text fixed: TextChoice? = nil) throws -> Head {
         var counts: [String: Int] = [:]
         for s in group { counts[s.label!, default: 0] += 1 }
         let labels = counts.keys.sorted()
@@ -129,20 +138,21 @@ struct ModelBuilder {
             }
         }
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        var views = fixedViews ?? features.allViews
-        if fixedViews == nil && chooseViews && viewCandidates.count > 1 {
-            views = try chooseViews(group, seed: seed)
-            if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(views)) (chosen by inner 3-fold cross-validation)") }
+        var text = fixed ?? TextChoice(views: features.allViews, wordNgrams: features.wordNgrams)
+        if fixed == nil && textCandidates.count > 1 {
+            text = try chooseText(group, seed: seed)
+            if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(text.views)), word n-grams \(text.wordNgrams) (chosen by inner 3-fold cross-validation)") }
         }
-        let vocabulary = Vocabulary.build(group.map(\.raw), config: features, views: views)
+        let views = text.views, higher = text.wordNgrams > 1
+        let vocabulary = Vocabulary.build(group.map(\.raw), config: features, views: views, higher: higher)
         let images = group.compactMap(\.image)
         var weight = features.imageWeight
         if features.images && !images.isEmpty && weight < 0 {
-            weight = try chooseImageWeight(group, seed: seed, views: views)
+            weight = try chooseImageWeight(group, seed: seed, text: text)
             if verbose { Diagnostics.shared.note("\(name)image weight \(weight) (chosen by inner 3-fold cross-validation)") }
         }
         let dense = features.images && !images.isEmpty && weight > 0 ? ImageFeatures.count : 0
-        let head = Head(task: task, labels: labels, views: views, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
+        let head = Head(task: task, labels: labels, views: views, wordNgrams: text.wordNgrams, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
         head.fitStandardisation(images, weight: weight)
 
         // Split for early stopping by sample (an augmented copy must not leak into the holdout).
@@ -161,7 +171,7 @@ struct ModelBuilder {
         var train: [Example] = [], holdout: [Example] = []
         var rows: [Int32] = [], values: [Float] = []
         for (i, s) in group.enumerated() {
-            vocabulary.weigh(s.raw, config: features, views: views, rows: &rows, values: &values)
+            vocabulary.weigh(s.raw, config: features, views: views, higher: higher, rows: &rows, values: &values)
             var x: [Float]? = nil
             if dense > 0, var img = s.image { head.standardise(&img); x = img }
             let e = Example(rows: rows, values: values, dense: x, label: index[s.label!]!)
@@ -218,12 +228,12 @@ struct ModelBuilder {
     }
 
     /// Records of `group` classified correctly by heads trained on the other inner folds.
-    func innerCorrect(_ group: [Sample], fold: [Int], seed: UInt64, views: UInt32) throws -> Int {
+    func innerCorrect(_ group: [Sample], fold: [Int], seed: UInt64, text: TextChoice) throws -> Int {
         var correct = 0
         for f in 0..<3 {
             let train = group.indices.filter { fold[$0] != f }.map { group[$0] }
             guard Set(train.map { $0.label! }).count >= 2 else { continue }
-            let head = try trainHead(task: "", train, seed: seed, views: views)
+            let head = try trainHead(task: "", train, seed: seed, text: text)
             let predictor = Predictor(model: Model(features: features, joint: false, heads: [head], info: ""),
                                       reader: SampleReader(features: features, fields: FieldNames(), imageRoot: ""), top: 1)
             for i in group.indices where fold[i] == f {
@@ -236,7 +246,7 @@ struct ModelBuilder {
     /// `--image-weight auto`: the candidate with the best accuracy over an inner stratified
     /// 3-fold split of the head's own training records (ties: the smaller weight). Images help
     /// one task (scene: screenshots) and only add noise to another (intent: product photos).
-    func chooseImageWeight(_ group: [Sample], seed: UInt64, views: UInt32) throws -> Float {
+    func chooseImageWeight(_ group: [Sample], seed: UInt64, text: TextChoice) throws -> Float {
         let fold = innerFolds(group, seed: seed)
         var best: (weight: Float, correct: Int) = (0, -1)
         for w in ModelBuilder.imageWeightCandidates {
@@ -244,35 +254,44 @@ struct ModelBuilder {
             inner.features.imageWeight = w
             inner.verbose = false
             inner.settings.validation = 0
-            let correct = try inner.innerCorrect(group, fold: fold, seed: seed, views: views)
+            let correct = try inner.innerCorrect(group, fold: fold, seed: seed, text: text)
             if correct > best.correct { best = (w, correct) }
         }
         return best.weight
     }
 
-    /// `--views auto`: the candidate view set (`viewCandidates`) with the best accuracy over the
-    /// same inner 3-fold split (ties: the earlier candidate, i.e. more views). Judged on text
-    /// alone (image weight 0), which is cheap and is what the views change; the image weight is
-    /// then chosen for the chosen views.
-    func chooseViews(_ group: [Sample], seed: UInt64) throws -> UInt32 {
+    /// The (views, word n-grams) pairs `--views auto` / `--word-ngrams auto` try, in order of
+    /// preference on ties: more views first, then the higher n-gram order.
+    var textCandidates: [TextChoice] {
+        let views = chooseViews ? viewCandidates : [features.allViews]
+        let orders = chooseNgrams && features.wordNgrams > 1 ? [features.wordNgrams, 1] : [features.wordNgrams]
+        return views.flatMap { v in orders.map { TextChoice(views: v, wordNgrams: $0) } }
+    }
+
+    /// `--views auto` / `--word-ngrams auto`: the candidate (`textCandidates`) with the best
+    /// accuracy over the same inner 3-fold split (ties: the earlier candidate). Judged on text
+    /// alone (image weight 0), which is cheap (text-only training is ~20× faster) and is what
+    /// these choices change; the image weight is then chosen for the chosen text.
+    func chooseText(_ group: [Sample], seed: UInt64) throws -> TextChoice {
         let fold = innerFolds(group, seed: seed)
         var inner = self
         inner.features.imageWeight = 0
         inner.verbose = false
         inner.settings.validation = 0
-        var best: (views: UInt32, correct: Int) = (features.allViews, -1)
-        for v in viewCandidates {
-            let correct = try inner.innerCorrect(group, fold: fold, seed: seed, views: v)
-            if correct > best.correct { best = (v, correct) }
+        let candidates = textCandidates
+        var best: (text: TextChoice, correct: Int) = (candidates[0], -1)
+        for c in candidates {
+            let correct = try inner.innerCorrect(group, fold: fold, seed: seed, text: c)
+            if correct > best.correct { best = (c, correct) }
         }
-        return best.views
+        return best.text
     }
 
     private func rebuildWithFlips(_ group: [Sample], head: Head, index: [String: Int], vocabulary: Vocabulary) -> [Example] {
         var out: [Example] = []
         var rows: [Int32] = [], values: [Float] = []
         for s in group {
-            vocabulary.weigh(s.raw, config: features, views: head.views, rows: &rows, values: &values)
+            vocabulary.weigh(s.raw, config: features, views: head.views, higher: head.higher, rows: &rows, values: &values)
             var x: [Float]? = nil
             if var img = s.image { head.standardise(&img); x = img }
             out.append(Example(rows: rows, values: values, dense: x, label: index[s.label!]!))

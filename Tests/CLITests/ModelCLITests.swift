@@ -109,11 +109,11 @@ import TestSupport
     @Test func viewsAutoChoosesPerHeadAndPredictUsesIt() throws {
         let t = try train(noisyViews(), ["--no-images"])
         #expect(t.status == 0, "\(t.err)")
-        #expect(t.err.contains(#"task "intent": views user,agent (chosen by inner 3-fold cross-validation)"#), "\(t.err)")
-        #expect(t.err.contains(#"task "scene": views user,ocr (chosen by inner 3-fold cross-validation)"#), "\(t.err)")
+        #expect(t.err.contains(#"task "intent": views user,agent, word n-grams "#), "\(t.err)")
+        #expect(t.err.contains(#"task "scene": views user,ocr, word n-grams "#), "\(t.err)")
         // The model file records the choice (its info line names each head's views).
         let file = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path("m.model"))), as: UTF8.self)
-        #expect(file.contains("intent: 90 records, 3 labels, views user,agent, ") && file.contains("scene: 90 records, 3 labels, views user,ocr, "))
+        #expect(file.contains("intent: 90 records, 3 labels, views user,agent, word n-grams ") && file.contains("scene: 90 records, 3 labels, views user,ocr, word n-grams "))
         // Predict reads the intent head's views only: changing the OCR text changes nothing, while
         // a fixed --views user,agent,ocr model reads it. The scene head reads OCR.
         let probe = { (ocr: String) in

@@ -29,7 +29,7 @@ private func samples(images: Bool = false) -> [Sample] {
         hasher.extract(text, task: "intent", into: &b)
         #expect(a.ids == b.ids && a.counts == b.counts && a.ends == b.ends)
         #expect(!a.ids.isEmpty)
-        #expect(a.ends.count == 3)  // one group per view
+        #expect(a.ends.count == 6)  // two segments per view (unigrams + char n-grams; higher word n-grams)
     }
 
     /// The hasher must read n-grams exactly as Shared's Tokenizer builds them (rules and model agree).
