@@ -139,9 +139,13 @@ struct ModelBuilder {
         }
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         var text = fixed ?? TextChoice(views: features.allViews, wordNgrams: features.wordNgrams)
-        if fixed == nil && textCandidates.count > 1 {
-            text = try chooseText(group, seed: seed)
-            if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(text.views)), word n-grams \(text.wordNgrams) (chosen by inner 3-fold cross-validation)") }
+        if fixed == nil && (chooseViews || chooseNgrams) {
+            let candidates = textCandidates(group)
+            if candidates.count > 1 {
+                let chosen = try chooseText(group, candidates, seed: seed)
+                text = chosen.text
+                if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(text.views)), word n-grams \(text.wordNgrams) (chosen by inner 3-fold cross-validation: \(chosen.report))") }
+            }
         }
         let views = text.views, higher = text.wordNgrams > 1
         let vocabulary = Vocabulary.build(group.map(\.raw), config: features, views: views, higher: higher)
@@ -262,29 +266,50 @@ struct ModelBuilder {
 
     /// The (views, word n-grams) pairs `--views auto` / `--word-ngrams auto` try, in order of
     /// preference on ties: more views first, then the higher n-gram order.
-    var textCandidates: [TextChoice] {
-        let views = chooseViews ? viewCandidates : [features.allViews]
+    func textCandidates(_ group: [Sample]) -> [TextChoice] {
+        // A view no record of the head has text in changes nothing: candidates that differ only
+        // there are one (English intent sets have user text only: no view choice to make).
+        var present: UInt32 = 0
+        for s in group {
+            var start = 0
+            for (segment, end) in s.raw.ends.enumerated() where segment < 2 * features.views.count {
+                if end > start { present |= 1 << UInt32(segment / 2) }
+                start = end
+            }
+        }
+        var views: [UInt32] = []
+        for v in chooseViews ? viewCandidates : [features.allViews] where !views.contains(where: { $0 & present == v & present }) {
+            views.append(v)
+        }
         let orders = chooseNgrams && features.wordNgrams > 1 ? [features.wordNgrams, 1] : [features.wordNgrams]
         return views.flatMap { v in orders.map { TextChoice(views: v, wordNgrams: $0) } }
     }
 
     /// `--views auto` / `--word-ngrams auto`: the candidate (`textCandidates`) with the best
-    /// accuracy over the same inner 3-fold split (ties: the earlier candidate). Judged on text
+    /// accuracy over the same inner 3-fold split (ties: the earlier candidate), when it beats
+    /// the first candidate (all views, n-grams 1...N) by more than 1% of the records. Judged on text
     /// alone (image weight 0), which is cheap (text-only training is ~20× faster) and is what
     /// these choices change; the image weight is then chosen for the chosen text.
-    func chooseText(_ group: [Sample], seed: UInt64) throws -> TextChoice {
+    func chooseText(_ group: [Sample], _ candidates: [TextChoice], seed: UInt64) throws -> (text: TextChoice, report: String) {
         let fold = innerFolds(group, seed: seed)
         var inner = self
         inner.features.imageWeight = 0
         inner.verbose = false
         inner.settings.validation = 0
-        let candidates = textCandidates
         var best: (text: TextChoice, correct: Int) = (candidates[0], -1)
+        var report: [String] = []
+        var first = 0
         for c in candidates {
             let correct = try inner.innerCorrect(group, fold: fold, seed: seed, text: c)
+            report.append("\(features.viewNames(c.views))/\(c.wordNgrams) \(correct)")
             if correct > best.correct { best = (c, correct) }
+            if c == candidates[0] { first = correct }
         }
-        return best.text
+        // The default (first candidate) stays unless the best is clearly better: more than 1%
+        // of the records. A difference of a record or two is noise on few-shot sets (banking77
+        // train_5: 212 vs 211 of 385), and the default is what the English figures were tuned on.
+        if best.correct - first <= group.count / 100 { best = (candidates[0], first) }
+        return (best.text, "right of \(group.count): " + report.joined(separator: ", "))
     }
 
     private func rebuildWithFlips(_ group: [Sample], head: Head, index: [String: Int], vocabulary: Vocabulary) -> [Example] {
