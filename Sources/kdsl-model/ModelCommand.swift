@@ -12,7 +12,7 @@ struct ModelCommand: ParsableCommand {
         commandName: "kdsl-model",
         abstract: "Train a text+image classifier on labelled records, and add its prediction to records.",
         discussion: """
-        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and character n-grams of the user turns, agent turns and OCR text (each its own namespace, tf-idf weighted), plus standardised image features from the pixels; softmax regression by default (or one hidden layer), one head per task unless --joint.
+        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and character n-grams of the user turns, agent turns and OCR text (each its own namespace, tf-idf weighted; by default each head picks its views and word n-gram order by inner cross-validation), plus standardised image features from the pixels; softmax regression by default (or one hidden layer), one head per task unless --joint.
 
         Exit status: 0 ok; 1 bad records (reported, forwarded or left out); 2 usage or setup error (bad flag, no records, one class only, unreadable/corrupt/foreign model file, failed write).
 
