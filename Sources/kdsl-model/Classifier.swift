@@ -39,6 +39,14 @@ struct TrainSettings: Sendable {
 final class Head {
     let task: String
     let labels: [String]
+    /// The text views this head reads: bit i is `FeatureConfig.views[i]` (`--views auto` chooses
+    /// them per head; a fixed `--views` gives every head all of them).
+    let views: UInt32
+    /// The word n-gram order this head reads: 1, or `FeatureConfig.wordNgrams` (`--word-ngrams auto`
+    /// chooses per head).
+    let wordNgrams: Int
+    /// Whether the head reads word n-grams of order ≥ 2.
+    var higher: Bool { wordNgrams > 1 }
     let vocabulary: Vocabulary
     /// Image block width (0 when the head uses no image features).
     let denseCount: Int
@@ -54,11 +62,13 @@ final class Head {
     var classes: Int { labels.count }
     var width: Int { hidden > 0 ? hidden : labels.count }
 
-    init(task: String, labels: [String], vocabulary: Vocabulary, denseCount: Int, hidden: Int,
+    init(task: String, labels: [String], views: UInt32 = .max, wordNgrams: Int = 2, vocabulary: Vocabulary, denseCount: Int, hidden: Int,
          denseMean: [Float] = [], denseScale: [Float] = [],
          ws: [Float]? = nil, wd: [Float]? = nil, b1: [Float]? = nil, u: [Float]? = nil, b2: [Float]? = nil) {
         self.task = task
         self.labels = labels
+        self.views = views
+        self.wordNgrams = wordNgrams
         self.vocabulary = vocabulary
         self.denseCount = denseCount
         self.hidden = hidden

@@ -12,7 +12,7 @@ struct ModelCommand: ParsableCommand {
         commandName: "kdsl-model",
         abstract: "Train a text+image classifier on labelled records, and add its prediction to records.",
         discussion: """
-        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and character n-grams of the user turns, agent turns and OCR text (each its own namespace, tf-idf weighted), plus standardised image features from the pixels; softmax regression by default (or one hidden layer), one head per task unless --joint.
+        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and character n-grams of the user turns, agent turns and OCR text (each its own namespace, tf-idf weighted; by default each head picks its views and word n-gram order by inner cross-validation), plus standardised image features from the pixels; softmax regression by default (or one hidden layer), one head per task unless --joint.
 
         Exit status: 0 ok; 1 bad records (reported, forwarded or left out); 2 usage or setup error (bad flag, no records, one class only, unreadable/corrupt/foreign model file, failed write).
 
@@ -62,10 +62,10 @@ struct CommonOptions: ParsableArguments {
 
 /// Flags that shape the features and the training (train and cv).
 struct LearningOptions: ParsableArguments {
-    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all).")
-    var views: String = "user,agent,ocr"
-    @Option(help: "Word n-grams 1...N (CJK characters are tokens, so character n-grams there).")
-    var wordNgrams: Int = 2
+    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all), or auto (per head, by inner 3-fold CV among user,agent,ocr / user,agent / user,ocr).")
+    var views: String = "auto"
+    @Option(help: "Word n-grams 1...N (CJK characters are tokens, so character n-grams there), or auto (1 or 2, per head by inner 3-fold CV).")
+    var wordNgrams: String = "auto"
     @Option(help: "Character n-grams of non-CJK words, MIN-MAX, or 0 for none.")
     var charNgrams: String = "3-5"
     @Option(help: "Bits of the feature hash (≤ 31).")
@@ -100,7 +100,7 @@ struct LearningOptions: ParsableArguments {
     func validate() throws {
         for a in augment where a != "flip" { throw ValidationError("unknown --augment \(a) (known: flip)") }
         guard (1...31).contains(bits) else { throw ValidationError("--bits must be in 1...31") }
-        guard wordNgrams >= 1 else { throw ValidationError("--word-ngrams must be ≥ 1") }
+        guard wordNgrams == "auto" || (Int(wordNgrams) ?? 0) >= 1 else { throw ValidationError("--word-ngrams takes a number ≥ 1 or auto") }
         guard epochs >= 1, batch >= 1, (lr ?? 1) > 0, l2 >= 0, hidden >= 0 else { throw ValidationError("--epochs, --batch must be ≥ 1, --lr > 0, --l2 and --hidden ≥ 0") }
         guard validation >= 0 && validation < 1 else { throw ValidationError("--validation must be in [0, 1)") }
         _ = try featureConfig()
@@ -108,11 +108,11 @@ struct LearningOptions: ParsableArguments {
 
     func featureConfig() throws -> FeatureConfig {
         var f = FeatureConfig()
-        f.views = try views.split(separator: ",").map {
+        f.views = try (views == "auto" ? "user,agent,ocr" : views).split(separator: ",").map {
             guard let v = TextField(rawValue: String($0)) else { throw ValidationError("unknown view \($0) (known: user, agent, ocr, all)") }
             return v
         }
-        f.wordNgrams = wordNgrams
+        f.wordNgrams = Int(wordNgrams) ?? 2
         if charNgrams == "0" { f.charMin = 0; f.charMax = 0 } else {
             let parts = charNgrams.split(separator: "-").compactMap { Int($0) }
             guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] else { throw ValidationError("--char-ngrams takes MIN-MAX, e.g. 3-5, or 0") }
@@ -133,7 +133,7 @@ struct LearningOptions: ParsableArguments {
         var s = TrainSettings()
         s.epochs = epochs; s.learningRate = lr ?? (hidden > 0 ? 1 : 8); s.batch = batch; s.l2 = l2; s.hidden = hidden
         s.validation = validation; s.patience = patience; s.seed = seed
-        return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"))
+        return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: views == "auto", chooseNgrams: wordNgrams == "auto")
     }
 }
 

@@ -48,7 +48,7 @@ final class Predictor {
     /// The classes of the top k by probability (into `probs`); ties go to the label that sorts
     /// first (labels are sorted), so the order depends on nothing but the numbers.
     private func rank(raw: RawText, image: [Float]?, head: Head) -> [Int] {
-        head.vocabulary.weigh(raw, config: model.features, rows: &rows, values: &values)
+        head.vocabulary.weigh(raw, config: model.features, views: head.views, higher: head.higher, rows: &rows, values: &values)
         var dense: [Float]? = nil
         if head.denseCount > 0, var x = image { head.standardise(&x); dense = x }
         head.probabilities(Example(rows: rows, values: values, dense: dense, label: 0), into: &probs, scratch: &z)

@@ -23,6 +23,27 @@ struct FeatureConfig: Equatable, Sendable {
     var imageWeight: Float = -1
     /// Add the record's task as a feature (joint mode: one head must tell the tasks apart).
     var taskFeature = false
+
+    /// Whether a head with view mask `views` (bit i: `views[i]`) reads namespace `ns`; the task
+    /// namespace (after the views) is always read.
+    @inline(__always) func keeps(namespace ns: Int, views mask: UInt32) -> Bool {
+        ns >= views.count || mask & (1 << UInt32(ns)) != 0
+    }
+
+    /// Whether a head reads segment `segment` of `RawText.ends` (two per view, then the task);
+    /// `higher`: word n-grams of order ≥ 2 too.
+    @inline(__always) func keeps(segment: Int, views mask: UInt32, higher: Bool) -> Bool {
+        if segment >= 2 * views.count { return true }
+        return keeps(namespace: segment / 2, views: mask) && (higher || segment % 2 == 0)
+    }
+
+    /// The names of the views in `mask`, comma-separated (notes and the model's info line).
+    func viewNames(_ mask: UInt32) -> String {
+        views.indices.filter { mask & (1 << UInt32($0)) != 0 }.map { views[$0].rawValue }.joined(separator: ",")
+    }
+
+    /// The mask of every configured view.
+    var allViews: UInt32 { views.count >= 32 ? .max : (1 << UInt32(views.count)) - 1 }
 }
 
 /// The hashed, counted text features of one record before weighting: ids sorted within each
@@ -30,7 +51,9 @@ struct FeatureConfig: Equatable, Sendable {
 struct RawText {
     var ids: [UInt32] = []
     var counts: [Float] = []
-    /// End index (exclusive) in `ids` of each namespace, in the order of `FeatureConfig.views` (+ task).
+    /// End index (exclusive) in `ids` of each segment: two per view of `FeatureConfig.views`, in
+    /// order (word unigrams + character n-grams; word n-grams of order 2...N, which a head with
+    /// word n-grams 1 leaves out), then one for the task when configured.
     var ends: [Int] = []
 }
 
@@ -98,13 +121,15 @@ struct TextHasher: Sendable {
         raw.ids.removeAll(keepingCapacity: true)
         raw.counts.removeAll(keepingCapacity: true)
         raw.ends.removeAll(keepingCapacity: true)
-        var scratch: [UInt32] = []
+        var scratch: [UInt32] = [], higher: [UInt32] = []
         var tokens = TokenBuffer()
         for (ns, view) in config.views.enumerated() {
             scratch.removeAll(keepingCapacity: true)
+            higher.removeAll(keepingCapacity: true)
             tokens.tokenize(text[view])
-            hashTokens(tokens, namespace: ns, into: &scratch)
+            hashTokens(tokens, namespace: ns, into: &scratch, higher: &higher)
             appendCounted(&scratch, to: &raw)
+            appendCounted(&higher, to: &raw)
         }
         if config.taskFeature {
             scratch.removeAll(keepingCapacity: true)
@@ -121,6 +146,13 @@ struct TextHasher: Sendable {
     }
 
     func hashTokens(_ t: TokenBuffer, namespace ns: Int, into out: inout [UInt32]) {
+        var higher: [UInt32] = []
+        hashTokens(t, namespace: ns, into: &out, higher: &higher)
+        out += higher
+    }
+
+    /// Word unigrams and character n-grams into `out`, word n-grams of order ≥ 2 into `higher`.
+    func hashTokens(_ t: TokenBuffer, namespace ns: Int, into out: inout [UInt32], higher: inout [UInt32]) {
         let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
         let n = t.count
         if n == 0 { return }
@@ -134,7 +166,7 @@ struct TextHasher: Sendable {
                 while j < n && j - i < config.wordNgrams {
                     if !t.cjk[j - 1] && !t.cjk[j] { h = (h ^ 0x20) &* TextHasher.fnvPrime }
                     for b in bytes[t.byteStart[j]..<t.byteStart[j + 1]] { h = (h ^ UInt64(b)) &* TextHasher.fnvPrime }
-                    out.append(id(h))
+                    higher.append(id(h))
                     j += 1
                 }
                 // Character n-grams of `<word>`, as Tokenizer.characterNGrams; a single CJK
@@ -267,12 +299,19 @@ struct Vocabulary: Sendable {
         }
     }
 
-    /// Builds the vocabulary of `records` with smoothed idf = ln((1 + n) / (1 + df)) + 1.
-    static func build(_ records: [RawText]) -> Vocabulary {
+    /// Builds the vocabulary of `records` with smoothed idf = ln((1 + n) / (1 + df)) + 1, from
+    /// the namespaces `views` keeps (bit i: view i of `config.views`; the task namespace always).
+    static func build(_ records: [RawText], config: FeatureConfig = FeatureConfig(), views: UInt32 = .max, higher: Bool = true) -> Vocabulary {
         var all: [UInt32] = []
+        var seen: [UInt32] = []
         for r in records {
             // An id can appear in two namespaces only by a hash collision; count it once per record.
-            var seen = r.ids
+            seen.removeAll(keepingCapacity: true)
+            var start = 0
+            for (segment, end) in r.ends.enumerated() {
+                if config.keeps(segment: segment, views: views, higher: higher) { seen.append(contentsOf: r.ids[start..<end]) }
+                start = end
+            }
             seen.sort()
             var last: UInt32? = nil
             for id in seen where id != last { all.append(id); last = id }
@@ -291,28 +330,39 @@ struct Vocabulary: Sendable {
         return Vocabulary(ids: ids, idf: idf)
     }
 
-    /// The weighted sparse vector of one record: rows and values, each namespace L2-normalised.
-    func weigh(_ raw: RawText, config: FeatureConfig, rows out: inout [Int32], values: inout [Float]) {
+    /// The weighted sparse vector of one record: rows and values, each namespace L2-normalised;
+    /// only the namespaces `views` keeps (the head's chosen views, see `Vocabulary.build`).
+    /// `higher`: also word n-grams of order ≥ 2 (a head with word n-grams 1 leaves them out).
+    func weigh(_ raw: RawText, config: FeatureConfig, views: UInt32 = .max, higher: Bool = true, rows out: inout [Int32], values: inout [Float]) {
         out.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
         var start = 0
-        for end in raw.ends {
+        var segment = 0
+        let viewSegments = 2 * config.views.count
+        while segment < raw.ends.count {
+            // A view's two segments are one namespace, normalised together.
+            let last = segment < viewSegments ? segment + 1 : segment
             let first = out.count
             var norm: Float = 0
-            for k in start..<end {
-                let r = row(raw.ids[k])
-                if r < 0 { continue }
-                let tf = raw.counts[k]
-                var v = config.sublinear && tf > 1 ? 1 + logf(tf) : tf
-                if config.idf { v *= idf[Int(r)] }
-                out.append(r); values.append(v)
-                norm += v * v
+            for seg in segment...last {
+                let end = raw.ends[seg]
+                defer { start = end }
+                if !config.keeps(segment: seg, views: views, higher: higher) { continue }
+                for k in start..<end {
+                    let r = row(raw.ids[k])
+                    if r < 0 { continue }
+                    let tf = raw.counts[k]
+                    var v = config.sublinear && tf > 1 ? 1 + logf(tf) : tf
+                    if config.idf { v *= idf[Int(r)] }
+                    out.append(r); values.append(v)
+                    norm += v * v
+                }
             }
             if norm > 0 {
                 let inv = 1 / norm.squareRoot()
                 for k in first..<values.count { values[k] *= inv }
             }
-            start = end
+            segment = last + 1
         }
     }
 }

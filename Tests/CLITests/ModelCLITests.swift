@@ -80,6 +80,57 @@ import TestSupport
         #expect(try train(data(), ["--augment", "rotate"]).status == 2)
     }
 
+    /// Intent is told by the user's words and its OCR text is pure noise; scene is told by its
+    /// OCR text and its agent turns are pure noise. Noise words come from a fixed LCG.
+    func noisyViews(_ n: Int = 90) -> String {
+        let noise = (0..<40).map { "n\($0)" }
+        var state: UInt32 = 12345
+        func pick() -> String {
+            state = state &* 1_103_515_245 &+ 12345
+            return noise[Int(state >> 16) % noise.count]
+        }
+        let intents = [("refund", ["money", "back", "refund", "return"]), ("track", ["parcel", "where", "tracking", "late"]), ("size", ["size", "fits", "large", "small"])]
+        let scenes = [("cart", ["购物车", "结算", "数量"]), ("pay", ["支付", "密码", "银行卡"]), ("chat", ["客服", "消息", "发送"])]
+        var lines: [String] = []
+        for i in 0..<n {
+            let (label, words) = intents[i % 3]
+            // One record in five has the words of another label: the text alone is not enough to
+            // be always right, so noise in a second view costs accuracy.
+            let told = i % 5 == 0 ? intents[(i + 1) % 3].1 : words
+            let user = "\(told[(i / 3) % 4]) \(pick())"
+            lines.append(#"{"task":"intent","text":"\#(user)","ocr":{"text":"\#(pick()) \#(pick()) \#(pick()) \#(pick())"},"label":"\#(label)"}"#)
+            let (scene, sw) = scenes[i % 3]
+            let agent = "\(pick()) \(pick()) \(pick()) \(pick())"
+            lines.append(#"{"task":"scene","dialogue":"用户: hi\n客服: \#(agent)","ocr":{"text":"\#((i % 5 == 0 ? scenes[(i + 1) % 3].1 : sw)[(i / 3) % 3]) \#(pick())"},"label":"\#(scene)"}"#)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test func viewsAutoChoosesPerHeadAndPredictUsesIt() throws {
+        let t = try train(noisyViews(), ["--no-images"])
+        #expect(t.status == 0, "\(t.err)")
+        #expect(t.err.contains(#"task "intent": views user,agent, word n-grams "#), "\(t.err)")
+        #expect(t.err.contains(#"task "scene": views user,ocr, word n-grams "#), "\(t.err)")
+        // The model file records the choice (its info line names each head's views).
+        let file = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path("m.model"))), as: UTF8.self)
+        #expect(file.contains("intent: 90 records, 3 labels, views user,agent, word n-grams ") && file.contains("scene: 90 records, 3 labels, views user,ocr, word n-grams "))
+        // Predict reads the intent head's views only: changing the OCR text changes nothing, while
+        // a fixed --views user,agent,ocr model reads it. The scene head reads OCR.
+        let probe = { (ocr: String) in
+            #"{"task":"intent","text":"money parcel","ocr":{"text":"\#(ocr)"}}"# + "\n" + #"{"task":"scene","ocr":{"text":"\#(ocr)"}}"# + "\n"
+        }
+        let p1 = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: probe("n1 n2 n3"))
+        let p2 = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: probe("n7 n8 支付 密码"))
+        #expect(p1.status == 0 && p2.status == 0)
+        let model = { (line: String) in line[line.range(of: #""model":"#)!.upperBound...] }
+        #expect(model(p1.lines[0]) == model(p2.lines[0]))
+        #expect(model(p1.lines[1]) != model(p2.lines[1]))
+        #expect(try train(noisyViews(), ["--no-images", "--views", "user,agent,ocr"]).status == 0)
+        let f1 = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: probe("n1 n2 n3"))
+        let f2 = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: probe("n7 n8 支付 密码"))
+        #expect(model(f1.lines[0]) != model(f2.lines[0]))
+    }
+
     @Test func unlabelledAndSingletonLabelsAreReported() throws {
         let input = data() + #"{"task":"intent","text":"no label here"}"# + "\n" + #"{"task":"intent","text":"odd one","label":"rare"}"# + "\n"
         let t = try train(input)

@@ -29,7 +29,7 @@ private func samples(images: Bool = false) -> [Sample] {
         hasher.extract(text, task: "intent", into: &b)
         #expect(a.ids == b.ids && a.counts == b.counts && a.ends == b.ends)
         #expect(!a.ids.isEmpty)
-        #expect(a.ends.count == 3)  // one group per view
+        #expect(a.ends.count == 6)  // two segments per view (unigrams + char n-grams; higher word n-grams)
     }
 
     /// The hasher must read n-grams exactly as Shared's Tokenizer builds them (rules and model agree).
@@ -139,6 +139,32 @@ private func samples(images: Bool = false) -> [Sample] {
         return try ModelBuilder(features: FeatureConfig(), settings: settings, verbose: false).build(samples(images: images))
     }
 
+    /// A head's text choice (views, word n-gram order) decides which features it reads and
+    /// survives the file.
+    @Test func textChoiceSelectsFeaturesAndRoundTrips() throws {
+        let config = FeatureConfig()
+        let hasher = TextHasher(config)
+        var raw = RawText()
+        hasher.extract(RecordText(user: "where is my parcel", agent: "", ocr: "parcel label", all: ""), task: nil, into: &raw)
+        let bigram = hasher.wordID("where is", namespace: 0), unigram = hasher.wordID("where", namespace: 0)
+        let ocrWord = hasher.wordID("label", namespace: 2)
+        let all = Vocabulary.build([raw], config: config)
+        #expect(all.ids.contains(bigram) && all.ids.contains(unigram) && all.ids.contains(ocrWord))
+        let some = Vocabulary.build([raw], config: config, views: 0b011, higher: false)
+        #expect(!some.ids.contains(bigram) && some.ids.contains(unigram) && !some.ids.contains(ocrWord))
+        var rows: [Int32] = [], values: [Float] = []
+        all.weigh(raw, config: config, views: 0b011, higher: false, rows: &rows, values: &values)
+        #expect(rows.count == some.ids.count && !rows.contains(all.row(bigram)) && !rows.contains(all.row(ocrWord)))
+
+        var settings = TrainSettings()
+        settings.epochs = 5
+        let head = try ModelBuilder(features: config, settings: settings, verbose: false)
+            .trainHead(task: "", samples(), seed: 1, text: TextChoice(views: 0b101, wordNgrams: 1))
+        #expect(head.views == 0b101 && head.wordNgrams == 1)
+        let back = try ModelFile.decode(ModelFile.encode(Model(features: config, joint: false, heads: [head], info: "")), name: "m")
+        #expect(back.heads[0].views == 0b101 && back.heads[0].wordNgrams == 1)
+    }
+
     @Test(arguments: [0, 8])
     func roundTrip(hidden: Int) throws {
         let m = try model(hidden: hidden)
@@ -165,6 +191,10 @@ private func samples(images: Bool = false) -> [Sample] {
         var future = bytes
         future[8] = 9
         #expect(message { try ModelFile.decode(future, name: "m") }.contains("version"))
+        // Version 1 files (before per-head views) are refused with a clear message, not misread.
+        var old = bytes
+        old[8] = 1
+        #expect(message { try ModelFile.decode(old, name: "m") } == "m: model format version 1, this kdsl-model reads version 2; retrain it")
     }
 
     @Test func writesAtomically() throws {
