@@ -71,7 +71,7 @@ if [[ " $parts " == *" speed "* ]]; then
   echo "| system | train s | F1 on valid | predict s ($N) | records/s |"
   echo "|---|---|---|---|---|"
   {
-    t1=$(date +%s.%N); $B train "$tmp/train.jsonl" --out "$tmp/big.model" --epochs 5 --lr 1 2>/dev/null; t2=$(date +%s.%N)
+    t1=$(date +%s.%N); $B train "$tmp/train.jsonl" --out "$tmp/big.model" --epochs 5 --lr 1 --word-ngrams 2 2>/dev/null; t2=$(date +%s.%N)
     f=$($B predict --model "$tmp/big.model" < "$va" | "$PY" bench/model/f1.py | tr ' ' '\n' | sed -n 's/^all=//p')
     t3=$(date +%s.%N); $B predict --model "$tmp/big.model" < "$tmp/scaled.jsonl" > /dev/null; t4=$(date +%s.%N)
     printf '| kdsl-model (process: JSON in, JSON out) | %.2f | %s | %.2f | %.0f |\n' "$(echo "$t2 - $t1" | bc)" "$f" "$(echo "$t4 - $t3" | bc)" "$(echo "$N / ($t4 - $t3)" | bc -l)"
