@@ -137,18 +137,6 @@ struct LearningOptions: ParsableArguments {
     }
 }
 
-/// Ends the process for a setup error (exit 2) or with the status the records earned.
-func finish(_ body: () throws -> Void) -> Never {
-    do { try body() } catch let e as SetupError {
-        StandardOutput.shared.flush()
-        Diagnostics.shared.emit(e.message)
-        exitProcess(.setup)
-    } catch {
-        Diagnostics.shared.emit("\(error)")
-        exitProcess(.setup)
-    }
-    exitProcess(Diagnostics.shared.status)
-}
 
 func reportImages(_ reader: SampleReader) {
     if reader.failedImages > 0 {
@@ -175,7 +163,7 @@ extension ModelCommand {
 
         func run() throws {
             Diagnostics.shared.stage = "kdsl-model"
-            finish {
+            runStage {
                 let builder = try learning.builder()
                 let reader = SampleReader(features: builder.features, fields: common.fields, imageRoot: common.imageRoot)
                 let samples = try readSamples(common.stream, reader: reader)
@@ -206,15 +194,9 @@ extension ModelCommand {
 
         func run() throws {
             Diagnostics.shared.stage = "kdsl-model"
-            let loaded: Model
-            do { loaded = try ModelFile.read(model) } catch let e as SetupError {
-                Diagnostics.shared.emit(e.message)
-                exitProcess(.setup)
-            }
+            let loaded = try ModelFile.read(model)  // a bad file is a SetupError: exit 2 (StageCLI)
             let reader = SampleReader(features: loaded.features, fields: common.fields, imageRoot: common.imageRoot)
             let predictor = Predictor(model: loaded, reader: reader, top: top)
-            FilterEnd.report = { reportImages(reader) }
-            atexit { FilterEnd.report?() }
             streamPredictions(common.stream, predictor)
         }
     }
@@ -240,7 +222,7 @@ extension ModelCommand {
 
         func run() throws {
             Diagnostics.shared.stage = "kdsl-model"
-            finish {
+            runStage {
                 var builder = try learning.builder()
                 builder.verbose = false
                 let reader = SampleReader(features: builder.features, fields: common.fields, imageRoot: common.imageRoot)
@@ -249,9 +231,4 @@ extension ModelCommand {
             }
         }
     }
-}
-
-/// What to report when the process ends (the count of undecodable images), run by `atexit`.
-enum FilterEnd {
-    nonisolated(unsafe) static var report: (() -> Void)? = nil
 }

@@ -145,7 +145,7 @@ final class Predictor {
 func streamPredictions(_ options: StreamOptions, _ predictor: Predictor) -> Never {
     let output = StandardOutput.shared
     var line: [UInt8] = []
-    do {
+    runStage {
         try RecordReader.forEach(options.inputs) { item in
             line.removeAll(keepingCapacity: true)
             switch item {
@@ -163,13 +163,6 @@ func streamPredictions(_ options: StreamOptions, _ predictor: Predictor) -> Neve
             output.write(line)
             output.endRecord()
         }
-    } catch let error as SetupError {
-        output.flush()
-        Diagnostics.shared.emit(error.message)
-        exitProcess(.setup)
-    } catch {
-        Diagnostics.shared.emit("\(error)")
-        exitProcess(.setup)
+        reportImages(predictor.reader)
     }
-    exitProcess(Diagnostics.shared.status)
 }
