@@ -7,7 +7,6 @@ final class Predictor {
     let reader: SampleReader
     let top: Int
     let key: FieldPath
-    private var raw = RawText()
     private var rows: [Int32] = []
     private var values: [Float] = []
     private var probs: [Float] = []
@@ -33,13 +32,17 @@ final class Predictor {
                 ?? "the record has no task and the model has no head for records without one (it knows: \(known))"
             return .object([("label", .null), ("p", .int(0)), ("top", .array([])), ("reason", .string(reason))])
         }
-        reader.text(record, into: &raw)
-        return predict(raw: raw, image: head.denseCount > 0 ? reader.image(record) : nil, head: head)
+        let best = rank(record, task: task, head: head)
+        return object(best, head: head)
     }
 
     /// The `model` value from already extracted features (cross-validation extracts once).
     func predict(raw: RawText, image: [Float]?, head: Head) -> JSON {
-        let best = rank(raw: raw, image: image, head: head)
+        head.vocabulary.weigh(raw, config: model.features, views: head.views, higher: head.higher, rows: &rows, values: &values)
+        return object(rank(rows: rows, values: values, image: image, head: head), head: head)
+    }
+
+    private func object(_ best: [Int], head: Head) -> JSON {
         var members: [(String, JSON)] = [("label", .string(head.labels[best[0]])), ("p", Predictor.rounded(probs[best[0]]))]
         members.append(("top", .array(top > 0 ? best.map { .array([.string(head.labels[$0]), Predictor.rounded(probs[$0])]) } : [])))
         return .object(members)
@@ -47,8 +50,7 @@ final class Predictor {
 
     /// The classes of the top k by probability (into `probs`); ties go to the label that sorts
     /// first (labels are sorted), so the order depends on nothing but the numbers.
-    private func rank(raw: RawText, image: [Float]?, head: Head) -> [Int] {
-        head.vocabulary.weigh(raw, config: model.features, views: head.views, higher: head.higher, rows: &rows, values: &values)
+    private func rank(rows: [Int32], values: [Float], image: [Float]?, head: Head) -> [Int] {
         var dense: [Float]? = nil
         if head.denseCount > 0, var x = image { head.standardise(&x); dense = x }
         head.probabilities(Example(rows: rows, values: values, dense: dense, label: 0), into: &probs, scratch: &z)
@@ -64,6 +66,14 @@ final class Predictor {
         return best
     }
     private var best: [Int] = []
+
+    /// `rank` of a record: its text straight to the head's weighted vector (`Featuriser`).
+    private func rank(_ record: Record, task: String?, head: Head) -> [Int] {
+        let f = reader.fields
+        featuriser.weigh(RecordText(record, text: f.text, dialogue: f.dialogue, ocr: f.ocr), task: task, head: head)
+        return rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? reader.image(record) : nil, head: head)
+    }
+    private lazy var featuriser = Featuriser(model.features)
 
     // MARK: Streaming fast path
 
@@ -82,8 +92,7 @@ final class Predictor {
         guard close > 0 else { return false }
         var before = close - 1
         while before >= 0 && (bytes[before] == 0x20 || bytes[before] == 0x09 || bytes[before] == 0x0A || bytes[before] == 0x0D) { before -= 1 }
-        reader.text(record, into: &raw)
-        let best = rank(raw: raw, image: head.denseCount > 0 ? reader.image(record) : nil, head: head)
+        let best = rank(record, task: task, head: head)
         let quoted = quotedLabels(head)
         out.append(contentsOf: bytes[0..<close])
         if bytes[before] != UInt8(ascii: "{") { out.append(UInt8(ascii: ",")) }
@@ -129,10 +138,13 @@ final class Predictor {
         let k = Int((Double(p) * 10000).rounded())
         if k >= 10000 { out.append(contentsOf: "1.0".utf8); return }
         if k <= 0 { out.append(contentsOf: "0.0".utf8); return }
-        out.append(contentsOf: "0.".utf8)
-        var digits = [UInt8(k / 1000), UInt8(k / 100 % 10), UInt8(k / 10 % 10), UInt8(k % 10)]
-        while digits.count > 1 && digits.last == 0 { digits.removeLast() }
-        for d in digits { out.append(0x30 + d) }
+        out.append(0x30); out.append(0x2E)
+        // Four digits without trailing zeros ("0.5", "0.1234"); k > 0, so one is non-zero.
+        var digits = k, count = 4
+        while digits % 10 == 0 { digits /= 10; count -= 1 }
+        var divisor = 1
+        for _ in 1..<count { divisor *= 10 }
+        while divisor > 0 { out.append(0x30 + UInt8(digits / divisor % 10)); divisor /= 10 }
     }
 
     func apply(_ record: inout Record) {
