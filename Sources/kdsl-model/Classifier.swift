@@ -113,12 +113,25 @@ final class Head {
         ws.withUnsafeBufferPointer { w in
             z.withUnsafeMutableBufferPointer { zp in
                 let wb = w.baseAddress!, zb = zp.baseAddress!
-                for j in 0..<k { zb[j] = b1[j] }
+                b1.withUnsafeBufferPointer { b in zb.update(from: b.baseAddress!, count: k) }
                 e.rows.withUnsafeBufferPointer { rows in
                     e.values.withUnsafeBufferPointer { values in
-                        for n in 0..<rows.count {
+                        // Four rows per sweep over z: each z[j] still adds v·row[j] row by row in
+                        // order (the same sums to the bit), with a quarter of the z traffic and four
+                        // independent weight rows in flight (the loop waits on memory).
+                        let count = rows.count
+                        var n = 0
+                        while n + 4 <= count {
+                            let v0 = values[n], v1 = values[n + 1], v2 = values[n + 2], v3 = values[n + 3]
+                            let r0 = wb + Int(rows[n]) * k, r1 = wb + Int(rows[n + 1]) * k
+                            let r2 = wb + Int(rows[n + 2]) * k, r3 = wb + Int(rows[n + 3]) * k
+                            for j in 0..<k { zb[j] = zb[j] + v0 * r0[j] + v1 * r1[j] + v2 * r2[j] + v3 * r3[j] }
+                            n += 4
+                        }
+                        while n < count {
                             let v = values[n], row = wb + Int(rows[n]) * k
                             for j in 0..<k { zb[j] += v * row[j] }
+                            n += 1
                         }
                     }
                 }

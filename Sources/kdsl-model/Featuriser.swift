@@ -28,9 +28,14 @@ struct Featuriser {
     private var tokenStart: [Int] = []
     private var tokenEnd: [Int] = []
     private var tokenKind: [UInt8] = []
-    /// Rows found for one namespace: word unigrams and character n-grams; word n-grams of order ≥ 2.
+    /// Ids of one namespace: word unigrams and character n-grams; word n-grams of order ≥ 2.
+    private var lowerIds: [UInt32] = []
+    private var higherIds: [UInt32] = []
+    private var lowerCount = 0, higherCount = 0
+    /// Rows of those ids found in the vocabulary, and the first probe of each lookup.
     private var lower: [Int32] = []
     private var higher: [Int32] = []
+    private var probes: [UInt64] = []
     private var sortScratch: [Int32] = []
     /// Byte offsets of the scalars of one non-ASCII word, plus its end.
     private var scalarOffsets: [Int] = []
@@ -66,9 +71,9 @@ struct Featuriser {
     /// straight from the record skips building the view's String.
     mutating func addView(namespace ns: Int, normalized bytes: UnsafeBufferPointer<UInt8>, head: Head) {
         tokenize(bytes)
-        lower.removeAll(keepingCapacity: true)
-        higher.removeAll(keepingCapacity: true)
-        hash(bytes, namespace: ns, vocabulary: head.vocabulary, higherToo: head.higher)
+        hash(bytes, namespace: ns, higherToo: head.higher)
+        head.vocabulary.rows(of: lowerIds, count: lowerCount, into: &lower, probes: &probes)
+        if head.higher { head.vocabulary.rows(of: higherIds, count: higherCount, into: &higher, probes: &probes) }
         let first = rows.count
         var norm: Float = 0
         Featuriser.appendCounted(&lower, &sortScratch, &rows, &values, config: config, head: head, norm: &norm)
@@ -163,28 +168,40 @@ struct Featuriser {
 
     // MARK: Hashing
 
-    /// Hashes the tokens' n-grams into vocabulary rows: word unigrams and character n-grams into
-    /// `lower`, word n-grams of order ≥ 2 into `higher` (when the head reads them). Ids the head
-    /// never saw are dropped here. The same ids as `TextHasher.hashTokens`, in another order
-    /// (rows are sorted afterwards).
-    private mutating func hash(_ b: UnsafeBufferPointer<UInt8>, namespace ns: Int, vocabulary: Vocabulary, higherToo: Bool) {
+    /// Hashes the tokens' n-grams: word unigrams and character n-grams into `lowerIds`, word
+    /// n-grams of order ≥ 2 into `higherIds` (when the head reads them). The same ids as
+    /// `TextHasher.hashTokens`, in another order (their rows are sorted afterwards).
+    private mutating func hash(_ b: UnsafeBufferPointer<UInt8>, namespace ns: Int, higherToo: Bool) {
+        lowerCount = 0; higherCount = 0
         let count = tokenKind.count
         if count == 0 { return }
-        let prime = TextHasher.fnvPrime
-        let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
         let maxOrder = higherToo ? config.wordNgrams : 1
         let charMin = config.charMin, charMax = config.charMax
+        // Bounds: per token one unigram and maxOrder - 1 higher n-grams; per start of "<word>"
+        // at most charMax - charMin + 1 character n-grams.
+        let lowerBound = count + (charMax > 0 ? (b.count + 2 * count) * (charMax - charMin + 1) : 0)
+        let higherBound = count * max(0, maxOrder - 1)
+        if lowerIds.count < lowerBound { lowerIds = [UInt32](repeating: 0, count: max(lowerBound, 2 * lowerIds.count)) }
+        if higherIds.count < higherBound { higherIds = [UInt32](repeating: 0, count: max(higherBound, 2 * higherIds.count)) }
+        let prime = TextHasher.fnvPrime
+        let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
+        let hasher = self.hasher
+        var nLower = 0, nHigher = 0
+        tokenStart.withUnsafeBufferPointer { tokenStart in
+        tokenEnd.withUnsafeBufferPointer { tokenEnd in
+        tokenKind.withUnsafeBufferPointer { tokenKind in
+        lowerIds.withUnsafeMutableBufferPointer { lowerOut in
+        higherIds.withUnsafeMutableBufferPointer { higherOut in
+        scalarOffsets.removeAll(keepingCapacity: true)
         for i in 0..<count {
             var h = wordSeed
             for k in tokenStart[i]..<tokenEnd[i] { h = (h ^ UInt64(b[k])) &* prime }
-            let r = vocabulary.row(hasher.id(h))
-            if r >= 0 { lower.append(r) }
+            lowerOut[nLower] = hasher.id(h); nLower += 1
             var j = i + 1
             while j < count && j - i < maxOrder {
                 if tokenKind[j - 1] & 1 == 0 && tokenKind[j] & 1 == 0 { h = (h ^ 0x20) &* prime }
                 for k in tokenStart[j]..<tokenEnd[j] { h = (h ^ UInt64(b[k])) &* prime }
-                let r = vocabulary.row(hasher.id(h))
-                if r >= 0 { higher.append(r) }
+                higherOut[nHigher] = hasher.id(h); nHigher += 1
                 j += 1
             }
             if charMax == 0 || tokenKind[i] & 1 != 0 { continue }
@@ -201,10 +218,7 @@ struct Featuriser {
                         let c: UInt8 = e == 0 ? 0x3C : (e == len - 1 ? 0x3E : b[lo + e - 1])
                         h = (h ^ UInt64(c)) &* prime
                         e += 1
-                        if e - s >= charMin {
-                            let r = vocabulary.row(hasher.id(h))
-                            if r >= 0 { lower.append(r) }
-                        }
+                        if e - s >= charMin { lowerOut[nLower] = hasher.id(h); nLower += 1 }
                     }
                 }
             } else {
@@ -226,14 +240,13 @@ struct Featuriser {
                             for q in scalarOffsets[e - 1]..<scalarOffsets[e] { h = (h ^ UInt64(b[q])) &* prime }
                         }
                         e += 1
-                        if e - s >= charMin {
-                            let r = vocabulary.row(hasher.id(h))
-                            if r >= 0 { lower.append(r) }
-                        }
+                        if e - s >= charMin { lowerOut[nLower] = hasher.id(h); nLower += 1 }
                     }
                 }
             }
         }
+        }}}}}
+        lowerCount = nLower; higherCount = nHigher
     }
 
     // MARK: Sorting

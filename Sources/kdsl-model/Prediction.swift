@@ -17,6 +17,7 @@ final class Predictor {
         self.reader = reader
         self.top = top
         self.key = key
+        self.featuriser = Featuriser(model.features)
     }
 
     /// The probabilities are written with 4 decimals: enough to rank and threshold, and the
@@ -73,7 +74,9 @@ final class Predictor {
         featuriser.weigh(RecordText(record, text: f.text, dialogue: f.dialogue, ocr: f.ocr), task: task, head: head)
         return rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? reader.image(record) : nil, head: head)
     }
-    private lazy var featuriser = Featuriser(model.features)
+    /// Not `lazy`: a mutating call on a lazy property copies it out and back, so every buffer
+    /// of the featuriser would be copied on write for every record.
+    private var featuriser: Featuriser
 
     // MARK: Streaming fast path
 

@@ -262,9 +262,9 @@ struct Vocabulary: Sendable {
     /// Sorted distinct ids; row r of the weights belongs to ids[r].
     let ids: [UInt32]
     let idf: [Float]
-    /// Open-addressing table id → row (power-of-two size, `empty` marks a free slot).
-    private let keys: [UInt32]
-    private let rows: [Int32]
+    /// Open-addressing table id → row (power-of-two size): the id in the low 32 bits, the row in
+    /// the high ones, so a lookup touches one cache line; `empty` in the low bits marks a free slot.
+    private let table: [UInt64]
     private let tableMask: Int
     static let empty = UInt32.max
 
@@ -273,16 +273,13 @@ struct Vocabulary: Sendable {
         self.idf = idf
         var size = 16
         while size < ids.count * 2 { size <<= 1 }
-        var keys = [UInt32](repeating: Vocabulary.empty, count: size)
-        var rows = [Int32](repeating: -1, count: size)
+        var table = [UInt64](repeating: UInt64(Vocabulary.empty), count: size)
         for (r, id) in ids.enumerated() {
             var slot = Vocabulary.slot(id, size - 1)
-            while keys[slot] != Vocabulary.empty { slot = (slot + 1) & (size - 1) }
-            keys[slot] = id
-            rows[slot] = Int32(r)
+            while UInt32(truncatingIfNeeded: table[slot]) != Vocabulary.empty { slot = (slot + 1) & (size - 1) }
+            table[slot] = UInt64(UInt32(r)) << 32 | UInt64(id)
         }
-        self.keys = keys
-        self.rows = rows
+        self.table = table
         self.tableMask = size - 1
     }
 
@@ -290,12 +287,38 @@ struct Vocabulary: Sendable {
 
     /// The row of `id`, or -1 when the head never saw it.
     @inline(__always) func row(_ id: UInt32) -> Int32 {
-        var slot = Vocabulary.slot(id, tableMask)
-        while true {
-            let k = keys[slot]
-            if k == id { return rows[slot] }
-            if k == Vocabulary.empty { return -1 }
-            slot = (slot + 1) & tableMask
+        table.withUnsafeBufferPointer { t in
+            var slot = Vocabulary.slot(id, tableMask)
+            while true {
+                let e = t[slot], k = UInt32(truncatingIfNeeded: e)
+                if k == id { return Int32(truncatingIfNeeded: e >> 32) }
+                if k == Vocabulary.empty { return -1 }
+                slot = (slot + 1) & tableMask
+            }
+        }
+    }
+
+    /// The rows of `ids[0..<count]` the vocabulary has, in order, into `out` (replaced); ids it
+    /// lacks are left out. The first probe of every id is loaded in one branch-free pass, so the
+    /// cache misses of a record overlap instead of waiting one after another.
+    func rows(of ids: [UInt32], count: Int, into out: inout [Int32], probes: inout [UInt64]) {
+        out.removeAll(keepingCapacity: true)
+        if count == 0 { return }
+        if probes.count < count { probes = [UInt64](repeating: 0, count: max(count, 2 * probes.count)) }
+        let mask = tableMask
+        table.withUnsafeBufferPointer { t in
+            ids.withUnsafeBufferPointer { ids in
+                probes.withUnsafeMutableBufferPointer { first in
+                    for i in 0..<count { first[i] = t[Vocabulary.slot(ids[i], mask)] }
+                    for i in 0..<count {
+                        let id = ids[i], e = first[i], k = UInt32(truncatingIfNeeded: e)
+                        if k == id { out.append(Int32(truncatingIfNeeded: e >> 32)); continue }
+                        if k == Vocabulary.empty { continue }
+                        let r = row(id)
+                        if r >= 0 { out.append(r) }
+                    }
+                }
+            }
         }
     }
 
