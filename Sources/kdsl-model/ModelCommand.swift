@@ -179,7 +179,7 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the model's prediction to each record as `model`.",
             discussion: """
-            Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order.
+            Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs.
 
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error or an unreadable, corrupt, truncated or foreign model file.
 
@@ -191,13 +191,20 @@ extension ModelCommand {
         var model: String
         @Option(help: "Number of labels in `top`.")
         var top: Int = 3
+        @Option(help: "Worker threads (default: the number of online cores). The output is the same for any number; 1 answers each record as it arrives, more hand out batches of 256 records.")
+        var jobs: Int?
+
+        func validate() throws {
+            guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be ≥ 1") }
+        }
 
         func run() throws {
             Diagnostics.shared.stage = "kdsl-model"
             let loaded = try ModelFile.read(model)  // a bad file is a SetupError: exit 2 (StageCLI)
-            let reader = SampleReader(features: loaded.features, fields: common.fields, imageRoot: common.imageRoot)
-            let predictor = Predictor(model: loaded, reader: reader, top: top)
-            streamPredictions(common.stream, predictor)
+            let (fields, root, top) = (common.fields, common.imageRoot, top)
+            PredictionStream(options: common.stream, jobs: jobs ?? PredictionStream.onlineCores) {
+                Predictor(model: loaded, reader: SampleReader(features: loaded.features, fields: fields, imageRoot: root), top: top)
+            }.run()
         }
     }
 

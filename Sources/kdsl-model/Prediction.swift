@@ -154,30 +154,3 @@ final class Predictor {
         record.set(key, predict(record))
     }
 }
-
-/// `runFilter` for predictions: records the fast path can take are written directly; the rest
-/// (and malformed lines) go through Shared's general path so errors read the same everywhere.
-func streamPredictions(_ options: StreamOptions, _ predictor: Predictor) -> Never {
-    let output = StandardOutput.shared
-    var line: [UInt8] = []
-    runStage {
-        try RecordReader.forEach(options.inputs) { item in
-            line.removeAll(keepingCapacity: true)
-            switch item {
-            case .record(var record):
-                if !predictor.appendFast(record, to: &line) {
-                    predictor.apply(&record)
-                    record.serialize(into: &line)
-                }
-            case .malformed(let bad):
-                Diagnostics.shared.recordError(bad.message, at: bad.location)
-                JSON.object([("error", errorObject(stage: Diagnostics.shared.stage, location: bad.location, message: bad.message, raw: bad.bytes))]).serialize(into: &line)
-                if options.strict { line.append(0x0A); output.write(line); exitProcess(.badRecords) }
-            }
-            line.append(0x0A)
-            output.write(line)
-            output.endRecord()
-        }
-        reportImages(predictor.reader)
-    }
-}
