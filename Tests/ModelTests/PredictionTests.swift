@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import kdsl_model
+import Shared
+import TestSupport
+
+/// Random mixed text: ASCII words, CJK, full-width forms, letters whose lower case differs in
+/// length, digits of other scripts, emoji, separators.
+private func randomText(_ rng: inout SeededRNG, pieces count: Int = 30) -> String {
+    let pieces = ["a", "Z", "9", " ", ",", "退", "款", "ｒ", "Ａ", "\u{3000}", "É", "ß", "İ", "ω", "Σ", "-", "\n", "の", "한", "٣",
+                  "😀", "ﬁ", "_", "x1", "refund", "my", "card", "Straße", "naïve", "ǅ", "money back", "快递"]
+    var text = ""
+    for _ in 0..<Int(rng.next() % UInt64(count + 1)) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+    return text
+}
+
+@Suite struct FeaturiserTests {
+    /// The prediction featuriser must give exactly (bit for bit) what training's extraction and
+    /// weighting give, for every view mask, n-gram order, character n-gram range and the task
+    /// namespace: predictions then cannot differ from the path the weights were trained on.
+    @Test(arguments: [(3, 5, false), (2, 4, true), (0, 0, false), (1, 1, true)])
+    func equalsExtractThenWeigh(charMin: Int, charMax: Int, taskFeature: Bool) {
+        var config = FeatureConfig()
+        config.views = [.user, .agent, .ocr, .all]
+        config.charMin = charMin; config.charMax = charMax
+        config.taskFeature = taskFeature
+        config.bits = 18
+        let hasher = TextHasher(config)
+        var rng = SeededRNG(seed: 21)
+        let texts = (0..<300).map { _ in
+            RecordText(user: randomText(&rng), agent: randomText(&rng), ocr: randomText(&rng, pieces: 8), all: randomText(&rng))
+        }
+        let tasks: [String?] = ["intent", "scene", nil]
+        // The vocabulary sees only the first half: the rest has ids the head never saw.
+        let raws = texts.enumerated().map { i, t -> RawText in
+            var raw = RawText()
+            hasher.extract(t, task: tasks[i % 3], into: &raw)
+            return raw
+        }
+        var featuriser = Featuriser(config)
+        for mask: UInt32 in [0b1111, 0b0001, 0b0101, 0b1010] {
+            for ngrams in [1, 2] {
+                let vocabulary = Vocabulary.build(Array(raws[..<150]), config: config, views: mask, higher: ngrams > 1)
+                let head = Head(task: "", labels: ["a", "b"], views: mask, wordNgrams: ngrams, vocabulary: vocabulary, denseCount: 0, hidden: 0)
+                var rows: [Int32] = [], values: [Float] = []
+                for (i, t) in texts.enumerated() {
+                    vocabulary.weigh(raws[i], config: config, views: mask, higher: ngrams > 1, rows: &rows, values: &values)
+                    featuriser.weigh(t, task: tasks[i % 3], head: head)
+                    #expect(featuriser.rows == rows, "text \(i), mask \(mask), n-grams \(ngrams)")
+                    #expect(featuriser.values.map(\.bitPattern) == values.map(\.bitPattern), "text \(i), mask \(mask), n-grams \(ngrams)")
+                }
+            }
+        }
+    }
+
+    @Test func radixSortSorts() {
+        var rng = SeededRNG(seed: 5)
+        var scratch: [Int32] = []
+        for bound in [1, 7, 256, 300, 70_000, 1 << 24] {
+            for n in [0, 1, 2, 31, 32, 33, 200, 1000] {
+                var a = (0..<n).map { _ in Int32(rng.next() % UInt64(bound)) }
+                let expected = a.sorted()
+                Featuriser.sort(&a, scratch: &scratch, bound: bound)
+                #expect(a == expected, "bound \(bound), n \(n)")
+            }
+        }
+    }
+}
+
+@Suite struct PredictionStreamTests {
+    /// `predict --jobs N` writes the same bytes, messages and status for every N: batches of 256
+    /// lines cross bad lines, unknown tasks, blank lines and a record that already has `model`.
+    @Test func sameBytesForAnyJobs() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-predict-jobs-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var train: [String] = []
+        let words = [("refund", "refund money back"), ("track", "where parcel tracking"), ("size", "which size fits")]
+        for i in 0..<90 {
+            let (label, w) = words[i % 3]
+            train.append(#"{"task":"\#(i % 2 == 0 ? "intent" : "scene")","text":"\#(w) \#(i % 5)","label":"\#(label)"}"#)
+        }
+        let model = dir.appendingPathComponent("m.model").path
+        let t = try runTool("kdsl-model", ["train", "--out", model, "--epochs", "5", "--views", "user", "--word-ngrams", "2"], input: train.joined(separator: "\n") + "\n")
+        #expect(t.status == 0, "\(t.err)")
+        var rng = SeededRNG(seed: 3)
+        var lines: [String] = []
+        for i in 0..<1500 {
+            let text = randomText(&rng).replacingOccurrences(of: "\n", with: "\\n")
+            switch rng.next() % 50 {
+            case 0: lines.append(#"{"text": "cut off"#)
+            case 1: lines.append("")
+            case 2: lines.append(#"{"task":"weather","text":"\#(text)"}"#)
+            case 3: lines.append(#"{"task":"intent","model":{"old":true},"text":"\#(text)"}"#)
+            case 4: lines.append("[\(i)]")
+            default: lines.append(#"{"id":\#(i),"task":"\#(i % 3 == 0 ? "scene" : "intent")","text":"\#(text)"}"#)
+            }
+        }
+        let input = lines.joined(separator: "\n") + "\n"
+        for strict in [false, true] {
+            let flags = ["predict", "--model", model] + (strict ? ["--strict"] : [])
+            let one = try runTool("kdsl-model", flags + ["--jobs", "1"], input: input)
+            #expect(one.status == 1)
+            #expect(strict || one.lines.count == lines.filter { !$0.isEmpty }.count)
+            for jobs in [2, 3, 8] {
+                let many = try runTool("kdsl-model", flags + ["--jobs", "\(jobs)"], input: input)
+                #expect(many.status == one.status)
+                #expect(many.stdout == one.stdout, "--jobs \(jobs)\(strict ? " --strict" : "")")
+                #expect(many.stderr == one.stderr, "--jobs \(jobs)\(strict ? " --strict" : "")")
+            }
+        }
+        let bad = try runTool("kdsl-model", ["predict", "--model", model, "--jobs", "0"], input: "")
+        #expect(bad.status == 2)
+    }
+}
