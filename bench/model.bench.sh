@@ -2,6 +2,8 @@
 # kdsl-model: accuracy on WWW2025 (5-fold CV) and the English few-shot sets next to fastText and
 # scikit-learn, training time, and prediction throughput on a scaled set. One run, side by side.
 # Usage: bash bench/model.bench.sh [www|english|speed]...   (default: all three)
+# speed: KDSL_SCALED (records, default 1M), KDSL_SCALED_TRAIN (200k), KDSL_JOBS ("1 2"),
+# KDSL_SCALED_SKLEARN=0 skips scikit-learn (about 10 minutes of lbfgs on 200k records).
 # Writes bench/out/model-*.txt; prints markdown tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,17 +68,21 @@ if [[ " $parts " == *" speed "* ]]; then
   "$PY" bench/model/scaled.py "$DATA/intent/banking77" "$N" > "$tmp/scaled.jsonl"
   head -n "$NTRAIN" "$tmp/scaled.jsonl" > "$tmp/train.jsonl"
   va="$DATA/intent/banking77/valid.jsonl"
-  echo "### Scaled banking77: train on $NTRAIN perturbed copies of train_10 (5 epochs each), predict $N short records (1 thread)"
+  echo "### Scaled banking77: train on $NTRAIN perturbed copies of train_10 (5 epochs each), predict $N short records"
   echo
-  echo "| system | train s | F1 on valid | predict s ($N) | records/s |"
-  echo "|---|---|---|---|---|"
+  echo "| system | train s | F1 on valid | predict s ($N) | records/s | predict user CPU s |"
+  echo "|---|---|---|---|---|---|"
   {
     t1=$(date +%s.%N); $B train "$tmp/train.jsonl" --out "$tmp/big.model" --epochs 5 --lr 1 --word-ngrams 2 2>/dev/null; t2=$(date +%s.%N)
     f=$($B predict --model "$tmp/big.model" < "$va" | "$PY" bench/model/f1.py | tr ' ' '\n' | sed -n 's/^all=//p')
-    t3=$(date +%s.%N); $B predict --model "$tmp/big.model" < "$tmp/scaled.jsonl" > /dev/null; t4=$(date +%s.%N)
-    printf '| kdsl-model (process: JSON in, JSON out) | %.2f | %s | %.2f | %.0f |\n' "$(echo "$t2 - $t1" | bc)" "$f" "$(echo "$t4 - $t3" | bc)" "$(echo "$N / ($t4 - $t3)" | bc -l)"
+    # Prediction at 1 and 2 worker threads (--jobs): wall time and user CPU of the whole process.
+    for j in ${KDSL_JOBS:-1 2}; do
+      /usr/bin/time -f '%U %e' -o "$tmp/time" $B predict --jobs "$j" --model "$tmp/big.model" < "$tmp/scaled.jsonl" > /dev/null
+      read -r user wall < "$tmp/time"
+      printf '| kdsl-model --jobs %s (process: JSON in, JSON out) | %.2f | %s | %.2f | %.0f | %.2f |\n' "$j" "$(echo "$t2 - $t1" | bc)" "$f" "$wall" "$(echo "$N / $wall" | bc -l)" "$user"
+    done
     "$PY" bench/model/peers.py --scaled "$tmp/train.jsonl" "$va" "$tmp/scaled.jsonl" 2>/dev/null | while IFS=$'\t' read -r name f1 ttr tpr; do
-      printf '| %s (in-process, text already in memory) | %s | %s | %s | %.0f |\n' "$name" "$ttr" "$f1" "$tpr" "$(echo "$N / $tpr" | bc -l)"
+      printf '| %s (in-process, 1 thread, text already in memory) | %s | %s | %s | %.0f | |\n' "$name" "$ttr" "$f1" "$tpr" "$(echo "$N / $tpr" | bc -l)"
     done
   } | tee "$OUT/model-speed.txt"
   echo
