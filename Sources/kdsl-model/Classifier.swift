@@ -82,16 +82,22 @@ final class Head {
         self.b2 = b2 ?? [Float](repeating: 0, count: hidden > 0 ? labels.count : 0)
     }
 
-    /// Standardises raw image features in place: mean 0 and std `weight/√D` over the head's
-    /// training images, so the block's expected L2 norm is `weight`, comparable to one
-    /// unit-length text namespace.
+    /// Standardises raw image features in place: mean 0 over the head's training images and a
+    /// scale such that the block's expected L2 norm is `weight`, comparable to one unit-length
+    /// text namespace (see `fitStandardisation`).
     func standardise(_ raw: inout [Float]) {
         for i in 0..<denseCount { raw[i] = (raw[i] - denseMean[i]) * denseScale[i] }
     }
 
-    /// Fits the standardisation to the images of the training records.
-    func fitStandardisation(_ images: [[Float]], weight: Float) {
+    /// Fits the standardisation to the images of the training records. Each of the `groups`
+    /// (ranges of the block, e.g. the pixel summary and the gradient histograms) gets an equal
+    /// share of the norm: feature i of group g has std `weight/√(G·D_g)`, so a large group does
+    /// not drown a small one.
+    func fitStandardisation(_ images: [[Float]], weight: Float, groups: [Range<Int>]? = nil) {
         guard denseCount > 0, !images.isEmpty else { return }
+        let groups = groups ?? [0..<denseCount]
+        var share = [Float](repeating: Float(denseCount), count: denseCount)
+        for g in groups { for i in g { share[i] = Float(g.count * groups.count) } }
         let n = Float(images.count)
         for i in 0..<denseCount {
             var s: Float = 0, s2: Float = 0
@@ -100,7 +106,7 @@ final class Head {
             let variance = max(0, s2 / n - mean * mean)
             denseMean[i] = mean
             // Constant features (std ~ 0) carry nothing: weight 0 rather than blowing up noise.
-            denseScale[i] = variance > 1e-10 ? weight / (variance * Float(denseCount)).squareRoot() : 0
+            denseScale[i] = variance > 1e-10 ? weight / (variance * share[i]).squareRoot() : 0
         }
     }
 

@@ -157,7 +157,7 @@ struct ModelBuilder {
         }
         let dense = features.images && !images.isEmpty && weight > 0 ? ImageFeatures.count : 0
         let head = Head(task: task, labels: labels, views: views, wordNgrams: text.wordNgrams, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
-        head.fitStandardisation(images, weight: weight)
+        head.fitStandardisation(images, weight: weight, groups: ImageFeatures.groups)
 
         // Split for early stopping by sample (an augmented copy must not leak into the holdout).
         var rng = SeededRNG(seed: seed)

@@ -3,8 +3,10 @@ import Testing
 @testable import kdsl_model
 import Shared
 
-/// A tiny labelled problem: two namespaces of text, optional image block.
-private func samples(images: Bool = false) -> [Sample] {
+/// A tiny labelled problem: two namespaces of text, optional image block of `dense` random
+/// features (the training path needs `ImageFeatures.count`; the gradient check a smaller block,
+/// where finite differences in Float stay precise).
+private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> [Sample] {
     let texts: [(String, String)] = [
         ("where is my parcel", "track"), ("parcel not arrived yet", "track"), ("track my order please", "track"),
         ("refund my money", "refund"), ("i want a refund now", "refund"), ("money back please", "refund"),
@@ -15,7 +17,7 @@ private func samples(images: Bool = false) -> [Sample] {
     return texts.enumerated().map { i, t in
         var raw = RawText()
         hasher.extract(RecordText(user: t.0, agent: "", ocr: "", all: t.0), task: nil, into: &raw)
-        let img: [Float]? = images ? (0..<ImageFeatures.count).map { _ in Float(rng.nextUnit()) + (t.1 == "track" ? 0.5 : 0) } : nil
+        let img: [Float]? = images ? (0..<dense).map { _ in Float(rng.nextUnit()) + (t.1 == "track" ? 0.5 : 0) } : nil
         return Sample(task: nil, label: t.1, raw: raw, image: img, location: SourceLocation(file: nil, line: i + 1))
     }
 }
@@ -71,10 +73,10 @@ private func samples(images: Bool = false) -> [Sample] {
     /// through the sgemm paths, with an image block).
     @Test(arguments: [0, 6])
     func matchesFiniteDifferences(hidden: Int) {
-        let s = samples(images: true)
+        let s = samples(images: true, dense: 187)
         let vocabulary = Vocabulary.build(s.map(\.raw))
         let labels = ["refund", "track"]
-        let head = Head(task: "", labels: labels, vocabulary: vocabulary, denseCount: ImageFeatures.count, hidden: hidden)
+        let head = Head(task: "", labels: labels, vocabulary: vocabulary, denseCount: 187, hidden: hidden)
         head.fitStandardisation(s.compactMap(\.image), weight: 1)
         var examples: [Example] = []
         var rows: [Int32] = [], values: [Float] = []
@@ -222,6 +224,24 @@ private func samples(images: Bool = false) -> [Sample] {
         for i in 0..<ImageFeatures.count { #expect(abs(flipped[i] - m[i]) < 1e-4, "feature \(i)") }
         #expect(ImageFeatures.flipped(flipped) == f)
         #expect(f[0] < f[7])  // the left column is darker than the right
+    }
+
+    /// Vertical stripes have horizontal gradients (orientation 0°/180°, bins 0 and 8), horizontal
+    /// stripes vertical ones (90°, bin 4); a flat image has (next to) none. Blocks are L2-Hys normalised.
+    @Test func gradientHistogramsFollowTheEdges() {
+        let w = 96, h = 200
+        let vertical = Gradients.histograms(width: w, height: h) { x, _ in (x / 6) % 2 == 0 ? (0, 0, 0) : (255, 255, 255) }
+        let horizontal = Gradients.histograms(width: w, height: h) { _, y in (y / 6) % 2 == 0 ? (0, 0, 0) : (255, 255, 255) }
+        let flat = Gradients.histograms(width: w, height: h) { _, _ in (128, 128, 128) }
+        #expect(vertical.count == Gradients.count)
+        func bin(_ f: [Float], _ o: Int) -> Float { stride(from: o, to: f.count, by: Gradients.orientations).reduce(0) { $0 + f[$1] } }
+        let v = (0..<9).map { bin(vertical, $0) }, hz = (0..<9).map { bin(horizontal, $0) }
+        #expect(v[0] + v[8] > 0.9 * v.reduce(0, +))
+        #expect(hz[4] > 0.9 * hz.reduce(0, +))
+        #expect(flat.allSatisfy { $0 < 1e-3 })  // resampling rounding leaves gradients of ~1e-7
+        // Each block of an image with edges everywhere has unit norm after L2-Hys.
+        let block = vertical[0..<Gradients.blockSize].reduce(0) { $0 + $1 * $1 }
+        #expect(abs(block - 1) < 1e-3)
     }
 
     /// A real decode through Leptonica: a PNM file written here, and a file that is not an image.
