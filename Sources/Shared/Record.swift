@@ -127,6 +127,27 @@ public struct Record: Sendable {
         }
     }
 
+    /// Where the value at `path` lies in `bytes`, as `value(at:)` would find it, for readers that
+    /// work on the raw bytes (`TextBytes`). `.unknown` when the bytes do not tell: the record is on
+    /// the jansson path or the stage has set the path's first key; the caller then uses `value(at:)`.
+    enum RawValue: Equatable { case absent, at(Range<Int>), unknown }
+
+    /// The raw value at `path` (see `RawValue`); `scratch` is reused across calls for nested paths.
+    func rawValue(at path: FieldPath, scratch: inout [JSONScanner.Member]) -> RawValue {
+        guard let first = path.keys.first else { return .absent }
+        if tree != nil || updates.contains(where: { $0.0 == first }) { return .unknown }
+        return bytes.withUnsafeBufferPointer { buf -> RawValue in
+            guard var range = Record.find(first, in: members, buf) else { return .absent }
+            for key in path.keys.dropFirst() {
+                let sub = UnsafeBufferPointer(rebasing: buf[range])
+                guard sub.first == UInt8(ascii: "{"), JSONScanner.members(ofValue: sub, into: &scratch),
+                      let inner = Record.find(key, in: scratch, sub) else { return .absent }
+                range = (range.lowerBound + inner.lowerBound)..<(range.lowerBound + inner.upperBound)
+            }
+            return .at(range)
+        }
+    }
+
     /// The string at `path`; nil when absent or not a string.
     public func string(at path: FieldPath) -> String? { value(at: path)?.stringValue }
 

@@ -7,13 +7,14 @@ enum ApplyStage {
         let taskPath = FieldPath(fields.task)
         let outKey = FieldPath(key)
         let none = matcher.value(for: [])
-        let needsText = !matcher.usedFields.isEmpty
+        let used = matcher.usedFields
+        let views = TextBytes(text: FieldPath(fields.text), dialogue: FieldPath(fields.dialogue), ocr: FieldPath(fields.ocr))
         runFilter(options) { record in
             let task = record.string(at: taskPath)
             let fired: [Int32]
-            if needsText {
-                let text = fields.recordText(record)
-                fired = matcher.fire(text: { text[$0] }, task: task)
+            if !used.isEmpty {
+                views.load(record, views: used)
+                fired = matcher.fire(views: views, task: task)
             } else {
                 fired = []
             }

@@ -69,6 +69,21 @@ struct RuleMatcher {
     /// The indices (into `rules`, i.e. in conflict order) of every rule that fires on a record
     /// with these text views and this task.
     mutating func fire(text: (TextField) -> String, task: String?) -> [Int32] {
+        var buffer = scratch
+        defer { scratch = buffer }
+        return fire(task: task) { field, scan in
+            Tokenizer.normalizedUTF8(text(field), into: &buffer)
+            buffer.withUnsafeBufferPointer(scan)
+        }
+    }
+
+    /// As `fire(text:task:)`, on views already normalised to bytes (the `apply` hot path).
+    mutating func fire(views: TextBytes, task: String?) -> [Int32] {
+        fire(task: task) { field, scan in views.withView(field, scan) }
+    }
+
+    /// The matching itself: `normalized(field, scan)` calls `scan` with the field's normalised bytes.
+    private mutating func fire(task: String?, normalized: (TextField, (UnsafeBufferPointer<UInt8>) -> Void) -> Void) -> [Int32] {
         generation &+= 1
         if generation == 0 {  // wrapped: reset stamps so old generations cannot alias
             for i in seen.indices { for j in seen[i].indices { seen[i][j] = 0 } }
@@ -77,14 +92,12 @@ struct RuleMatcher {
         let gen = generation
         var hits = hitRules
         hits.removeAll(keepingCapacity: true)
-        var buffer = scratch
         for slot in automata.indices {
-            Tokenizer.normalizedUTF8(text(automata[slot].field), into: &buffer)
             let automaton = automata[slot].automaton
             let anchored = automata[slot].anchored
             var stamps = seen[slot]
             seen[slot] = []  // keep the array uniquely referenced while stamping
-            buffer.withUnsafeBufferPointer { buf in
+            normalized(automata[slot].field) { buf in
                 stamps.withUnsafeMutableBufferPointer { stamps in
                     automaton.scan(buf) { lit in
                         if stamps[Int(lit)] != gen {
@@ -96,7 +109,6 @@ struct RuleMatcher {
             }
             seen[slot] = stamps
         }
-        scratch = buffer
         hits.append(contentsOf: unanchored)
         hitRules = hits
         var fired: [Int32] = []
