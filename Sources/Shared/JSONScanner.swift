@@ -299,3 +299,69 @@ func decodeJSONString(_ body: UnsafeBufferPointer<UInt8>) -> String {
     }
     return String(decoding: out, as: UTF8.self)
 }
+
+extension JSONScanner {
+    /// The top-level members of `bytes`, an object that `scanObject` has already validated, found
+    /// without validating again: strings are skipped to their closing quote, containers by depth.
+    /// Reading a nested path (`ocr.text`) this way costs a fraction of a second validating pass
+    /// over the object (measured with perf on `kdsl-rules apply`).
+    static func skimMembers(ofValidObject bytes: UnsafeBufferPointer<UInt8>, into members: inout [Member]) {
+        members.removeAll(keepingCapacity: true)
+        guard let p = bytes.baseAddress, bytes.count >= 2, p[0] == UInt8(ascii: "{") else { return }
+        let n = bytes.count
+        var i = 1
+        @inline(__always) func ws() {
+            while i < n, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 }
+        }
+        /// From an opening quote to just past the closing one; whether a backslash occurred.
+        @inline(__always) func skipString() -> Bool {
+            i += 1
+            var escaped = false
+            while i < n {
+                // Eight bytes at a time while none is a quote or a backslash (see `string`).
+                while i + 8 <= n {
+                    let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                    let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+                    let q = w ^ 0x2222_2222_2222_2222, b = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                    let hits = (((q &- ones) & ~q) | ((b &- ones) & ~b)) & high
+                    if hits != 0 { i += hits.trailingZeroBitCount >> 3; break }
+                    i += 8
+                }
+                guard i < n else { break }
+                if p[i] == 0x22 { i += 1; return escaped }
+                if p[i] == 0x5C { escaped = true; i += 2; continue }
+                i += 1
+            }
+            return escaped
+        }
+        while true {
+            ws()
+            guard i < n, p[i] == 0x22 else { return }
+            let keyStart = i + 1
+            let escaped = skipString()
+            let keyEnd = i - 1
+            ws()
+            i += 1  // ':'
+            ws()
+            let valueStart = i
+            switch p[i] {
+            case 0x22: _ = skipString()
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                var depth = 0
+                repeat {
+                    let c = p[i]
+                    if c == 0x22 { _ = skipString(); continue }
+                    if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") { depth -= 1 }
+                    i += 1
+                } while depth > 0 && i < n
+            default:
+                while i < n, p[i] != 0x2C, p[i] != UInt8(ascii: "}"), p[i] != UInt8(ascii: "]"),
+                      p[i] != 0x20, p[i] != 0x0A, p[i] != 0x0D, p[i] != 0x09 { i += 1 }
+            }
+            members.append(Member(keyStart: keyStart, keyEnd: keyEnd, keyEscaped: escaped, valueStart: valueStart, valueEnd: i))
+            ws()
+            guard i < n, p[i] == 0x2C else { return }
+            i += 1
+        }
+    }
+}

@@ -140,8 +140,9 @@ public struct Record: Sendable {
             guard var range = Record.find(first, in: members, buf) else { return .absent }
             for key in path.keys.dropFirst() {
                 let sub = UnsafeBufferPointer(rebasing: buf[range])
-                guard sub.first == UInt8(ascii: "{"), JSONScanner.members(ofValue: sub, into: &scratch),
-                      let inner = Record.find(key, in: scratch, sub) else { return .absent }
+                guard sub.first == UInt8(ascii: "{") else { return .absent }
+                JSONScanner.skimMembers(ofValidObject: sub, into: &scratch)
+                guard let inner = Record.find(key, in: scratch, sub) else { return .absent }
                 range = (range.lowerBound + inner.lowerBound)..<(range.lowerBound + inner.upperBound)
             }
             return .at(range)
