@@ -16,9 +16,20 @@ struct AhoCorasick: Sendable {
     private var dict: [Int32]
     /// The pattern ending exactly at each state, or -1.
     private var terminal: [Int32]
+    /// The complete transition function over byte classes, when it fits `denseBudget`: one load
+    /// per text byte instead of edge searches and failure chains (measured: the sparse scan
+    /// spent ~11 ns per byte of CJK text against 1,600 literals). Entries are the target's row
+    /// offset (`state * classCount`), bitwise negated when the target ends a pattern.
+    private var dense: [Int32] = []
+    /// Byte → class: bytes no pattern contains share class 0 (they always lead back to the root).
+    private var byteClass = [UInt8](repeating: 0, count: 256)
+    private var classCount = 1
+    /// Largest dense table built, in entries (64 MiB): beyond it the sparse layout is used.
+    static let denseBudget = 16 << 20
 
-    /// Builds the automaton. Empty patterns are ignored (they never report).
-    init(_ patterns: [[UInt8]]) {
+    /// Builds the automaton. Empty patterns are ignored (they never report). `dense: false`
+    /// keeps the sparse layout whatever the size (tests compare the two).
+    init(_ patterns: [[UInt8]], dense allowDense: Bool = true) {
         patternCount = patterns.count
         // 1. Trie with per-node sorted child lists.
         var children: [[(UInt8, Int32)]] = [[]]
@@ -74,6 +85,25 @@ struct AhoCorasick: Sendable {
             }
         }
         fail = failLinks; dict = dictLinks
+        // 4. Dense transitions, rows filled in breadth-first order so a failure row is ready first.
+        var used = [Bool](repeating: false, count: 256)
+        for b in bytes { used[Int(b)] = true }
+        var k = 1
+        for b in 0..<256 where used[b] { byteClass[b] = UInt8(k); k += 1 }
+        guard allowDense, n * k <= AhoCorasick.denseBudget, n > 1 else { return }
+        classCount = k
+        var table = [Int32](repeating: 0, count: n * k)
+        @inline(__always) func entry(_ t: Int32) -> Int32 {
+            let off = t * Int32(k)
+            return term[Int(t)] >= 0 || dictLinks[Int(t)] >= 0 ? ~off : off
+        }
+        for (b, t) in children[0] { table[Int(byteClass[Int(b)])] = entry(t) }
+        for s in queue {
+            let row = Int(s) * k, failRow = Int(failLinks[Int(s)]) * k
+            for c in 0..<k { table[row + c] = table[failRow + c] }
+            for (b, t) in children[Int(s)] { table[row + Int(byteClass[Int(b)])] = entry(t) }
+        }
+        dense = table
     }
 
     @inline(__always)
@@ -92,6 +122,7 @@ struct AhoCorasick: Sendable {
     /// is reported twice; callers that need sets deduplicate).
     @inline(__always)
     func scan(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int32) -> Void) {
+        if !dense.isEmpty { scanDense(text, report); return }
         rootNext.withUnsafeBufferPointer { root in
         edgeStart.withUnsafeBufferPointer { start in
         edgeBytes.withUnsafeBufferPointer { bytes in
@@ -124,6 +155,31 @@ struct AhoCorasick: Sendable {
             }
         }}}}}}}
     }
+
+    @inline(__always)
+    private func scanDense(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int32) -> Void) {
+        let k = Int32(classCount)
+        dense.withUnsafeBufferPointer { table in
+        byteClass.withUnsafeBufferPointer { cls in
+        dict.withUnsafeBufferPointer { dict in
+        terminal.withUnsafeBufferPointer { terminal in
+            var s: Int32 = 0
+            for b in text {
+                let e = table[Int(s) + Int(cls[Int(b)])]
+                if e >= 0 { s = e; continue }
+                s = ~e
+                let state = s / k
+                var o = terminal[Int(state)] >= 0 ? state : dict[Int(state)]
+                while o >= 0 {
+                    report(terminal[Int(o)])
+                    o = dict[Int(o)]
+                }
+            }
+        }}}}
+    }
+
+    /// Whether the dense table was built (tests check both layouts).
+    var isDense: Bool { !dense.isEmpty }
 
     /// The set of pattern ids occurring in `text`, sorted (for tests and small uses).
     func matches(_ text: String) -> [Int] {
