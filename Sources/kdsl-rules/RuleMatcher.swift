@@ -7,7 +7,7 @@ import Shared
 /// whose anchor occurs in it, plus the few rules that have no positive literal at all. Rules are
 /// kept in conflict order (`Rule.ranksBefore`), so the fired list comes out ranked and its first
 /// entry is the winner.
-struct RuleMatcher {
+final class RuleMatcher {
     /// Rules in conflict order.
     let rules: [Rule]
     /// For each used field: the automaton, and the global id of its literal 0 (literal ids of all
@@ -103,7 +103,7 @@ struct RuleMatcher {
 
     /// The indices (into `rules`, i.e. in conflict order) of every rule that fires on a record
     /// with these text views and this task.
-    mutating func fire(text: (TextField) -> String, task: String?) -> [Int32] {
+    func fire(text: (TextField) -> String, task: String?) -> [Int32] {
         var buffer = scratch
         defer { scratch = buffer }
         return fire(task: task) { field, scan in
@@ -113,12 +113,12 @@ struct RuleMatcher {
     }
 
     /// As `fire(text:task:)`, on views already normalised to bytes (the `apply` hot path).
-    mutating func fire(views: TextBytes, task: String?) -> [Int32] {
+    func fire(views: TextBytes, task: String?) -> [Int32] {
         fire(task: task) { field, scan in views.withView(field, scan) }
     }
 
     /// The matching itself: `normalized(field, scan)` calls `scan` with the field's normalised bytes.
-    private mutating func fire(task: String?, normalized: (TextField, (UnsafeBufferPointer<UInt8>) -> Void) -> Void) -> [Int32] {
+    private func fire(task: String?, normalized: (TextField, (UnsafeBufferPointer<UInt8>) -> Void) -> Void) -> [Int32] {
         generation &+= 1
         if generation == 0 {  // wrapped: reset stamps so old generations cannot alias
             for i in seen.indices { seen[i] = 0 }
@@ -133,9 +133,10 @@ struct RuleMatcher {
         anchorStart.withUnsafeBufferPointer { anchorStart in
         anchorRules.withUnsafeBufferPointer { anchorRules in
         stamps.withUnsafeMutableBufferPointer { stamps in
-            for (field, automaton, base) in automata {
-                normalized(field) { buf in
-                    automaton.scan(buf) { lit in
+            for slot in automata.indices {
+                let base = automata[slot].base
+                normalized(automata[slot].field) { buf in
+                    automata[slot].automaton.scan(buf) { lit in
                         let g = Int(base + lit)
                         if stamps[g] != gen {
                             stamps[g] = gen
