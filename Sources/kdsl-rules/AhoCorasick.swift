@@ -5,7 +5,7 @@
 /// their edges sorted in one flat array (CSR), searched linearly when few, by bisection when many.
 /// Each state has a failure link and a dictionary link (the nearest state on its failure chain
 /// that ends a pattern), so reporting visits only states that end patterns.
-struct AhoCorasick: Sendable {
+final class AhoCorasick {
     /// Number of distinct patterns (ids 0..<count, in the order given; duplicates share the first id).
     let patternCount: Int
     private var rootNext: [Int32]

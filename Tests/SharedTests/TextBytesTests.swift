@@ -79,7 +79,7 @@ import Testing
                     } else if v >= 0x10000 && chance(0.1) {
                         let x = v - 0x10000
                         out += String(format: "\\u%04X\\u%04x", 0xD800 + (x >> 10), 0xDC00 + (x & 0x3FF))
-                    } else if v >= 0x80 && v < 0x10000 && chance(0.15) {
+                    } else if (v >= 0x80 && v < 0x10000 && chance(0.15)) || chance(0.03) {
                         out += String(format: chance(0.5) ? "\\u%04x" : "\\u%04X", v)
                     } else {
                         out.unicodeScalars.append(u)
