@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A validating JSON scanner over raw bytes that finds where each top-level member of an object
 /// lies, without building values. It is the fast path of `Record`: a stage reads only the fields
 /// it needs and splices its own key into the original bytes.
@@ -313,44 +321,38 @@ extension JSONScanner {
         @inline(__always) func ws() {
             while i < n, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 }
         }
-        /// From an opening quote to just past the closing one; whether a backslash occurred.
-        @inline(__always) func skipString() -> Bool {
+        /// From an opening quote to just past the closing one. The closing quote is the first
+        /// quote not preceded by an odd run of backslashes (the string is valid), found with
+        /// memchr (vectorised in libc).
+        @inline(__always) func skipString() {
             i += 1
-            var escaped = false
-            while i < n {
-                // Eight bytes at a time while none is a quote or a backslash (see `string`).
-                while i + 8 <= n {
-                    let w = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
-                    let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
-                    let q = w ^ 0x2222_2222_2222_2222, b = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                    let hits = (((q &- ones) & ~q) | ((b &- ones) & ~b)) & high
-                    if hits != 0 { i += hits.trailingZeroBitCount >> 3; break }
-                    i += 8
-                }
-                guard i < n else { break }
-                if p[i] == 0x22 { i += 1; return escaped }
-                if p[i] == 0x5C { escaped = true; i += 2; continue }
-                i += 1
+            while let q = memchr(p + i, 0x22, n - i) {
+                let at = p.distance(to: q.assumingMemoryBound(to: UInt8.self))
+                var k = at
+                while k > i && p[k - 1] == 0x5C { k -= 1 }
+                i = at + 1
+                if (at - k) & 1 == 0 { return }
             }
-            return escaped
+            i = n
         }
         while true {
             ws()
             guard i < n, p[i] == 0x22 else { return }
             let keyStart = i + 1
-            let escaped = skipString()
+            skipString()
             let keyEnd = i - 1
+            let escaped = keyEnd > keyStart && memchr(p + keyStart, 0x5C, keyEnd - keyStart) != nil
             ws()
             i += 1  // ':'
             ws()
             let valueStart = i
             switch p[i] {
-            case 0x22: _ = skipString()
+            case 0x22: skipString()
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 var depth = 0
                 repeat {
                     let c = p[i]
-                    if c == 0x22 { _ = skipString(); continue }
+                    if c == 0x22 { skipString(); continue }
                     if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") { depth -= 1 }
                     i += 1
                 } while depth > 0 && i < n
