@@ -8,6 +8,8 @@
 final class AhoCorasick {
     /// Number of distinct patterns (ids 0..<count, in the order given; duplicates share the first id).
     let patternCount: Int
+    /// Length in bytes of the longest pattern.
+    let longest: Int
     private var rootNext: [Int32]
     private var edgeStart: [Int32]
     private var edgeBytes: [UInt8]
@@ -31,6 +33,7 @@ final class AhoCorasick {
     /// keeps the sparse layout whatever the size (tests compare the two).
     init(_ patterns: [[UInt8]], dense allowDense: Bool = true) {
         patternCount = patterns.count
+        longest = patterns.map(\.count).max() ?? 0
         // 1. Trie with per-node sorted child lists.
         var children: [[(UInt8, Int32)]] = [[]]
         var term: [Int32] = [-1]
@@ -175,6 +178,60 @@ final class AhoCorasick {
                     o = dict[Int(o)]
                 }
             }
+        }}}}
+    }
+
+    /// Calls `report` at least once with the id of every pattern that occurs in `text`, and with
+    /// no other: for callers that want the set of patterns present. On the dense layout a long
+    /// text is cut into four overlapping pieces scanned in lockstep: one text's transitions form
+    /// a chain of dependent loads, four independent chains keep the memory system busy in
+    /// parallel (a pattern in an overlap may be reported twice).
+    func scanPresence(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int32) -> Void) {
+        let n = text.count, overlap = max(0, longest - 1)
+        let piece = n / 4
+        guard !dense.isEmpty, piece >= 64, piece > 2 * overlap else { scan(text, report); return }
+        let k = Int32(classCount)
+        dense.withUnsafeBufferPointer { table in
+        byteClass.withUnsafeBufferPointer { cls in
+        dict.withUnsafeBufferPointer { dict in
+        terminal.withUnsafeBufferPointer { terminal in
+            let t = text.baseAddress!
+            @inline(__always) func emit(_ s: Int32) {
+                let state = s / k
+                var o = terminal[Int(state)] >= 0 ? state : dict[Int(state)]
+                while o >= 0 {
+                    report(terminal[Int(o)])
+                    o = dict[Int(o)]
+                }
+            }
+            // Piece j covers [j * piece, end of j), starting `overlap` bytes early so a pattern
+            // crossing into it from the left is seen whole.
+            let p1 = piece - overlap, p2 = 2 * piece - overlap, p3 = 3 * piece - overlap
+            var s0: Int32 = 0, s1: Int32 = 0, s2: Int32 = 0, s3: Int32 = 0
+            var j = 0
+            while j < piece {
+                let e0 = table[Int(s0) + Int(cls[Int(t[j])])]
+                let e1 = table[Int(s1) + Int(cls[Int(t[p1 + j])])]
+                let e2 = table[Int(s2) + Int(cls[Int(t[p2 + j])])]
+                let e3 = table[Int(s3) + Int(cls[Int(t[p3 + j])])]
+                if e0 >= 0 { s0 = e0 } else { s0 = ~e0; emit(s0) }
+                if e1 >= 0 { s1 = e1 } else { s1 = ~e1; emit(s1) }
+                if e2 >= 0 { s2 = e2 } else { s2 = ~e2; emit(s2) }
+                if e3 >= 0 { s3 = e3 } else { s3 = ~e3; emit(s3) }
+                j += 1
+            }
+            // Pieces 1-3 still have `overlap` bytes to their end, piece 3 also the remainder.
+            @inline(__always) func finish(_ s: inout Int32, _ from: Int, _ to: Int) {
+                var i = from
+                while i < to {
+                    let e = table[Int(s) + Int(cls[Int(t[i])])]
+                    if e >= 0 { s = e } else { s = ~e; emit(s) }
+                    i += 1
+                }
+            }
+            finish(&s1, p1 + piece, 2 * piece)
+            finish(&s2, p2 + piece, 3 * piece)
+            finish(&s3, p3 + piece, n)
         }}}}
     }
 

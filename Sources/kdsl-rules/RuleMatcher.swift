@@ -151,7 +151,7 @@ final class RuleMatcher {
             for slot in automata.indices {
                 let base = automata[slot].base
                 normalized(automata[slot].field) { buf in
-                    automata[slot].automaton.scan(buf) { lit in
+                    automata[slot].automaton.scanPresence(buf) { lit in
                         let g = Int(base + lit)
                         if stamps[g] != gen {
                             stamps[g] = gen

@@ -43,6 +43,23 @@ func randomText(_ rng: inout SeededRNG, length: Int) -> String {
         }
     }
 
+    /// The four-piece lockstep scan finds the same set as the plain scan, including patterns
+    /// that cross the cuts between pieces (long texts over a tiny alphabet hit every cut).
+    @Test func presenceScanFindsTheSameSetOnLongTexts() {
+        var rng = SeededRNG(seed: 11)
+        for _ in 0..<200 {
+            let patterns = (0..<Int(1 + rng.next() % 40)).map { _ in Array(Tokenizer.normalize(randomText(&rng, length: Int(1 + rng.next() % 9))).utf8) }
+            let automaton = AhoCorasick(patterns)
+            let text = Array(Tokenizer.normalize(randomText(&rng, length: Int(rng.next() % 900))).utf8)
+            var all = Set<Int32>(), present = Set<Int32>()
+            text.withUnsafeBufferPointer { buf in
+                automaton.scan(buf) { all.insert($0) }
+                automaton.scanPresence(buf) { present.insert($0) }
+            }
+            #expect(all == present, "\(patterns.count) patterns, \(text.count) bytes")
+        }
+    }
+
     @Test func emptyAutomatonFindsNothing() {
         #expect(AhoCorasick([]).matches("anything").isEmpty)
         #expect(AhoCorasick([[]]).matches("anything").isEmpty)
