@@ -145,22 +145,28 @@ gen 100000 > "$out/rules.100000"
 echo
 echo "## apply throughput: $(wc -l < "$out/big.jsonl") records ($(du -m "$out/big.jsonl" | cut -f1) MB), $(wc -l < "$out/lits.txt") distinct literals"
 echo
-echo "| command | rules | seconds | records/s | × passthrough time | fired rules per record |"
-echo "|---|---|---|---|---|---|"
+echo "| command | rules | seconds | records/s | × passthrough time | user CPU s | × passthrough user | fired rules per record |"
+echo "|---|---|---|---|---|---|---|---|"
+: > "$out/empty.jsonl"
 run() {  # $1 = label, $2 = rules, rest = command
   local label=$1 n=$2; shift 2
   # Output to a file, not /dev/null: GNU grep stops at the first match when writing to /dev/null.
-  local t0 t1; t0=$(now); "$@" > "$out/run.out" 2> /dev/null || true; t1=$(now)
-  local s; s=$(secs "$t0" "$t1")
-  [ "$label" = passthrough ] && base=$s
+  local t0 t1; t0=$(now); /usr/bin/time -o "$out/run.time" -f %U "$@" > "$out/run.out" 2> /dev/null || true; t1=$(now)
+  local s u; s=$(secs "$t0" "$t1"); u=$(tail -1 "$out/run.time")
+  [ "$label" = passthrough ] && { base=$s; ubase=$u; }
   local fired=""
   case "$label" in "kdsl-rules apply") fired=$(head -2000 "$out/big.jsonl" | "$R" apply --rules "$out/rules.$n" | jq -s '[.[].rules.fired | length] | add / length | . * 100 | round / 100');; esac
-  echo "| $label | $n | $s | $(echo "$(wc -l < "$out/big.jsonl") / ($s + 0.0005)" | bc) | $(echo "scale=2; $s / $base" | bc) | $fired |"
+  local rps; rps=$(echo "$(wc -l < "$out/big.jsonl") / ($s + 0.0005)" | bc)
+  case "$label" in *"setup only"*) rps="-";; esac
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+  echo "| $label | $n | $s | $rps | $(ratio "$s" "$base") | $u | $(ratio "$u" "$ubase") | $fired |"
 }
 run passthrough 0 "$R" apply --rules "$out/rules.0" "$out/big.jsonl"
 run cat 0 cat "$out/big.jsonl"
 for n in 10 1000 100000; do
   run "kdsl-rules apply" "$n" "$R" apply --rules "$out/rules.$n" "$out/big.jsonl"
+  # The fixed cost of reading and compiling the rule file, paid once per run (no records).
+  run "kdsl-rules apply, no records (setup only)" "$n" "$R" apply --rules "$out/rules.$n" "$out/empty.jsonl"
   jq -r '.when[] | .contains // .not_contains' "$out/rules.$n" | sort -u > "$out/lits.$n"
     run "grep -F -f ($(wc -l < "$out/lits.$n") literals)" "$n" grep -F -f "$out/lits.$n" "$out/big.jsonl"
 done
@@ -195,5 +201,5 @@ s = time.time() - t0
 print(f"PY {len(rules)} {n} {s:.3f} {n / s:.0f}")
 EOF
 done | while read -r _ n m s rps; do
-  echo "| Python keyword LFs (on $m records) | $n | $s | $rps | $(echo "scale=1; ($(wc -l < "$out/big.jsonl") / $rps) / $base" | bc) (extrapolated) | |"
+  echo "| Python keyword LFs (on $m records) | $n | $s | $rps | $(echo "scale=1; ($(wc -l < "$out/big.jsonl") / $rps) / $base" | bc) (extrapolated) | | | |"
 done

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A validating JSON scanner over raw bytes that finds where each top-level member of an object
 /// lies, without building values. It is the fast path of `Record`: a stage reads only the fields
 /// it needs and splices its own key into the original bytes.
@@ -298,4 +306,64 @@ func decodeJSONString(_ body: UnsafeBufferPointer<UInt8>) -> String {
         i += 2
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+extension JSONScanner {
+    /// The top-level members of `bytes`, an object that `scanObject` has already validated, found
+    /// without validating again: strings are skipped to their closing quote, containers by depth.
+    /// Reading a nested path (`ocr.text`) this way costs a fraction of a second validating pass
+    /// over the object (measured with perf on `kdsl-rules apply`).
+    static func skimMembers(ofValidObject bytes: UnsafeBufferPointer<UInt8>, into members: inout [Member]) {
+        members.removeAll(keepingCapacity: true)
+        guard let p = bytes.baseAddress, bytes.count >= 2, p[0] == UInt8(ascii: "{") else { return }
+        let n = bytes.count
+        var i = 1
+        @inline(__always) func ws() {
+            while i < n, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 }
+        }
+        /// From an opening quote to just past the closing one. The closing quote is the first
+        /// quote not preceded by an odd run of backslashes (the string is valid), found with
+        /// memchr (vectorised in libc).
+        @inline(__always) func skipString() {
+            i += 1
+            while let q = memchr(p + i, 0x22, n - i) {
+                let at = p.distance(to: q.assumingMemoryBound(to: UInt8.self))
+                var k = at
+                while k > i && p[k - 1] == 0x5C { k -= 1 }
+                i = at + 1
+                if (at - k) & 1 == 0 { return }
+            }
+            i = n
+        }
+        while true {
+            ws()
+            guard i < n, p[i] == 0x22 else { return }
+            let keyStart = i + 1
+            skipString()
+            let keyEnd = i - 1
+            let escaped = keyEnd > keyStart && memchr(p + keyStart, 0x5C, keyEnd - keyStart) != nil
+            ws()
+            i += 1  // ':'
+            ws()
+            let valueStart = i
+            switch p[i] {
+            case 0x22: skipString()
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                var depth = 0
+                repeat {
+                    let c = p[i]
+                    if c == 0x22 { skipString(); continue }
+                    if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") { depth -= 1 }
+                    i += 1
+                } while depth > 0 && i < n
+            default:
+                while i < n, p[i] != 0x2C, p[i] != UInt8(ascii: "}"), p[i] != UInt8(ascii: "]"),
+                      p[i] != 0x20, p[i] != 0x0A, p[i] != 0x0D, p[i] != 0x09 { i += 1 }
+            }
+            members.append(Member(keyStart: keyStart, keyEnd: keyEnd, keyEscaped: escaped, valueStart: valueStart, valueEnd: i))
+            ws()
+            guard i < n, p[i] == 0x2C else { return }
+            i += 1
+        }
+    }
 }

@@ -27,7 +27,27 @@ public struct Record: Sendable {
     /// The whole record as Swift data when the fast path does not apply.
     private var tree: [(String, JSON)]?
     /// Keys set by the stage, in order of first `set`.
-    private var updates: [(String, JSON)]
+    private var updates: [(String, Update)]
+
+    /// A value set by the stage: Swift data, or JSON text the stage serialised itself.
+    private enum Update: Sendable {
+        case value(JSON)
+        case serialized([UInt8])
+
+        var json: JSON {
+            switch self {
+            case .value(let v): return v
+            case .serialized(let b): return (try? b.withUnsafeBufferPointer { try JSON.parse($0) }) ?? .null
+            }
+        }
+
+        func serialize(into out: inout [UInt8]) {
+            switch self {
+            case .value(let v): v.serialize(into: &out)
+            case .serialized(let b): out.append(contentsOf: b)
+            }
+        }
+    }
 
     /// Parses `line`; throws `RecordError` when it is not JSON or not an object.
     public init(line: UnsafeBufferPointer<UInt8>, location: SourceLocation) throws {
@@ -74,7 +94,7 @@ public struct Record: Sendable {
     }
 
     private init(bytes: [UInt8], location: SourceLocation, members: [JSONScanner.Member], close: Int,
-                 tree: [(String, JSON)]?, updates: [(String, JSON)]) {
+                 tree: [(String, JSON)]?, updates: [(String, Update)]) {
         self.bytes = bytes
         self.location = location
         self.members = members
@@ -108,7 +128,7 @@ public struct Record: Sendable {
     public func value(at path: FieldPath) -> JSON? {
         guard let first = path.keys.first else { return nil }
         if let set = updates.last(where: { $0.0 == first }) {
-            return descend(set.1, path.keys.dropFirst())
+            return descend(set.1.json, path.keys.dropFirst())
         }
         if let tree {
             guard let v = tree.last(where: { $0.0 == first })?.1 else { return nil }
@@ -124,6 +144,28 @@ public struct Record: Sendable {
                 range = (range.lowerBound + inner.lowerBound)..<(range.lowerBound + inner.upperBound)
             }
             return Record.decode(UnsafeBufferPointer(rebasing: buf[range]))
+        }
+    }
+
+    /// Where the value at `path` lies in `bytes`, as `value(at:)` would find it, for readers that
+    /// work on the raw bytes (`TextBytes`). `.unknown` when the bytes do not tell: the record is on
+    /// the jansson path or the stage has set the path's first key; the caller then uses `value(at:)`.
+    enum RawValue: Equatable { case absent, at(Range<Int>), unknown }
+
+    /// The raw value at `path` (see `RawValue`); `scratch` is reused across calls for nested paths.
+    func rawValue(at path: FieldPath, scratch: inout [JSONScanner.Member]) -> RawValue {
+        guard let first = path.keys.first else { return .absent }
+        if tree != nil || updates.contains(where: { $0.0 == first }) { return .unknown }
+        return bytes.withUnsafeBufferPointer { buf -> RawValue in
+            guard var range = Record.find(first, in: members, buf) else { return .absent }
+            for key in path.keys.dropFirst() {
+                let sub = UnsafeBufferPointer(rebasing: buf[range])
+                guard sub.first == UInt8(ascii: "{") else { return .absent }
+                JSONScanner.skimMembers(ofValidObject: sub, into: &scratch)
+                guard let inner = Record.find(key, in: scratch, sub) else { return .absent }
+                range = (range.lowerBound + inner.lowerBound)..<(range.lowerBound + inner.upperBound)
+            }
+            return .at(range)
         }
     }
 
@@ -178,7 +220,7 @@ public struct Record: Sendable {
     public mutating func set(_ path: FieldPath, _ value: JSON) {
         guard let first = path.keys.first else { return }
         if path.keys.count == 1 {
-            if let i = updates.firstIndex(where: { $0.0 == first }) { updates[i].1 = value } else { updates.append((first, value)) }
+            if let i = updates.firstIndex(where: { $0.0 == first }) { updates[i].1 = .value(value) } else { updates.append((first, .value(value))) }
             return
         }
         let current = self.value(at: FieldPath(keys: [first])) ?? .null
@@ -187,6 +229,13 @@ public struct Record: Sendable {
 
     /// Convenience: `set(FieldPath(key), value)`.
     public mutating func set(_ key: String, _ value: JSON) { set(FieldPath(keys: [key]), value) }
+
+    /// Sets the top-level `key` to `json`, the compact serialisation of one JSON value, written
+    /// out as is: for a stage that assembles its output from pieces serialised once (the bytes
+    /// are not checked; they must be what `JSON.serialize` would write for the value).
+    public mutating func set(_ key: String, serialized json: [UInt8]) {
+        if let i = updates.firstIndex(where: { $0.0 == key }) { updates[i].1 = .serialized(json) } else { updates.append((key, .serialized(json))) }
+    }
 
     private static func setting(_ base: JSON, _ keys: [String], _ value: JSON) -> JSON {
         guard let key = keys.first else { return value }
@@ -212,7 +261,7 @@ public struct Record: Sendable {
         if updates.isEmpty && tree == nil { out.append(contentsOf: bytes); return }
         if var all = tree {
             for (key, value) in updates {
-                if let i = all.firstIndex(where: { $0.0 == key }) { all[i].1 = value } else { all.append((key, value)) }
+                if let i = all.firstIndex(where: { $0.0 == key }) { all[i].1 = value.json } else { all.append((key, value.json)) }
             }
             JSON.object(all).serialize(into: &out)
             return
@@ -223,8 +272,8 @@ public struct Record: Sendable {
             }
             // Where each updated key sits now: nil when absent (it is appended before the closing
             // brace), else the value range of its single occurrence.
-            var replacements: [(Range<Int>, JSON)] = []
-            var appended: [(String, JSON)] = []
+            var replacements: [(Range<Int>, Update)] = []
+            var appended: [(String, Update)] = []
             for (key, value) in updates {
                 var k = key
                 var hits = 0, last = 0

@@ -5,9 +5,11 @@
 /// their edges sorted in one flat array (CSR), searched linearly when few, by bisection when many.
 /// Each state has a failure link and a dictionary link (the nearest state on its failure chain
 /// that ends a pattern), so reporting visits only states that end patterns.
-struct AhoCorasick: Sendable {
+final class AhoCorasick {
     /// Number of distinct patterns (ids 0..<count, in the order given; duplicates share the first id).
     let patternCount: Int
+    /// Length in bytes of the longest pattern.
+    let longest: Int
     private var rootNext: [Int32]
     private var edgeStart: [Int32]
     private var edgeBytes: [UInt8]
@@ -16,10 +18,22 @@ struct AhoCorasick: Sendable {
     private var dict: [Int32]
     /// The pattern ending exactly at each state, or -1.
     private var terminal: [Int32]
+    /// The complete transition function over byte classes, when it fits `denseBudget`: one load
+    /// per text byte instead of edge searches and failure chains (measured: the sparse scan
+    /// spent ~11 ns per byte of CJK text against 1,600 literals). Entries are the target's row
+    /// offset (`state * classCount`), bitwise negated when the target ends a pattern.
+    private var dense: [Int32] = []
+    /// Byte → class: bytes no pattern contains share class 0 (they always lead back to the root).
+    private var byteClass = [UInt8](repeating: 0, count: 256)
+    private var classCount = 1
+    /// Largest dense table built, in entries (64 MiB): beyond it the sparse layout is used.
+    static let denseBudget = 16 << 20
 
-    /// Builds the automaton. Empty patterns are ignored (they never report).
-    init(_ patterns: [[UInt8]]) {
+    /// Builds the automaton. Empty patterns are ignored (they never report). `dense: false`
+    /// keeps the sparse layout whatever the size (tests compare the two).
+    init(_ patterns: [[UInt8]], dense allowDense: Bool = true) {
         patternCount = patterns.count
+        longest = patterns.map(\.count).max() ?? 0
         // 1. Trie with per-node sorted child lists.
         var children: [[(UInt8, Int32)]] = [[]]
         var term: [Int32] = [-1]
@@ -74,6 +88,25 @@ struct AhoCorasick: Sendable {
             }
         }
         fail = failLinks; dict = dictLinks
+        // 4. Dense transitions, rows filled in breadth-first order so a failure row is ready first.
+        var used = [Bool](repeating: false, count: 256)
+        for b in bytes { used[Int(b)] = true }
+        var k = 1
+        for b in 0..<256 where used[b] { byteClass[b] = UInt8(k); k += 1 }
+        guard allowDense, n * k <= AhoCorasick.denseBudget, n > 1 else { return }
+        classCount = k
+        var table = [Int32](repeating: 0, count: n * k)
+        @inline(__always) func entry(_ t: Int32) -> Int32 {
+            let off = t * Int32(k)
+            return term[Int(t)] >= 0 || dictLinks[Int(t)] >= 0 ? ~off : off
+        }
+        for (b, t) in children[0] { table[Int(byteClass[Int(b)])] = entry(t) }
+        for s in queue {
+            let row = Int(s) * k, failRow = Int(failLinks[Int(s)]) * k
+            for c in 0..<k { table[row + c] = table[failRow + c] }
+            for (b, t) in children[Int(s)] { table[row + Int(byteClass[Int(b)])] = entry(t) }
+        }
+        dense = table
     }
 
     @inline(__always)
@@ -92,6 +125,7 @@ struct AhoCorasick: Sendable {
     /// is reported twice; callers that need sets deduplicate).
     @inline(__always)
     func scan(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int32) -> Void) {
+        if !dense.isEmpty { scanDense(text, report); return }
         rootNext.withUnsafeBufferPointer { root in
         edgeStart.withUnsafeBufferPointer { start in
         edgeBytes.withUnsafeBufferPointer { bytes in
@@ -124,6 +158,85 @@ struct AhoCorasick: Sendable {
             }
         }}}}}}}
     }
+
+    @inline(__always)
+    private func scanDense(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int32) -> Void) {
+        let k = Int32(classCount)
+        dense.withUnsafeBufferPointer { table in
+        byteClass.withUnsafeBufferPointer { cls in
+        dict.withUnsafeBufferPointer { dict in
+        terminal.withUnsafeBufferPointer { terminal in
+            var s: Int32 = 0
+            for b in text {
+                let e = table[Int(s) + Int(cls[Int(b)])]
+                if e >= 0 { s = e; continue }
+                s = ~e
+                let state = s / k
+                var o = terminal[Int(state)] >= 0 ? state : dict[Int(state)]
+                while o >= 0 {
+                    report(terminal[Int(o)])
+                    o = dict[Int(o)]
+                }
+            }
+        }}}}
+    }
+
+    /// Calls `report` at least once with the id of every pattern that occurs in `text`, and with
+    /// no other: for callers that want the set of patterns present. On the dense layout a long
+    /// text is cut into four overlapping pieces scanned in lockstep: one text's transitions form
+    /// a chain of dependent loads, four independent chains keep the memory system busy in
+    /// parallel (a pattern in an overlap may be reported twice).
+    func scanPresence(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int32) -> Void) {
+        let n = text.count, overlap = max(0, longest - 1)
+        let piece = n / 4
+        guard !dense.isEmpty, piece >= 64, piece > 2 * overlap else { scan(text, report); return }
+        let k = Int32(classCount)
+        dense.withUnsafeBufferPointer { table in
+        byteClass.withUnsafeBufferPointer { cls in
+        dict.withUnsafeBufferPointer { dict in
+        terminal.withUnsafeBufferPointer { terminal in
+            let t = text.baseAddress!
+            @inline(__always) func emit(_ s: Int32) {
+                let state = s / k
+                var o = terminal[Int(state)] >= 0 ? state : dict[Int(state)]
+                while o >= 0 {
+                    report(terminal[Int(o)])
+                    o = dict[Int(o)]
+                }
+            }
+            // Piece j covers [j * piece, end of j), starting `overlap` bytes early so a pattern
+            // crossing into it from the left is seen whole.
+            let p1 = piece - overlap, p2 = 2 * piece - overlap, p3 = 3 * piece - overlap
+            var s0: Int32 = 0, s1: Int32 = 0, s2: Int32 = 0, s3: Int32 = 0
+            var j = 0
+            while j < piece {
+                let e0 = table[Int(s0) + Int(cls[Int(t[j])])]
+                let e1 = table[Int(s1) + Int(cls[Int(t[p1 + j])])]
+                let e2 = table[Int(s2) + Int(cls[Int(t[p2 + j])])]
+                let e3 = table[Int(s3) + Int(cls[Int(t[p3 + j])])]
+                if e0 >= 0 { s0 = e0 } else { s0 = ~e0; emit(s0) }
+                if e1 >= 0 { s1 = e1 } else { s1 = ~e1; emit(s1) }
+                if e2 >= 0 { s2 = e2 } else { s2 = ~e2; emit(s2) }
+                if e3 >= 0 { s3 = e3 } else { s3 = ~e3; emit(s3) }
+                j += 1
+            }
+            // Pieces 1-3 still have `overlap` bytes to their end, piece 3 also the remainder.
+            @inline(__always) func finish(_ s: inout Int32, _ from: Int, _ to: Int) {
+                var i = from
+                while i < to {
+                    let e = table[Int(s) + Int(cls[Int(t[i])])]
+                    if e >= 0 { s = e } else { s = ~e; emit(s) }
+                    i += 1
+                }
+            }
+            finish(&s1, p1 + piece, 2 * piece)
+            finish(&s2, p2 + piece, 3 * piece)
+            finish(&s3, p3 + piece, n)
+        }}}}
+    }
+
+    /// Whether the dense table was built (tests check both layouts).
+    var isDense: Bool { !dense.isEmpty }
 
     /// The set of pattern ids occurring in `text`, sorted (for tests and small uses).
     func matches(_ text: String) -> [Int] {

@@ -21,8 +21,13 @@ import Shared
             var matcher = RuleMatcher(rules)
             for _ in 0..<20 {
                 let views = fields.map { _ in randomText(&rng, length: Int(rng.next() % 12)) }
-                let task: String? = rng.next() % 2 == 0 ? "t" : nil
-                let fired = matcher.fire(text: { views[$0.order] }, task: task).map { matcher.rules[Int($0)].id }
+                let task: String? = [nil, "t", "other"][Int(rng.next() % 3)]
+                let indices = matcher.fire(text: { views[$0.order] }, task: task)
+                let fired = indices.map { matcher.rules[Int($0)].id }
+                // The pre-serialised output is the JSON value's serialisation, byte for byte.
+                var bytes: [UInt8] = []
+                matcher.serializedValue(for: indices, into: &bytes)
+                #expect(String(decoding: bytes, as: UTF8.self) == matcher.value(for: indices).serialized)
                 let expected = matcher.rules.filter { r in
                     if let t = r.task, t != task { return false }
                     return r.predicates.allSatisfy { p in

@@ -42,6 +42,21 @@ import Testing
         #expect(r.string(at: "t") == "😀")
     }
 
+    @Test func serializedValuesWriteAsTheirJSONWould() throws {
+        let value = JSON.object([("label", "退款"), ("reward", 0.875), ("fired", [.object([("id", "r1")])])])
+        var bytes: [UInt8] = []
+        value.serialize(into: &bytes)
+        // Fast path (new key, existing key, duplicated key) and the jansson path.
+        for line in [#"{"a":1}"#, #"{"rules":0,"a":1}"#, #"{"rules":0,"rules":2}"#, #"{"t":"\ud83d\ude00"}"#, "{}"] {
+            var viaJSON = try Record(line), viaBytes = try Record(line)
+            viaJSON.set("rules", value)
+            viaBytes.set("rules", serialized: bytes)
+            #expect(viaBytes.serialized() == viaJSON.serialized(), "\(line)")
+            #expect(viaBytes.value(at: "rules.label") == "退款")
+            #expect(viaBytes.object() == viaJSON.object())
+        }
+    }
+
     @Test func rejectsNonObjectsAndBadJSON() {
         #expect(throws: RecordError.self) { try Record("[1,2]") }
         #expect(throws: RecordError.self) { try Record(#"{"a":}"#) }

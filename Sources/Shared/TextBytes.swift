@@ -1,0 +1,505 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The normalised UTF-8 of a record's text views, built straight from the record's raw JSON bytes:
+/// the hot path of `kdsl-rules apply` (and any stage that scans the views as bytes).
+///
+/// Contract: after `load(record, views:)`, `withView(field)` yields exactly the bytes of
+/// `Tokenizer.normalizedUTF8(RecordText(record, text:, dialogue:, ocr:)[field])` for every field
+/// in `views` (property-tested against that reference on generated and real records); other
+/// fields are empty. Strings are unescaped only when they contain a backslash, dialogue turns are
+/// split on bytes with `Dialogue`'s rules, and text is normalised on the fly, into buffers reused
+/// from record to record: no Swift `String` per record. Records the scanner left to jansson, a
+/// dialogue given as an array of turns, and paths the stage has already set go through the
+/// `String` reference instead (same bytes, slower).
+///
+/// Not thread-safe: one instance per stream.
+public final class TextBytes {
+    private let textPath: FieldPath, dialoguePath: FieldPath, ocrPath: FieldPath
+    /// The four views, indexed by `TextField.slot`.
+    private var views: [ByteBuffer]
+    /// The unescaped dialogue when the JSON spells it with escapes (the turn splitter needs its
+    /// line breaks; plain and OCR text are unescaped while being normalised).
+    private var unescaped: [ByteBuffer]
+    private var scratch: [JSONScanner.Member] = []
+    private var reference: [UInt8] = []
+    private var normalizer = ByteNormalizer()
+
+    /// Reads `text` (the user's plain text), `dialogue` (tagged text or `{role, text}` turns) and
+    /// `ocr` from these paths, as `RecordText` does.
+    public init(text: FieldPath = "text", dialogue: FieldPath = "dialogue", ocr: FieldPath = "ocr.text") {
+        textPath = text; dialoguePath = dialogue; ocrPath = ocr
+        views = (0..<4).map { _ in ByteBuffer() }
+        unescaped = [ByteBuffer()]
+    }
+
+    deinit {
+        for b in views { b.free() }
+        for b in unescaped { b.free() }
+    }
+
+    /// The normalised bytes of `field` from the last `load` (empty unless it was asked for). The
+    /// buffer is valid only inside `body`.
+    public func withView<R>(_ field: TextField, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(views[field.slot].buffer)
+    }
+
+    /// A copy of `field`'s bytes (tests, tools).
+    public func bytes(_ field: TextField) -> [UInt8] { Array(views[field.slot].buffer) }
+
+    /// Builds the normalised bytes of `fields` for `record`, replacing the previous record's.
+    public func load(_ record: Record, views fields: [TextField]) {
+        var want = 0
+        for f in fields { want |= 1 << f.slot }
+        for i in 0..<4 { views[i].count = 0 }
+        guard want != 0 else { return }
+        let needPlain = want & (Self.user | Self.all) != 0
+        let needDialogue = want & (Self.user | Self.agent | Self.all) != 0
+        let needOCR = want & (Self.ocr | Self.all) != 0
+        let plain = needPlain ? record.rawValue(at: textPath, scratch: &scratch) : .absent
+        let dialogue = needDialogue ? record.rawValue(at: dialoguePath, scratch: &scratch) : .absent
+        let ocr = needOCR ? record.rawValue(at: ocrPath, scratch: &scratch) : .absent
+        if plain == .unknown || dialogue == .unknown || ocr == .unknown {
+            loadReference(record, want)
+            return
+        }
+        record.bytes.withUnsafeBufferPointer { line in
+            // Plain text opens the user and all views.
+            emit(Self.rawBody(plain, line), to: want & (Self.user | Self.all))
+            // Dialogue turns follow, each view keeping its own separator bookkeeping.
+            var turns = TurnWriter(want: want, views: views)
+            if case .at(let r) = dialogue {
+                switch line[r.lowerBound] {
+                case UInt8(ascii: "\""):
+                    splitTagged(stringBody(dialogue, line), &turns)
+                case UInt8(ascii: "["):
+                    if let d = record.value(at: dialoguePath).flatMap({ Dialogue(json: $0) }) {
+                        for (speaker, text) in d.turns {
+                            var t = text
+                            t.withUTF8 { turns.open(speaker, $0, normalizer: &normalizer, trim: false) }
+                        }
+                    }
+                default: break
+                }
+            }
+            turns.finish()
+            // OCR text closes the all view and is the ocr view.
+            let o = Self.rawBody(ocr, line)
+            if o.count > 0 {
+                if want & Self.ocr != 0 { normalizer.append(o, to: views[TextField.ocr.slot], escapes: true) }
+                if want & Self.all != 0 {
+                    let all = views[TextField.all.slot]
+                    if all.count > 0 { all.append(0x0A) }
+                    if want & Self.ocr != 0 { all.append(views[TextField.ocr.slot].buffer) } else { normalizer.append(o, to: all, escapes: true) }
+                }
+            }
+        }
+    }
+
+    private static let user = 1 << TextField.user.slot, agent = 1 << TextField.agent.slot
+    private static let ocr = 1 << TextField.ocr.slot, all = 1 << TextField.all.slot
+
+    /// Normalises the JSON string body `bytes` once into the first view of `mask` and copies it
+    /// into the others.
+    private func emit(_ bytes: UnsafeBufferPointer<UInt8>, to mask: Int) {
+        guard bytes.count > 0, mask != 0 else { return }
+        var first: ByteBuffer?
+        for i in 0..<4 where mask & (1 << i) != 0 {
+            if let f = first { views[i].append(f.buffer) } else { normalizer.append(bytes, to: views[i], escapes: true); first = views[i] }
+        }
+    }
+
+    /// The body of a string value between its quotes, still escaped (empty when absent or not a
+    /// string): empty exactly when the decoded string is.
+    private static func rawBody(_ raw: Record.RawValue, _ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard case .at(let r) = raw, line[r.lowerBound] == UInt8(ascii: "\"") else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(rebasing: line[(r.lowerBound + 1)..<(r.upperBound - 1)])
+    }
+
+    /// The unescaped body of a string value (empty when absent or not a string), in a scratch
+    /// buffer when it has escapes.
+    private func stringBody(_ raw: Record.RawValue, _ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard case .at(let r) = raw, line[r.lowerBound] == UInt8(ascii: "\"") else { return UnsafeBufferPointer(start: nil, count: 0) }
+        let body = UnsafeBufferPointer(rebasing: line[(r.lowerBound + 1)..<(r.upperBound - 1)])
+        guard body.count > 0, memchr(body.baseAddress!, 0x5C, body.count) != nil else { return body }
+        let out = unescaped[0]
+        out.count = 0
+        unescapeJSON(body, into: out)
+        return out.buffer
+    }
+
+    /// `Dialogue(text:)` on bytes: lines split on CR or LF (empty ones skipped), a speaker tag
+    /// opens a turn with its trimmed rest, other lines continue the current turn untrimmed, or
+    /// open a user turn (trimmed) before any tag.
+    private func splitTagged(_ d: UnsafeBufferPointer<UInt8>, _ turns: inout TurnWriter) {
+        let n = d.count
+        var start = 0
+        while start < n {
+            var end = start
+            while end < n && d[end] != 0x0A && d[end] != 0x0D { end += 1 }
+            if end > start {
+                let line = UnsafeBufferPointer(rebasing: d[start..<end])
+                if let (speaker, rest) = Dialogue.splitTag(line) {
+                    turns.open(speaker, UnsafeBufferPointer(rebasing: line[rest...]), normalizer: &normalizer, trim: true)
+                } else if turns.count > 0 {
+                    turns.continueTurn(line, normalizer: &normalizer)
+                } else {
+                    turns.open(.user, line, normalizer: &normalizer, trim: true)
+                }
+            }
+            start = end + 1
+        }
+    }
+
+    /// The reference: `RecordText` and `Tokenizer.normalizedUTF8`, for records the bytes do not settle.
+    private func loadReference(_ record: Record, _ want: Int) {
+        let text = RecordText(record, text: textPath, dialogue: dialoguePath, ocr: ocrPath)
+        for field in TextField.allCases where want & (1 << field.slot) != 0 {
+            Tokenizer.normalizedUTF8(text[field], into: &reference)
+            reference.withUnsafeBufferPointer { views[field.slot].append($0) }
+        }
+    }
+}
+
+/// Writes dialogue turns into the user, agent and all views with `RecordText`'s joins: turns of a
+/// view joined by "\n", and that joined text set after what the view already holds (the plain
+/// text) with one "\n", unless either is empty.
+private struct TurnWriter {
+    let want: Int
+    let views: [ByteBuffer]
+    /// Per view (by `TextField.slot`): turns written, the length before its separator, and where its turns begin.
+    var turns = (0, 0, 0, 0), base = (0, 0, 0, 0), start = (0, 0, 0, 0)
+    var count = 0
+    var current = Speaker.user
+
+    init(want: Int, views: [ByteBuffer]) {
+        self.want = want
+        self.views = views
+    }
+
+    /// The views a turn of `speaker` goes to: its own view and all.
+    @inline(__always) func targets(_ speaker: Speaker) -> (Int, Int) {
+        let own = speaker == .user ? TextField.user.slot : TextField.agent.slot
+        return (want & (1 << own) != 0 ? own : -1, want & (1 << TextField.all.slot) != 0 ? TextField.all.slot : -1)
+    }
+
+    @inline(__always) mutating func separate(_ v: Int) {
+        let b = views[v]
+        let n = get(turns, v)
+        if n == 0 {
+            set(&base, v, b.count)
+            if b.count > 0 { b.append(0x0A) }
+            set(&start, v, b.count)
+        } else {
+            b.append(0x0A)
+        }
+        set(&turns, v, n + 1)
+    }
+
+    mutating func open(_ speaker: Speaker, _ text: UnsafeBufferPointer<UInt8>, normalizer: inout ByteNormalizer, trim: Bool) {
+        var a = 0, z = text.count
+        if trim {
+            while a < z && Self.isSpace(text[a]) { a += 1 }
+            while z > a && Self.isSpace(text[z - 1]) { z -= 1 }
+        }
+        let body = UnsafeBufferPointer(rebasing: text[a..<z])
+        count += 1
+        current = speaker
+        let (own, all) = targets(speaker)
+        if own >= 0 { separate(own) }
+        if all >= 0 { separate(all) }
+        write(body, own, all, &normalizer)
+    }
+
+    mutating func continueTurn(_ line: UnsafeBufferPointer<UInt8>, normalizer: inout ByteNormalizer) {
+        let (own, all) = targets(current)
+        if own >= 0 { views[own].append(0x0A) }
+        if all >= 0 { views[all].append(0x0A) }
+        write(line, own, all, &normalizer)
+    }
+
+    @inline(__always) func write(_ text: UnsafeBufferPointer<UInt8>, _ own: Int, _ all: Int, _ normalizer: inout ByteNormalizer) {
+        guard text.count > 0 else { return }
+        if own >= 0 {
+            let b = views[own], from = b.count
+            normalizer.append(text, to: b)
+            if all >= 0 { views[all].append(UnsafeBufferPointer(start: b.p + from, count: b.count - from)) }
+        } else if all >= 0 {
+            normalizer.append(text, to: views[all])
+        }
+    }
+
+    /// Drops the separator of a view whose joined turns came out empty (a single empty turn).
+    mutating func finish() {
+        for v in 0..<4 where get(turns, v) > 0 && views[v].count == get(start, v) {
+            views[v].count = get(base, v)
+        }
+    }
+
+    @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
+
+    @inline(__always) func get(_ t: (Int, Int, Int, Int), _ i: Int) -> Int {
+        switch i { case 0: return t.0; case 1: return t.1; case 2: return t.2; default: return t.3 }
+    }
+
+    @inline(__always) func set(_ t: inout (Int, Int, Int, Int), _ i: Int, _ v: Int) {
+        switch i { case 0: t.0 = v; case 1: t.1 = v; case 2: t.2 = v; default: t.3 = v }
+    }
+}
+
+/// A growable byte buffer with stable identity, so several writers can share one (a class: the
+/// views are appended to from helpers without copy-on-write checks in the inner loops).
+final class ByteBuffer {
+    private(set) var p: UnsafeMutablePointer<UInt8>
+    var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int = 4096) {
+        self.capacity = capacity
+        p = .allocate(capacity: capacity)
+    }
+
+    /// Releases the storage (called by the owner's deinit; the buffer is unusable after).
+    func free() { p.deallocate() }
+
+    var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: p, count: count) }
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always) func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(count + extra) }
+    }
+
+    private func grow(_ need: Int) {
+        var c = capacity * 2
+        while c < need { c *= 2 }
+        let q = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        q.update(from: p, count: count)
+        p.deallocate()
+        p = q
+        capacity = c
+    }
+
+    @inline(__always) func append(_ b: UInt8) {
+        reserve(1)
+        p[count] = b
+        count += 1
+    }
+
+    /// Appends the UTF-8 of `u`.
+    func append(_ u: Unicode.Scalar) {
+        let v = u.value
+        reserve(4)
+        if v < 0x80 {
+            p[count] = UInt8(v); count += 1
+        } else if v < 0x800 {
+            p[count] = UInt8(0xC0 | v >> 6); p[count + 1] = UInt8(0x80 | v & 0x3F); count += 2
+        } else if v < 0x10000 {
+            p[count] = UInt8(0xE0 | v >> 12); p[count + 1] = UInt8(0x80 | (v >> 6) & 0x3F); p[count + 2] = UInt8(0x80 | v & 0x3F); count += 3
+        } else {
+            p[count] = UInt8(0xF0 | v >> 18); p[count + 1] = UInt8(0x80 | (v >> 12) & 0x3F)
+            p[count + 2] = UInt8(0x80 | (v >> 6) & 0x3F); p[count + 3] = UInt8(0x80 | v & 0x3F); count += 4
+        }
+    }
+
+    func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count > 0 else { return }
+        reserve(bytes.count)
+        (p + count).update(from: bytes.baseAddress!, count: bytes.count)
+        count += bytes.count
+    }
+}
+
+/// `Tokenizer.normalizedUTF8` on raw UTF-8 bytes, appending to a `ByteBuffer`. ASCII, CJK, the
+/// ideographic space and the full-width forms take the same byte rules as the reference; any other
+/// scalar is copied when `Tokenizer.appendNormalized` maps it to itself (decided once per block of
+/// 256 scalars, lazily, by asking that very function), else goes through it.
+struct ByteNormalizer {
+    /// One bit per scalar: normalising leaves it unchanged. Valid for blocks marked in `known`.
+    private var identity = [UInt64](repeating: 0, count: 0x110000 / 64)
+    private var known = [Bool](repeating: false, count: 0x110000 / 256)
+    private var scalarScratch = String.UnicodeScalarView()
+
+    /// Appends the normalised form of `src` (valid UTF-8) to `out`. With `escapes`, `src` is the
+    /// body of a JSON string the scanner validated, decoded on the way (no separate unescaping
+    /// pass: measured at 8% of `apply` on OCR text full of `\n`).
+    mutating func append(_ src: UnsafeBufferPointer<UInt8>, to out: ByteBuffer, escapes: Bool = false) {
+        let n = src.count
+        guard n > 0 else { return }
+        // Every byte rule below writes at most as many bytes as it reads (an escape too); only
+        // the general scalar path may write more, and it reserves for itself.
+        out.reserve(n + 8)
+        var w = out.count
+        var i = 0
+        var o = out.p
+        let s = src.baseAddress!
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        while i < n {
+            let b = s[i]
+            if b < 0x80 {
+                // Runs of ASCII eight bytes at a time: lower-case A-Z by adding 0x20 where a byte
+                // is >= "A" and < "[" (no carries: every byte is below 0x80).
+                while i + 8 <= n {
+                    let x = UInt64(littleEndian: UnsafeRawPointer(s + i).loadUnaligned(as: UInt64.self))
+                    let q = x ^ 0x5C5C_5C5C_5C5C_5C5C
+                    let stop = x & high | (escapes ? (q &- ones) & ~q & high : 0)
+                    if stop != 0 { break }
+                    let upper = (x &+ 0x3F3F_3F3F_3F3F_3F3F) & ~(x &+ 0x2525_2525_2525_2525) & high
+                    UnsafeMutableRawPointer(o + w).storeBytes(of: (x | upper >> 2).littleEndian, as: UInt64.self)
+                    w += 8; i += 8
+                }
+                guard i < n else { break }
+                let c = s[i]
+                if c >= 0x80 { continue }
+                if escapes && c == 0x5C {
+                    let e = s[i + 1]
+                    switch e {
+                    case 0x62: o[w] = 0x08
+                    case 0x66: o[w] = 0x0C
+                    case 0x6E: o[w] = 0x0A
+                    case 0x72: o[w] = 0x0D
+                    case 0x74: o[w] = 0x09
+                    case 0x75:
+                        var code: UInt32 = 0
+                        for k in 2..<6 {
+                            let h = s[i + k]
+                            code = code << 4 | UInt32(h <= 0x39 ? h - 0x30 : (h | 0x20) - 0x61 + 10)
+                        }
+                        i += 6
+                        out.count = w
+                        appendScalar(code, to: out, remaining: n - i)
+                        w = out.count
+                        o = out.p
+                        continue
+                    default: o[w] = e  // " \ \/
+                    }
+                    w += 1; i += 2
+                    continue
+                }
+                o[w] = c &- 0x41 < 26 ? c + 32 : c
+                w += 1; i += 1
+            } else if b >= 0xE4 && b <= 0xE9 {
+                o[w] = b; o[w + 1] = s[i + 1]; o[w + 2] = s[i + 2]
+                w += 3; i += 3
+            } else if b == 0xE3 {
+                if s[i + 1] == 0x80 && s[i + 2] == 0x80 { o[w] = 0x20; w += 1 } else { o[w] = b; o[w + 1] = s[i + 1]; o[w + 2] = s[i + 2]; w += 3 }
+                i += 3
+            } else if b == 0xEF && (s[i + 1] == 0xBC || (s[i + 1] == 0xBD && s[i + 2] <= 0x9E)) && !(s[i + 1] == 0xBC && s[i + 2] == 0x80) {
+                let v = (UInt32(b & 0x0F) << 12) | (UInt32(s[i + 1] & 0x3F) << 6) | UInt32(s[i + 2] & 0x3F)
+                let a = UInt8(v - 0xFEE0)
+                o[w] = a &- 0x41 < 26 ? a + 32 : a
+                w += 1; i += 3
+            } else {
+                let len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                var v: UInt32
+                switch len {
+                case 2: v = (UInt32(b & 0x1F) << 6) | UInt32(s[i + 1] & 0x3F)
+                case 3: v = (UInt32(b & 0x0F) << 12) | (UInt32(s[i + 1] & 0x3F) << 6) | UInt32(s[i + 2] & 0x3F)
+                default: v = (UInt32(b & 0x07) << 18) | (UInt32(s[i + 1] & 0x3F) << 12) | (UInt32(s[i + 2] & 0x3F) << 6) | UInt32(s[i + 3] & 0x3F)
+                }
+                i += len
+                if isIdentity(v) {
+                    for k in 0..<len { o[w + k] = s[i - len + k] }
+                    w += len
+                } else {
+                    out.count = w
+                    appendGeneral(v, to: out, remaining: n - i)
+                    w = out.count
+                    o = out.p
+                }
+            }
+        }
+        out.count = w
+    }
+
+    /// One scalar given by value (a `\u` escape), by the same rules as its UTF-8 above; leaves
+    /// room for the `remaining` input bytes.
+    private mutating func appendScalar(_ v: UInt32, to out: ByteBuffer, remaining: Int) {
+        if v < 0x80 {
+            let c = UInt8(v)
+            out.append(c &- 0x41 < 26 ? c + 32 : c)
+        } else if v == 0x3000 {
+            out.append(0x20)
+        } else if (v >= 0x3001 && v <= 0x9FFF) || isIdentity(v) {
+            out.append(Unicode.Scalar(v) ?? "\u{FFFD}")
+        } else if v >= 0xFF01 && v <= 0xFF5E {
+            let a = UInt8(v - 0xFEE0)
+            out.append(a &- 0x41 < 26 ? a + 32 : a)
+        } else {
+            appendGeneral(v, to: out, remaining: remaining)
+            return
+        }
+        out.reserve(remaining + 8)
+    }
+
+    /// Any other scalar, through `Tokenizer.appendNormalized` itself.
+    private mutating func appendGeneral(_ v: UInt32, to out: ByteBuffer, remaining: Int) {
+        scalarScratch.removeAll(keepingCapacity: true)
+        Tokenizer.appendNormalized(Unicode.Scalar(v) ?? "\u{FFFD}", to: &scalarScratch)
+        out.reserve(scalarScratch.count * 4 + remaining + 8)
+        for u in scalarScratch { out.append(u) }
+    }
+
+    @inline(__always) private mutating func isIdentity(_ v: UInt32) -> Bool {
+        let block = Int(v >> 8)
+        if !known[block] { learn(block) }
+        return identity[Int(v >> 6)] & (1 << UInt64(v & 63)) != 0
+    }
+
+    /// Asks the reference rules about every scalar of one block.
+    private mutating func learn(_ block: Int) {
+        known[block] = true
+        var out = String.UnicodeScalarView()
+        for v in UInt32(block << 8)..<UInt32((block + 1) << 8) {
+            guard let s = Unicode.Scalar(v) else { continue }
+            out.removeAll(keepingCapacity: true)
+            Tokenizer.appendNormalized(s, to: &out)
+            if out.count == 1 && out.first == s { identity[Int(v >> 6)] |= 1 << UInt64(v & 63) }
+        }
+    }
+}
+
+/// Decodes the body of a JSON string the scanner validated (no `\u0000`, no surrogate escapes)
+/// into `out`, copying the runs between escapes in one go.
+func unescapeJSON(_ body: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
+    let n = body.count
+    out.reserve(n)
+    let s = body.baseAddress!
+    var i = 0
+    while i < n {
+        var j = i
+        while j < n && s[j] != 0x5C { j += 1 }
+        if j > i { out.append(UnsafeBufferPointer(start: s + i, count: j - i)) }
+        guard j < n else { break }
+        let e = s[j + 1]
+        switch e {
+        case 0x62: out.append(0x08)
+        case 0x66: out.append(0x0C)
+        case 0x6E: out.append(0x0A)
+        case 0x72: out.append(0x0D)
+        case 0x74: out.append(0x09)
+        case 0x75:
+            var code: UInt32 = 0
+            for k in 2..<6 {
+                let h = s[j + k]
+                code = code << 4 | UInt32(h <= 0x39 ? h - 0x30 : (h | 0x20) - 0x61 + 10)
+            }
+            out.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+            i = j + 6
+            continue
+        default: out.append(e)
+        }
+        i = j + 2
+    }
+}
+
+extension TextField {
+    /// Index of the view in `TextBytes`' tables.
+    fileprivate var slot: Int {
+        switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3 }
+    }
+}
