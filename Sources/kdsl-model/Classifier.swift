@@ -47,6 +47,9 @@ final class Head {
     let wordNgrams: Int
     /// Whether the head reads word n-grams of order ≥ 2.
     var higher: Bool { wordNgrams > 1 }
+    /// Whether the head reads the character n-grams of non-CJK words (`--char-ngrams auto`
+    /// chooses per head; noisy OCR text reads better without them).
+    let chars: Bool
     let vocabulary: Vocabulary
     /// Image block width (0 when the head uses no image features).
     let denseCount: Int
@@ -62,13 +65,14 @@ final class Head {
     var classes: Int { labels.count }
     var width: Int { hidden > 0 ? hidden : labels.count }
 
-    init(task: String, labels: [String], views: UInt32 = .max, wordNgrams: Int = 2, vocabulary: Vocabulary, denseCount: Int, hidden: Int,
+    init(task: String, labels: [String], views: UInt32 = .max, wordNgrams: Int = 2, chars: Bool = true, vocabulary: Vocabulary, denseCount: Int, hidden: Int,
          denseMean: [Float] = [], denseScale: [Float] = [],
          ws: [Float]? = nil, wd: [Float]? = nil, b1: [Float]? = nil, u: [Float]? = nil, b2: [Float]? = nil) {
         self.task = task
         self.labels = labels
         self.views = views
         self.wordNgrams = wordNgrams
+        self.chars = chars
         self.vocabulary = vocabulary
         self.denseCount = denseCount
         self.hidden = hidden

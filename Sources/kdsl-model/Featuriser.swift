@@ -28,12 +28,14 @@ struct Featuriser {
     private var tokenStart: [Int] = []
     private var tokenEnd: [Int] = []
     private var tokenKind: [UInt8] = []
-    /// Ids of one namespace: word unigrams and character n-grams; word n-grams of order ≥ 2.
+    /// Ids of one namespace: word unigrams; character n-grams; word n-grams of order ≥ 2.
     private var lowerIds: [UInt32] = []
+    private var charIds: [UInt32] = []
     private var higherIds: [UInt32] = []
-    private var lowerCount = 0, higherCount = 0
+    private var lowerCount = 0, charCount = 0, higherCount = 0
     /// Rows of those ids found in the vocabulary, and the first probe of each lookup.
     private var lower: [Int32] = []
+    private var chars: [Int32] = []
     private var higher: [Int32] = []
     private var probes: [UInt64] = []
     private var sortScratch: [Int32] = []
@@ -71,12 +73,14 @@ struct Featuriser {
     /// straight from the record skips building the view's String.
     mutating func addView(namespace ns: Int, normalized bytes: UnsafeBufferPointer<UInt8>, head: Head) {
         tokenize(bytes)
-        hash(bytes, namespace: ns, higherToo: head.higher)
+        hash(bytes, namespace: ns, higherToo: head.higher, charsToo: head.chars)
         head.vocabulary.rows(of: lowerIds, count: lowerCount, into: &lower, probes: &probes)
+        if head.chars { head.vocabulary.rows(of: charIds, count: charCount, into: &chars, probes: &probes) }
         if head.higher { head.vocabulary.rows(of: higherIds, count: higherCount, into: &higher, probes: &probes) }
         let first = rows.count
         var norm: Float = 0
         Featuriser.appendCounted(&lower, &sortScratch, &rows, &values, config: config, head: head, norm: &norm)
+        if head.chars { Featuriser.appendCounted(&chars, &sortScratch, &rows, &values, config: config, head: head, norm: &norm) }
         if head.higher { Featuriser.appendCounted(&higher, &sortScratch, &rows, &values, config: config, head: head, norm: &norm) }
         normalise(from: first, norm: norm)
     }
@@ -168,29 +172,32 @@ struct Featuriser {
 
     // MARK: Hashing
 
-    /// Hashes the tokens' n-grams: word unigrams and character n-grams into `lowerIds`, word
-    /// n-grams of order ≥ 2 into `higherIds` (when the head reads them). The same ids as
-    /// `TextHasher.hashTokens`, in another order (their rows are sorted afterwards).
-    private mutating func hash(_ b: UnsafeBufferPointer<UInt8>, namespace ns: Int, higherToo: Bool) {
-        lowerCount = 0; higherCount = 0
+    /// Hashes the tokens' n-grams: word unigrams into `lowerIds`, character n-grams into
+    /// `charIds` and word n-grams of order ≥ 2 into `higherIds` (when the head reads them). The
+    /// same ids as `TextHasher.hashTokens`, in another order (their rows are sorted afterwards).
+    private mutating func hash(_ b: UnsafeBufferPointer<UInt8>, namespace ns: Int, higherToo: Bool, charsToo: Bool) {
+        lowerCount = 0; charCount = 0; higherCount = 0
         let count = tokenKind.count
         if count == 0 { return }
         let maxOrder = higherToo ? config.wordNgrams : 1
-        let charMin = config.charMin, charMax = config.charMax
+        let charMin = config.charMin, charMax = charsToo ? config.charMax : 0
         // Bounds: per token one unigram and maxOrder - 1 higher n-grams; per start of "<word>"
         // at most charMax - charMin + 1 character n-grams.
-        let lowerBound = count + (charMax > 0 ? (b.count + 2 * count) * (charMax - charMin + 1) : 0)
+        let lowerBound = count
+        let charBound = charMax > 0 ? (b.count + 2 * count) * (charMax - charMin + 1) : 0
         let higherBound = count * max(0, maxOrder - 1)
         if lowerIds.count < lowerBound { lowerIds = [UInt32](repeating: 0, count: max(lowerBound, 2 * lowerIds.count)) }
+        if charIds.count < charBound { charIds = [UInt32](repeating: 0, count: max(charBound, 2 * charIds.count)) }
         if higherIds.count < higherBound { higherIds = [UInt32](repeating: 0, count: max(higherBound, 2 * higherIds.count)) }
         let prime = TextHasher.fnvPrime
         let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
         let hasher = self.hasher
-        var nLower = 0, nHigher = 0
+        var nLower = 0, nChars = 0, nHigher = 0
         tokenStart.withUnsafeBufferPointer { tokenStart in
         tokenEnd.withUnsafeBufferPointer { tokenEnd in
         tokenKind.withUnsafeBufferPointer { tokenKind in
         lowerIds.withUnsafeMutableBufferPointer { lowerOut in
+        charIds.withUnsafeMutableBufferPointer { charOut in
         higherIds.withUnsafeMutableBufferPointer { higherOut in
         scalarOffsets.removeAll(keepingCapacity: true)
         for i in 0..<count {
@@ -218,7 +225,7 @@ struct Featuriser {
                         let c: UInt8 = e == 0 ? 0x3C : (e == len - 1 ? 0x3E : b[lo + e - 1])
                         h = (h ^ UInt64(c)) &* prime
                         e += 1
-                        if e - s >= charMin { lowerOut[nLower] = hasher.id(h); nLower += 1 }
+                        if e - s >= charMin { charOut[nChars] = hasher.id(h); nChars += 1 }
                     }
                 }
             } else {
@@ -240,13 +247,13 @@ struct Featuriser {
                             for q in scalarOffsets[e - 1]..<scalarOffsets[e] { h = (h ^ UInt64(b[q])) &* prime }
                         }
                         e += 1
-                        if e - s >= charMin { lowerOut[nLower] = hasher.id(h); nLower += 1 }
+                        if e - s >= charMin { charOut[nChars] = hasher.id(h); nChars += 1 }
                     }
                 }
             }
         }
-        }}}}}
-        lowerCount = nLower; higherCount = nHigher
+        }}}}}}
+        lowerCount = nLower; charCount = nChars; higherCount = nHigher
     }
 
     // MARK: Sorting

@@ -66,8 +66,8 @@ struct LearningOptions: ParsableArguments {
     var views: String = "auto"
     @Option(help: "Word n-grams 1...N (CJK characters are tokens, so character n-grams there), or auto (1 or 2, per head by inner 3-fold CV).")
     var wordNgrams: String = "auto"
-    @Option(help: "Character n-grams of non-CJK words, MIN-MAX, or 0 for none.")
-    var charNgrams: String = "3-5"
+    @Option(help: "Character n-grams of non-CJK words, MIN-MAX, or 0 for none, or auto (3-5 or none, per head by inner 3-fold CV: they help English words and hurt noisy OCR text).")
+    var charNgrams: String = "auto"
     @Option(help: "Bits of the feature hash (≤ 31).")
     var bits: Int = 24
     @Flag(inversion: .prefixedNo, help: "Use image features (decoded from the pixels with Leptonica).")
@@ -113,9 +113,9 @@ struct LearningOptions: ParsableArguments {
             return v
         }
         f.wordNgrams = Int(wordNgrams) ?? 2
-        if charNgrams == "0" { f.charMin = 0; f.charMax = 0 } else {
+        if charNgrams == "0" { f.charMin = 0; f.charMax = 0 } else if charNgrams != "auto" {
             let parts = charNgrams.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] else { throw ValidationError("--char-ngrams takes MIN-MAX, e.g. 3-5, or 0") }
+            guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] else { throw ValidationError("--char-ngrams takes MIN-MAX, e.g. 3-5, 0 or auto") }
             f.charMin = parts[0]; f.charMax = parts[1]
         }
         f.bits = bits
@@ -133,7 +133,7 @@ struct LearningOptions: ParsableArguments {
         var s = TrainSettings()
         s.epochs = epochs; s.learningRate = lr ?? (hidden > 0 ? 1 : 8); s.batch = batch; s.l2 = l2; s.hidden = hidden
         s.validation = validation; s.patience = patience; s.seed = seed
-        return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: views == "auto", chooseNgrams: wordNgrams == "auto")
+        return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: views == "auto", chooseNgrams: wordNgrams == "auto", chooseChars: charNgrams == "auto")
     }
 }
 

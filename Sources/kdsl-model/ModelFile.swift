@@ -27,7 +27,7 @@ struct Model {
 /// ```
 /// offset  size  field
 /// 0       8     magic "KDSLMODL"
-/// 8       4     format version (UInt32 LE), currently 2 (2 added each head's text views and word n-gram order)
+/// 8       4     format version (UInt32 LE), currently 3 (2 added each head's text views and word n-gram order; 3 the gradient histograms of the image features and each head's character n-gram choice)
 /// 12      4     reserved, 0
 /// 16      8     payload length in bytes (UInt64 LE)
 /// 24      8     FNV-1a 64 checksum of the payload (UInt64 LE)
@@ -39,7 +39,7 @@ struct Model {
 /// reader sees the old file or the new one, never half of one.
 enum ModelFile {
     static let magic: [UInt8] = Array("KDSLMODL".utf8)
-    static let version: UInt32 = 2
+    static let version: UInt32 = 3
     static let headerSize = 32
 
     static func checksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
@@ -70,6 +70,7 @@ enum ModelFile {
             p.string(h.task)
             p.u32(h.views & f.allViews)
             p.u32(UInt32(h.wordNgrams))
+            p.u32(h.chars ? 1 : 0)
             p.u32(UInt32(h.labels.count))
             for l in h.labels { p.string(l) }
             p.u32(UInt32(h.hidden)); p.u32(UInt32(h.denseCount))
@@ -168,6 +169,8 @@ enum ModelFile {
             guard views & ~f.allViews == 0, views != 0 || f.views.isEmpty else { throw r.corrupt("bad view mask \(views) in head \"\(task)\"") }
             let wordNgrams = Int(try r.u32())
             guard wordNgrams == 1 || wordNgrams == f.wordNgrams else { throw r.corrupt("word n-grams \(wordNgrams) in head \"\(task)\" (model: \(f.wordNgrams))") }
+            let chars = try r.u32()
+            guard chars <= 1 else { throw r.corrupt("bad character n-gram flag \(chars) in head \"\(task)\"") }
             let nLabels = try r.count(limit: 1 << 24)
             let labels = try (0..<nLabels).map { _ in try r.string() }
             let hidden = Int(try r.u32()), dense = Int(try r.u32())
@@ -180,7 +183,7 @@ enum ModelFile {
             guard nLabels >= 2, idf.count == nIds, mean.count == dense, scale.count == dense, ws.count == nIds * k,
                   wd.count == dense * k, b1.count == k, u.count == (hidden > 0 ? hidden * nLabels : 0),
                   b2.count == (hidden > 0 ? nLabels : 0) else { throw r.corrupt("inconsistent sizes in head \"\(task)\"") }
-            heads.append(Head(task: task, labels: labels, views: views, wordNgrams: wordNgrams, vocabulary: Vocabulary(ids: ids, idf: idf), denseCount: dense,
+            heads.append(Head(task: task, labels: labels, views: views, wordNgrams: wordNgrams, chars: chars == 1, vocabulary: Vocabulary(ids: ids, idf: idf), denseCount: dense,
                               hidden: hidden, denseMean: mean, denseScale: scale, ws: ws, wd: wd, b1: b1, u: u, b2: b2))
         }
         guard r.offset == bytes.count else { throw r.corrupt("unexpected bytes after the last head") }

@@ -39,7 +39,7 @@ final class Predictor {
 
     /// The `model` value from already extracted features (cross-validation extracts once).
     func predict(raw: RawText, image: [Float]?, head: Head) -> JSON {
-        head.vocabulary.weigh(raw, config: model.features, views: head.views, higher: head.higher, rows: &rows, values: &values)
+        head.vocabulary.weigh(raw, config: model.features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
         return object(rank(rows: rows, values: values, image: image, head: head), head: head)
     }
 

@@ -30,11 +30,21 @@ struct FeatureConfig: Equatable, Sendable {
         ns >= views.count || mask & (1 << UInt32(ns)) != 0
     }
 
-    /// Whether a head reads segment `segment` of `RawText.ends` (two per view, then the task);
-    /// `higher`: word n-grams of order ≥ 2 too.
-    @inline(__always) func keeps(segment: Int, views mask: UInt32, higher: Bool) -> Bool {
-        if segment >= 2 * views.count { return true }
-        return keeps(namespace: segment / 2, views: mask) && (higher || segment % 2 == 0)
+    /// Segments of `RawText.ends` per view: word unigrams, character n-grams, word n-grams of
+    /// order ≥ 2 (a head may leave out either of the last two).
+    static let segmentsPerView = 3
+
+    /// Whether a head reads segment `segment` of `RawText.ends` (three per view, then the task);
+    /// `chars`: character n-grams too; `higher`: word n-grams of order ≥ 2 too.
+    @inline(__always) func keeps(segment: Int, views mask: UInt32, higher: Bool, chars: Bool) -> Bool {
+        let per = FeatureConfig.segmentsPerView
+        if segment >= per * views.count { return true }
+        guard keeps(namespace: segment / per, views: mask) else { return false }
+        switch segment % per {
+        case 0: return true
+        case 1: return chars
+        default: return higher
+        }
     }
 
     /// The names of the views in `mask`, comma-separated (notes and the model's info line).
@@ -51,9 +61,10 @@ struct FeatureConfig: Equatable, Sendable {
 struct RawText {
     var ids: [UInt32] = []
     var counts: [Float] = []
-    /// End index (exclusive) in `ids` of each segment: two per view of `FeatureConfig.views`, in
-    /// order (word unigrams + character n-grams; word n-grams of order 2...N, which a head with
-    /// word n-grams 1 leaves out), then one for the task when configured.
+    /// End index (exclusive) in `ids` of each segment: three per view of `FeatureConfig.views`,
+    /// in order (word unigrams; character n-grams, which a head with `--char-ngrams` off leaves
+    /// out; word n-grams of order 2...N, which a head with word n-grams 1 leaves out), then one
+    /// for the task when configured.
     var ends: [Int] = []
 }
 
@@ -121,14 +132,16 @@ struct TextHasher: Sendable {
         raw.ids.removeAll(keepingCapacity: true)
         raw.counts.removeAll(keepingCapacity: true)
         raw.ends.removeAll(keepingCapacity: true)
-        var scratch: [UInt32] = [], higher: [UInt32] = []
+        var scratch: [UInt32] = [], chars: [UInt32] = [], higher: [UInt32] = []
         var tokens = TokenBuffer()
         for (ns, view) in config.views.enumerated() {
             scratch.removeAll(keepingCapacity: true)
+            chars.removeAll(keepingCapacity: true)
             higher.removeAll(keepingCapacity: true)
             tokens.tokenize(text[view])
-            hashTokens(tokens, namespace: ns, into: &scratch, higher: &higher)
+            hashTokens(tokens, namespace: ns, into: &scratch, chars: &chars, higher: &higher)
             appendCounted(&scratch, to: &raw)
+            appendCounted(&chars, to: &raw)
             appendCounted(&higher, to: &raw)
         }
         if config.taskFeature {
@@ -146,13 +159,14 @@ struct TextHasher: Sendable {
     }
 
     func hashTokens(_ t: TokenBuffer, namespace ns: Int, into out: inout [UInt32]) {
-        var higher: [UInt32] = []
-        hashTokens(t, namespace: ns, into: &out, higher: &higher)
+        var chars: [UInt32] = [], higher: [UInt32] = []
+        hashTokens(t, namespace: ns, into: &out, chars: &chars, higher: &higher)
+        out += chars
         out += higher
     }
 
-    /// Word unigrams and character n-grams into `out`, word n-grams of order ≥ 2 into `higher`.
-    func hashTokens(_ t: TokenBuffer, namespace ns: Int, into out: inout [UInt32], higher: inout [UInt32]) {
+    /// Word unigrams into `out`, character n-grams into `chars`, word n-grams of order ≥ 2 into `higher`.
+    func hashTokens(_ t: TokenBuffer, namespace ns: Int, into out: inout [UInt32], chars: inout [UInt32], higher: inout [UInt32]) {
         let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
         let n = t.count
         if n == 0 { return }
@@ -182,7 +196,7 @@ struct TextHasher: Sendable {
                                 let b: UInt8 = k == 0 ? 0x3C : (k == len - 1 ? 0x3E : bytes[lo + k - 1])
                                 h = (h ^ UInt64(b)) &* TextHasher.fnvPrime
                             }
-                            out.append(id(h))
+                            chars.append(id(h))
                         }
                         g += 1
                     }
@@ -196,7 +210,7 @@ struct TextHasher: Sendable {
                             for start in 0...(len - g) {
                                 var h = charSeed
                                 for k in start..<(start + g) { h = TextHasher.mix(h, at(k)) }
-                                out.append(id(h))
+                                chars.append(id(h))
                             }
                             g += 1
                         }
@@ -324,7 +338,7 @@ struct Vocabulary: Sendable {
 
     /// Builds the vocabulary of `records` with smoothed idf = ln((1 + n) / (1 + df)) + 1, from
     /// the namespaces `views` keeps (bit i: view i of `config.views`; the task namespace always).
-    static func build(_ records: [RawText], config: FeatureConfig = FeatureConfig(), views: UInt32 = .max, higher: Bool = true) -> Vocabulary {
+    static func build(_ records: [RawText], config: FeatureConfig = FeatureConfig(), views: UInt32 = .max, higher: Bool = true, chars: Bool = true) -> Vocabulary {
         var all: [UInt32] = []
         var seen: [UInt32] = []
         for r in records {
@@ -332,7 +346,7 @@ struct Vocabulary: Sendable {
             seen.removeAll(keepingCapacity: true)
             var start = 0
             for (segment, end) in r.ends.enumerated() {
-                if config.keeps(segment: segment, views: views, higher: higher) { seen.append(contentsOf: r.ids[start..<end]) }
+                if config.keeps(segment: segment, views: views, higher: higher, chars: chars) { seen.append(contentsOf: r.ids[start..<end]) }
                 start = end
             }
             seen.sort()
@@ -355,22 +369,25 @@ struct Vocabulary: Sendable {
 
     /// The weighted sparse vector of one record: rows and values, each namespace L2-normalised;
     /// only the namespaces `views` keeps (the head's chosen views, see `Vocabulary.build`).
-    /// `higher`: also word n-grams of order ≥ 2 (a head with word n-grams 1 leaves them out).
-    func weigh(_ raw: RawText, config: FeatureConfig, views: UInt32 = .max, higher: Bool = true, rows out: inout [Int32], values: inout [Float]) {
+    /// `higher`: also word n-grams of order ≥ 2 (a head with word n-grams 1 leaves them out);
+    /// `chars`: also character n-grams.
+    func weigh(_ raw: RawText, config: FeatureConfig, views: UInt32 = .max, higher: Bool = true, chars: Bool = true,
+               rows out: inout [Int32], values: inout [Float]) {
         out.removeAll(keepingCapacity: true)
         values.removeAll(keepingCapacity: true)
         var start = 0
         var segment = 0
-        let viewSegments = 2 * config.views.count
+        let per = FeatureConfig.segmentsPerView
+        let viewSegments = per * config.views.count
         while segment < raw.ends.count {
-            // A view's two segments are one namespace, normalised together.
-            let last = segment < viewSegments ? segment + 1 : segment
+            // A view's segments are one namespace, normalised together.
+            let last = segment < viewSegments ? segment + per - 1 : segment
             let first = out.count
             var norm: Float = 0
             for seg in segment...last {
                 let end = raw.ends[seg]
                 defer { start = end }
-                if !config.keeps(segment: seg, views: views, higher: higher) { continue }
+                if !config.keeps(segment: seg, views: views, higher: higher, chars: chars) { continue }
                 for k in start..<end {
                     let r = row(raw.ids[k])
                     if r < 0 { continue }

@@ -77,10 +77,12 @@ final class SampleReader {
     }
 }
 
-/// What text a head reads: a mask over `FeatureConfig.views` and its word n-gram order.
+/// What text a head reads: a mask over `FeatureConfig.views`, its word n-gram order, and
+/// whether it reads character n-grams.
 struct TextChoice: Equatable {
     var views: UInt32
     var wordNgrams: Int
+    var chars = true
 }
 
 /// Builds and trains the heads of a model (§2.2 "model"; per-task heads follow the paper's
@@ -96,6 +98,8 @@ struct ModelBuilder {
     /// `--word-ngrams auto`: each head reads word n-grams 1 or 1...`features.wordNgrams`, chosen
     /// with the views.
     var chooseNgrams = false
+    /// `--char-ngrams auto`: each head reads character n-grams or not, chosen with the views.
+    var chooseChars = false
     /// Report labels seen once and the like (off inside cross-validation folds).
     var verbose = true
 
@@ -111,14 +115,14 @@ struct ModelBuilder {
             let group = groups[task]!
             let head = try trainHead(task: task, group, seed: settings.seed &+ UInt64(index))
             heads.append(head)
-            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.vocabulary.ids.count) features")
+            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.chars && features.charMax > 0 ? "character n-grams \(features.charMin)-\(features.charMax)" : "no character n-grams"), \(head.vocabulary.ids.count) features")
         }
         let info = "kdsl-model \(ModelFile.version); " + summary.joined(separator: "; ") + "; " + describe()
         return Model(features: features, joint: joint, heads: heads, info: info)
     }
 
     func describe() -> String {
-        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(chooseViews ? " views=auto" : "")\(chooseNgrams ? " word-ngrams=auto" : "")\(joint ? " joint" : "")"
+        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(chooseViews ? " views=auto" : "")\(chooseNgrams ? " word-ngrams=auto" : "")\(chooseChars ? " char-ngrams=auto" : "")\(joint ? " joint" : "")"
     }
 
     /// Trains one head on `group`; `text` fixes its text views and word n-gram order (inner
@@ -139,16 +143,16 @@ struct ModelBuilder {
         }
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         var text = fixed ?? TextChoice(views: features.allViews, wordNgrams: features.wordNgrams)
-        if fixed == nil && (chooseViews || chooseNgrams) {
+        if fixed == nil && (chooseViews || chooseNgrams || chooseChars) {
             let candidates = textCandidates(group)
             if candidates.count > 1 {
                 let chosen = try chooseText(group, candidates, seed: seed)
                 text = chosen.text
-                if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(text.views)), word n-grams \(text.wordNgrams) (chosen by inner 3-fold cross-validation: \(chosen.report))") }
+                if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(text.views)), word n-grams \(text.wordNgrams), character n-grams \(text.chars ? "on" : "off") (chosen by inner 3-fold cross-validation: \(chosen.report))") }
             }
         }
-        let views = text.views, higher = text.wordNgrams > 1
-        let vocabulary = Vocabulary.build(group.map(\.raw), config: features, views: views, higher: higher)
+        let views = text.views, higher = text.wordNgrams > 1, chars = text.chars
+        let vocabulary = Vocabulary.build(group.map(\.raw), config: features, views: views, higher: higher, chars: chars)
         let images = group.compactMap(\.image)
         var weight = features.imageWeight
         if features.images && !images.isEmpty && weight < 0 {
@@ -156,7 +160,7 @@ struct ModelBuilder {
             if verbose { Diagnostics.shared.note("\(name)image weight \(weight) (chosen by inner 3-fold cross-validation)") }
         }
         let dense = features.images && !images.isEmpty && weight > 0 ? ImageFeatures.count : 0
-        let head = Head(task: task, labels: labels, views: views, wordNgrams: text.wordNgrams, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
+        let head = Head(task: task, labels: labels, views: views, wordNgrams: text.wordNgrams, chars: chars, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
         head.fitStandardisation(images, weight: weight, groups: ImageFeatures.groups)
 
         // Split for early stopping by sample (an augmented copy must not leak into the holdout).
@@ -175,7 +179,7 @@ struct ModelBuilder {
         var train: [Example] = [], holdout: [Example] = []
         var rows: [Int32] = [], values: [Float] = []
         for (i, s) in group.enumerated() {
-            vocabulary.weigh(s.raw, config: features, views: views, higher: higher, rows: &rows, values: &values)
+            vocabulary.weigh(s.raw, config: features, views: views, higher: higher, chars: chars, rows: &rows, values: &values)
             var x: [Float]? = nil
             if dense > 0, var img = s.image { head.standardise(&img); x = img }
             let e = Example(rows: rows, values: values, dense: x, label: index[s.label!]!)
@@ -285,16 +289,23 @@ struct ModelBuilder {
         return best.weight
     }
 
-    /// The (views, word n-grams) pairs `--views auto` / `--word-ngrams auto` try, in order of
-    /// preference on ties: more views first, then the higher n-gram order.
+    /// The (views, word n-grams, character n-grams) choices `--views auto` / `--word-ngrams
+    /// auto` / `--char-ngrams auto` try, in order of preference on ties: more views first, then
+    /// the higher n-gram order, then with character n-grams.
     func textCandidates(_ group: [Sample]) -> [TextChoice] {
         // A view no record of the head has text in changes nothing: candidates that differ only
-        // there are one (English intent sets have user text only: no view choice to make).
+        // there are one (English intent sets have user text only: no view choice to make). The
+        // same for character n-grams when no record has a non-CJK word.
+        let per = FeatureConfig.segmentsPerView
         var present: UInt32 = 0
+        var charsPresent = false
         for s in group {
             var start = 0
-            for (segment, end) in s.raw.ends.enumerated() where segment < 2 * features.views.count {
-                if end > start { present |= 1 << UInt32(segment / 2) }
+            for (segment, end) in s.raw.ends.enumerated() where segment < per * features.views.count {
+                if end > start {
+                    present |= 1 << UInt32(segment / per)
+                    if segment % per == 1 { charsPresent = true }
+                }
                 start = end
             }
         }
@@ -303,10 +314,11 @@ struct ModelBuilder {
             views.append(v)
         }
         let orders = chooseNgrams && features.wordNgrams > 1 ? [features.wordNgrams, 1] : [features.wordNgrams]
-        return views.flatMap { v in orders.map { TextChoice(views: v, wordNgrams: $0) } }
+        let chars = chooseChars && charsPresent && features.charMax > 0 ? [true, false] : [true]
+        return views.flatMap { v in orders.flatMap { o in chars.map { TextChoice(views: v, wordNgrams: o, chars: $0) } } }
     }
 
-    /// `--views auto` / `--word-ngrams auto`: the candidate (`textCandidates`) with the best
+    /// `--views auto` / `--word-ngrams auto` / `--char-ngrams auto`: the candidate (`textCandidates`) with the best
     /// accuracy over the same inner 3-fold split (ties: the earlier candidate), when it beats
     /// the first candidate (all views, n-grams 1...N) by more than 1% of the records. Judged on text
     /// alone (image weight 0), which is cheap (text-only training is ~20× faster) and is what
@@ -323,7 +335,7 @@ struct ModelBuilder {
         var first = 0
         for c in candidates {
             let correct = try inner.innerCorrect(group, fold: fold, seed: seed, text: c)
-            report.append("\(features.viewNames(c.views))/\(c.wordNgrams) \(correct)")
+            report.append("\(features.viewNames(c.views))/\(c.wordNgrams)\(c.chars ? "" : "/no-chars") \(correct)")
             if correct > best.correct { best = (c, correct) }
             if c == candidates[0] { first = correct }
         }
@@ -338,7 +350,7 @@ struct ModelBuilder {
         var out: [Example] = []
         var rows: [Int32] = [], values: [Float] = []
         for s in group {
-            vocabulary.weigh(s.raw, config: features, views: head.views, higher: head.higher, rows: &rows, values: &values)
+            vocabulary.weigh(s.raw, config: features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
             var x: [Float]? = nil
             if var img = s.image { head.standardise(&img); x = img }
             out.append(Example(rows: rows, values: values, dense: x, label: index[s.label!]!))

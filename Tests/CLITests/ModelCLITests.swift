@@ -131,6 +131,40 @@ import TestSupport
         #expect(model(f1.lines[0]) != model(f2.lines[0]))
     }
 
+    /// `--char-ngrams auto`: a head whose labels only show in word endings (every word is new,
+    /// so word features carry nothing) keeps character n-grams; a head with CJK text only has no
+    /// such choice to make.
+    @Test func charNgramsAutoKeepsThemWhereOnlySubwordsTell() throws {
+        var state: UInt32 = 777
+        func stem() -> String {
+            (0..<5).map { _ in
+                state = state &* 1_103_515_245 &+ 12345
+                return String(UnicodeScalar(UInt8(97 + Int(state >> 16) % 26)))
+            }.joined()
+        }
+        let endings = [("past", "ed"), ("gerund", "ing"), ("plural", "s")]
+        var lines: [String] = []
+        for i in 0..<90 {
+            let (label, ending) = endings[i % 3]
+            lines.append(#"{"task":"spell","text":"\#(stem())\#(ending) \#(stem())\#(ending)","label":"\#(label)"}"#)
+            let scene = i % 2 == 0 ? ("cart", "购物车") : ("pay", "支付")
+            lines.append(#"{"task":"scene","ocr":{"text":"\#(scene.1)"},"label":"\#(scene.0)"}"#)
+        }
+        let input = lines.joined(separator: "\n") + "\n"
+        let t = try train(input, ["--no-images", "--views", "user,ocr"])
+        #expect(t.status == 0, "\(t.err)")
+        #expect(t.err.contains(#"task "spell": views user,ocr, word n-grams 2, character n-grams on"#), "\(t.err)")
+        let notes = t.err.split(separator: "\n")
+        #expect(notes.contains { $0.contains(#"task "spell": views"#) && $0.contains("/no-chars") }, "the spell head tried both: \(t.err)")
+        #expect(!notes.contains { $0.contains(#"task "scene""#) && $0.contains("no-chars") }, "no non-CJK word in scene: \(t.err)")
+        let file = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path("m.model"))), as: UTF8.self)
+        #expect(file.contains("spell: 90 records, 3 labels, views user,ocr, word n-grams 2, character n-grams 3-5"), "\(file.prefix(600))")
+        // Without them the same head cannot tell the endings apart: predictions on new words differ.
+        let probe = #"{"task":"spell","text":"qqqqqing"}"# + "\n"
+        let on = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: probe)
+        #expect(on.lines.first?.contains(#""label":"gerund""#) == true, "\(on.out)")
+    }
+
     @Test func unlabelledAndSingletonLabelsAreReported() throws {
         let input = data() + #"{"task":"intent","text":"no label here"}"# + "\n" + #"{"task":"intent","text":"odd one","label":"rare"}"# + "\n"
         let t = try train(input)

@@ -31,7 +31,7 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         hasher.extract(text, task: "intent", into: &b)
         #expect(a.ids == b.ids && a.counts == b.counts && a.ends == b.ends)
         #expect(!a.ids.isEmpty)
-        #expect(a.ends.count == 6)  // two segments per view (unigrams + char n-grams; higher word n-grams)
+        #expect(a.ends.count == 9)  // three segments per view: word unigrams, char n-grams, higher word n-grams
     }
 
     /// The hasher must read n-grams exactly as Shared's Tokenizer builds them (rules and model agree).
@@ -141,8 +141,8 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         return try ModelBuilder(features: FeatureConfig(), settings: settings, verbose: false).build(samples(images: images))
     }
 
-    /// A head's text choice (views, word n-gram order) decides which features it reads and
-    /// survives the file.
+    /// A head's text choice (views, word n-gram order, character n-grams) decides which features
+    /// it reads and survives the file.
     @Test func textChoiceSelectsFeaturesAndRoundTrips() throws {
         let config = FeatureConfig()
         let hasher = TextHasher(config)
@@ -157,14 +157,20 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         var rows: [Int32] = [], values: [Float] = []
         all.weigh(raw, config: config, views: 0b011, higher: false, rows: &rows, values: &values)
         #expect(rows.count == some.ids.count && !rows.contains(all.row(bigram)) && !rows.contains(all.row(ocrWord)))
+        let trigram = hasher.charID("<wh", namespace: 0)
+        #expect(all.ids.contains(trigram))
+        let noChars = Vocabulary.build([raw], config: config, chars: false)
+        #expect(!noChars.ids.contains(trigram) && noChars.ids.contains(bigram) && noChars.ids.contains(unigram))
+        all.weigh(raw, config: config, chars: false, rows: &rows, values: &values)
+        #expect(rows.count == noChars.ids.count && !rows.contains(all.row(trigram)))
 
         var settings = TrainSettings()
         settings.epochs = 5
         let head = try ModelBuilder(features: config, settings: settings, verbose: false)
-            .trainHead(task: "", samples(), seed: 1, text: TextChoice(views: 0b101, wordNgrams: 1))
-        #expect(head.views == 0b101 && head.wordNgrams == 1)
+            .trainHead(task: "", samples(), seed: 1, text: TextChoice(views: 0b101, wordNgrams: 1, chars: false))
+        #expect(head.views == 0b101 && head.wordNgrams == 1 && !head.chars)
         let back = try ModelFile.decode(ModelFile.encode(Model(features: config, joint: false, heads: [head], info: "")), name: "m")
-        #expect(back.heads[0].views == 0b101 && back.heads[0].wordNgrams == 1)
+        #expect(back.heads[0].views == 0b101 && back.heads[0].wordNgrams == 1 && !back.heads[0].chars)
     }
 
     @Test(arguments: [0, 8])
@@ -193,10 +199,13 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         var future = bytes
         future[8] = 9
         #expect(message { try ModelFile.decode(future, name: "m") }.contains("version"))
-        // Version 1 files (before per-head views) are refused with a clear message, not misread.
-        var old = bytes
-        old[8] = 1
-        #expect(message { try ModelFile.decode(old, name: "m") } == "m: model format version 1, this kdsl-model reads version 2; retrain it")
+        // Older files (1: before per-head views; 2: before gradient histograms and the per-head
+        // character n-gram choice) are refused with a clear message, not misread.
+        for v: UInt8 in [1, 2] {
+            var old = bytes
+            old[8] = v
+            #expect(message { try ModelFile.decode(old, name: "m") } == "m: model format version \(v), this kdsl-model reads version 3; retrain it")
+        }
     }
 
     @Test func writesAtomically() throws {

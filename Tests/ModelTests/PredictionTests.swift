@@ -40,15 +40,17 @@ private func randomText(_ rng: inout SeededRNG, pieces count: Int = 30) -> Strin
         var featuriser = Featuriser(config)
         for mask: UInt32 in [0b1111, 0b0001, 0b0101, 0b1010] {
             for ngrams in [1, 2] {
-                let vocabulary = Vocabulary.build(Array(raws[..<150]), config: config, views: mask, higher: ngrams > 1)
-                let head = Head(task: "", labels: ["a", "b"], views: mask, wordNgrams: ngrams, vocabulary: vocabulary, denseCount: 0, hidden: 0)
+              for chars in [true, false] {
+                let vocabulary = Vocabulary.build(Array(raws[..<150]), config: config, views: mask, higher: ngrams > 1, chars: chars)
+                let head = Head(task: "", labels: ["a", "b"], views: mask, wordNgrams: ngrams, chars: chars, vocabulary: vocabulary, denseCount: 0, hidden: 0)
                 var rows: [Int32] = [], values: [Float] = []
                 for (i, t) in texts.enumerated() {
-                    vocabulary.weigh(raws[i], config: config, views: mask, higher: ngrams > 1, rows: &rows, values: &values)
+                    vocabulary.weigh(raws[i], config: config, views: mask, higher: ngrams > 1, chars: chars, rows: &rows, values: &values)
                     featuriser.weigh(t, task: tasks[i % 3], head: head)
-                    #expect(featuriser.rows == rows, "text \(i), mask \(mask), n-grams \(ngrams)")
-                    #expect(featuriser.values.map(\.bitPattern) == values.map(\.bitPattern), "text \(i), mask \(mask), n-grams \(ngrams)")
+                    #expect(featuriser.rows == rows, "text \(i), mask \(mask), n-grams \(ngrams), chars \(chars)")
+                    #expect(featuriser.values.map(\.bitPattern) == values.map(\.bitPattern), "text \(i), mask \(mask), n-grams \(ngrams), chars \(chars)")
                 }
+              }
             }
         }
     }
