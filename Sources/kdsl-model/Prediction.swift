@@ -18,6 +18,8 @@ final class Predictor {
         self.top = top
         self.key = key
         self.featuriser = Featuriser(model.features)
+        let f = reader.fields
+        self.textBytes = TextBytes(text: f.text, dialogue: f.dialogue, ocr: f.ocr)
     }
 
     /// The probabilities are written with 4 decimals: enough to rank and threshold, and the
@@ -68,12 +70,31 @@ final class Predictor {
     }
     private var best: [Int] = []
 
-    /// `rank` of a record: its text straight to the head's weighted vector (`Featuriser`).
+    /// `rank` of a record: the normalised bytes of the views the head reads, straight from the
+    /// record's JSON (Shared's `TextBytes`, no String per record), to the head's weighted vector
+    /// (`Featuriser`); the same vector as `Featuriser.weigh(RecordText(record), ...)`.
     private func rank(_ record: Record, task: String?, head: Head) -> [Int] {
-        let f = reader.fields
-        featuriser.weigh(RecordText(record, text: f.text, dialogue: f.dialogue, ocr: f.ocr), task: task, head: head)
+        if lastHead !== head {
+            let config = model.features
+            lastHead = head
+            headViews = config.views.enumerated().filter { config.keeps(namespace: $0.offset, views: head.views) }.map { ($0.offset, $0.element) }
+            headFields = headViews.map(\.1)
+        }
+        textBytes.load(record, views: headFields)
+        featuriser.begin()
+        for (ns, view) in headViews {
+            textBytes.withView(view) { featuriser.addView(namespace: ns, normalized: $0, head: head) }
+        }
+        featuriser.addTask(task, head: head)
         return rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? reader.image(record) : nil, head: head)
     }
+    /// One per predictor (so one per worker thread: it is not thread-safe).
+    private let textBytes: TextBytes
+    /// The (namespace, view) pairs of the last head seen, and its views: records of one task
+    /// come in runs, so this is computed once per run rather than once per record.
+    private var lastHead: Head?
+    private var headViews: [(Int, TextField)] = []
+    private var headFields: [TextField] = []
     /// Not `lazy`: a mutating call on a lazy property copies it out and back, so every buffer
     /// of the featuriser would be copied on write for every record.
     private var featuriser: Featuriser
