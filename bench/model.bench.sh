@@ -73,7 +73,7 @@ if [[ " $parts " == *" speed "* ]]; then
   echo "| system | train s | F1 on valid | predict s ($N) | records/s | predict user CPU s |"
   echo "|---|---|---|---|---|---|"
   {
-    t1=$(date +%s.%N); $B train "$tmp/train.jsonl" --out "$tmp/big.model" --epochs 5 --lr 1 --word-ngrams 2 2>/dev/null; t2=$(date +%s.%N)
+    t1=$(date +%s.%N); $B train "$tmp/train.jsonl" --out "$tmp/big.model" --epochs 5 --lr 1 --word-ngrams 2 --char-ngrams 3-5 2>/dev/null; t2=$(date +%s.%N)
     f=$($B predict --model "$tmp/big.model" < "$va" | "$PY" bench/model/f1.py | tr ' ' '\n' | sed -n 's/^all=//p')
     # Prediction at 1 and 2 worker threads (--jobs): wall time and user CPU of the whole process.
     for j in ${KDSL_JOBS:-1 2}; do
