@@ -80,16 +80,22 @@ public struct ParallelFilter {
         var record = Record()
         var out = RecordOutput()
         var problems: [(SourceLocation, String)] = []
+        let stage = diagnostics.stage
         try RecordReader.forEachInput(options.inputs) { reader, name in
             while let (line, number) = try reader.nextLine() {
                 if RecordReader.isBlank(line) { continue }
-                var bad = false
-                try output.append { buffer in
-                    swap(&buffer, &out.bytes)
-                    defer { swap(&buffer, &out.bytes) }
+                // The record is serialised straight into the output buffer, borrowed for the
+                // record (not accessed throughout: the transform's own accesses stay cheap).
+                output.append { swap(&$0, &out.bytes) }
+                let bad: Bool
+                do {
                     bad = try ParallelFilter.process(line, at: SourceLocation(file: name, line: number), record: &record,
-                                                     transform: transform, out: &out, problems: &problems)
+                                                     stage: stage, transform: transform, out: &out, problems: &problems)
+                } catch {
+                    output.append { swap(&$0, &out.bytes) }
+                    throw error
                 }
+                output.append { swap(&$0, &out.bytes) }
                 if bad {
                     for (location, message) in problems { diagnostics.recordError(message, at: location) }
                     problems.removeAll(keepingCapacity: true)
@@ -104,9 +110,9 @@ public struct ParallelFilter {
     /// to `out.bytes`, exactly as `runFilter` does; appends the record's problems to `problems`.
     /// Returns true when the record is bad (`--strict` stops after it). Errors other than
     /// `RecordError` from `transform` propagate (the run ends with exit 2).
-    static func process(_ line: UnsafeBufferPointer<UInt8>, at location: SourceLocation, record: inout Record,
+    /// `stage` is `Diagnostics.shared.stage`, read once per run rather than per record.
+    static func process(_ line: UnsafeBufferPointer<UInt8>, at location: SourceLocation, record: inout Record, stage: String,
                         transform: RecordTransform, out: inout RecordOutput, problems: inout [(SourceLocation, String)]) throws -> Bool {
-        let stage = Diagnostics.shared.stage
         do {
             try record.reload(line: line, location: location)
         } catch let error as RecordError {
@@ -314,6 +320,7 @@ final class OrderedBatches: @unchecked Sendable {
         }
         var record = Record()
         var out = RecordOutput()
+        let stage = Diagnostics.shared.stage
         pthread_mutex_lock(&m)
         started += 1
         pthread_cond_broadcast(&spaceFree)
@@ -335,7 +342,7 @@ final class OrderedBatches: @unchecked Sendable {
                     start = batch.ends[n]
                     do {
                         let bad = try ParallelFilter.process(line, at: SourceLocation(file: batch.file, line: batch.numbers[n]), record: &record,
-                                                             transform: transform, out: &out, problems: &done.problems)
+                                                             stage: stage, transform: transform, out: &out, problems: &done.problems)
                         if bad && strict { done.stopped = true; break }
                     } catch {
                         done.failure = error
