@@ -41,9 +41,10 @@ public typealias RecordTransform = (inout Record, inout RecordOutput) throws -> 
 /// With more, the calling thread cuts the input into batches of `batchLines` lines; each worker
 /// owns the transform `makeTransform` made on its thread (a predictor, an OCR engine: per-worker
 /// state needs no lock); a writer thread writes finished batches in input order and reports their
-/// problems. At most `batchesPerJob × jobs` batches are held at once, so memory stays flat however
-/// long the stream. When the input is a pipe with nothing ready, the lines read so far are handed
-/// out at once, so a slow producer's records are answered without waiting for a full batch.
+/// problems. At most `batchesPerJob × jobs` batches wait or are worked on at once, plus the one
+/// being written, so memory stays flat however long the stream. When the input is a pipe with
+/// nothing ready, the lines read so far are handed out at once, so a slow producer's records are
+/// answered without waiting for a full batch.
 public struct ParallelFilter {
     public var options: StreamOptions
     public var jobs: Int
