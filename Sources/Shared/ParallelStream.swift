@@ -46,13 +46,16 @@ public typealias RecordTransform = (inout Record, inout RecordOutput) throws -> 
 /// nothing ready, the lines read so far are handed out at once, so a slow producer's records are
 /// answered without waiting for a full batch.
 public struct ParallelFilter {
+    /// Inputs and `--strict`.
     public var options: StreamOptions
+    /// Worker threads; 1 runs everything on the calling thread.
     public var jobs: Int
     /// Lines per batch: many for cheap records (less locking), 1 for records that take seconds.
     public var batchLines = 256
     /// Batches in flight per job: enough to keep every worker busy while the head one finishes.
     public var batchesPerJob = 4
 
+    /// A filter over `options.inputs` with `jobs` workers (at least 1).
     public init(_ options: StreamOptions, jobs: Int) {
         self.options = options
         self.jobs = max(jobs, 1)
