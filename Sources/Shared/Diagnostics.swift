@@ -117,14 +117,16 @@ public func exitProcess(_ status: ExitStatus) -> Never {
 public func runStage(_ body: () throws -> Void) -> Never {
     do {
         try body()
-    } catch let error as SetupError {
-        StandardOutput.shared.flush()
-        Diagnostics.shared.emit(error.message)
-        exitProcess(.setup)
     } catch {
-        StandardOutput.shared.flush()
-        Diagnostics.shared.emit("\(error)")
-        exitProcess(.setup)
+        exitSetupFailure(error)
     }
     exitProcess(Diagnostics.shared.status)
+}
+
+/// Ends the run with exit 2 for `error` (a `SetupError`'s message, or any other error's
+/// description), after flushing the output written so far.
+func exitSetupFailure(_ error: any Error) -> Never {
+    StandardOutput.shared.flush()
+    Diagnostics.shared.emit((error as? SetupError)?.message ?? "\(error)")
+    exitProcess(.setup)
 }

@@ -20,6 +20,7 @@ public struct LineReader {
     private var end = 0     // one past the last valid byte
     private var scanned = 0 // bytes in start..<scanned are known to hold no newline
     private var eof = false
+    private var regular: Bool?  // the input is a regular file (reads never wait); nil: not asked yet
     /// The number of the line most recently returned (1-based).
     public private(set) var lineNumber = 0
 
@@ -42,6 +43,18 @@ public struct LineReader {
     /// The next line and its number, or nil at the end of input. The bytes are valid until the
     /// next call (the buffer may move). Throws `SetupError` when `read(2)` fails.
     public mutating func nextLine() throws -> (line: UnsafeBufferPointer<UInt8>, number: Int)? {
+        try nextLine(watching: false, beforeWaiting: {})
+    }
+
+    /// As `nextLine()`, but calls `beforeWaiting` first when the next line needs a `read(2)` that
+    /// would wait: the input is a pipe or terminal with nothing ready. A batching reader hands out
+    /// what it holds then, so a slow producer's records are not kept waiting for a full batch.
+    mutating func nextLine(beforeWaiting: () throws -> Void) throws -> (line: UnsafeBufferPointer<UInt8>, number: Int)? {
+        try nextLine(watching: true, beforeWaiting: beforeWaiting)
+    }
+
+    @inline(__always)
+    private mutating func nextLine(watching: Bool, beforeWaiting: () throws -> Void) throws -> (line: UnsafeBufferPointer<UInt8>, number: Int)? {
         while true {
             if let nl = memchr(buffer + scanned, 0x0A, end - scanned) {
                 let nlIndex = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
@@ -64,8 +77,20 @@ public struct LineReader {
                 start = end
                 return (line, lineNumber)
             }
+            if watching && mayWait() { try beforeWaiting() }
             try fill()
         }
+    }
+
+    /// True when a `read(2)` now would block: not a regular file, and `poll` sees nothing ready.
+    private mutating func mayWait() -> Bool {
+        if regular == nil {
+            var st = stat()
+            regular = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        }
+        if regular! { return false }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) == 0
     }
 
     /// Moves the unconsumed tail to the front, grows the buffer if a line fills it, and reads more.

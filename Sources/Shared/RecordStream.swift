@@ -102,45 +102,11 @@ public struct StreamOptions: Sendable {
 /// which `transform` throws `RecordError` are reported on stderr as `kdsl-<stage>: line N: ...`
 /// and forwarded with an `error` field (an `error` already present from an upstream stage is
 /// kept: the first failure is the one to fix); the run carries on and exits 1, or stops at the
-/// first under `strict`. A `SetupError` ends the run with exit 2.
+/// first under `strict`. A `SetupError` ends the run with exit 2. `ParallelFilter` runs the same
+/// stage on several threads (this is its one-job loop).
 public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) -> Never {
-    let diagnostics = Diagnostics.shared
-    let output = StandardOutput.shared
     runStage {
-        // Lines are read here rather than through `RecordReader.forEach` so that one record, a
-        // plain local, is reloaded in place for every line (no allocation, no copy) and
-        // serialised straight into the output buffer.
-        try RecordReader.forEachInput(options.inputs) { reader, name in
-            var record = Record()
-            while let (bytes, number) = try reader.nextLine() {
-                if RecordReader.isBlank(bytes) { continue }
-                let location = SourceLocation(file: name, line: number)
-                do {
-                    try record.reload(line: bytes, location: location)
-                } catch let error as RecordError {
-                    diagnostics.recordError(error.message, at: location)
-                    let bad = JSON.object([("error", errorObject(stage: diagnostics.stage, location: location, message: error.message, raw: Array(bytes)))])
-                    output.append { bad.serialize(into: &$0); $0.append(0x0A) }
-                    if options.strict { exitProcess(.badRecords) }
-                    output.endRecord()
-                    continue
-                }
-                do {
-                    try transform(&record)
-                } catch let error as RecordError {
-                    diagnostics.recordError(error.message, at: record.location)
-                    if !record.has("error") {
-                        record.set("error", errorObject(stage: diagnostics.stage, location: record.location, message: error.message))
-                    }
-                    output.append(record)
-                    if options.strict { exitProcess(.badRecords) }
-                    output.endRecord()
-                    continue
-                }
-                output.append(record)
-                output.endRecord()
-            }
-        }
+        try ParallelFilter(options, jobs: 1).runInline { record, _ in try transform(&record) }
     }
 }
 

@@ -45,8 +45,8 @@ public final class StandardOutput: @unchecked Sendable {
 
     /// Lets `body` append bytes straight into the buffer, saving a copy per record.
     @inline(__always)
-    func append(_ body: (inout [UInt8]) -> Void) {
-        body(&buffer)
+    func append(_ body: (inout [UInt8]) throws -> Void) rethrows {
+        try body(&buffer)
     }
 
     /// Appends `record` and a newline, serialised straight into the buffer.

@@ -202,7 +202,7 @@ extension ModelCommand {
             Diagnostics.shared.stage = "kdsl-model"
             let loaded = try ModelFile.read(model)  // a bad file is a SetupError: exit 2 (StageCLI)
             let (fields, root, top) = (common.fields, common.imageRoot, top)
-            PredictionStream(options: common.stream, jobs: jobs ?? PredictionStream.onlineCores) {
+            PredictionStream(options: common.stream, jobs: jobs ?? ParallelFilter.onlineCores) {
                 Predictor(model: loaded, reader: SampleReader(features: loaded.features, fields: fields, imageRoot: root), top: top)
             }.run()
         }

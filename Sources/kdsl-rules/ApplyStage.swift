@@ -2,32 +2,46 @@ import Shared
 
 /// `kdsl-rules apply`: one record in, one record out, with the `rules` key set.
 enum ApplyStage {
-    static func run(_ set: RuleSet, key: String, fields: FieldOptions, options: StreamOptions) -> Never {
-        var matcher = RuleMatcher(set.rules)
+    /// With `jobs` > 1 each worker compiles its own matcher (it keeps per-record scratch state)
+    /// and Shared's `ParallelFilter` keeps the output in input order: the same bytes for any `jobs`.
+    static func run(_ set: RuleSet, key: String, fields: FieldOptions, options: StreamOptions, jobs: Int = 1) -> Never {
         let taskPath = FieldPath(fields.task)
         let outKey = FieldPath(key)
-        let none = matcher.value(for: [])
-        let used = matcher.usedFields
-        // The text views are built from the record's bytes, and a top-level `rules` value is
-        // copied from pieces serialised once: per record, no String and no JSON tree (perf).
-        let views = TextBytes(text: FieldPath(fields.text), dialogue: FieldPath(fields.dialogue), ocr: FieldPath(fields.ocr))
-        var output: [UInt8] = []
-        runFilter(options) { record in
-            let task = record.string(at: taskPath)
-            let fired: [Int32]
-            if !used.isEmpty {
-                views.load(record, views: used)
-                fired = matcher.fire(views: views, task: task)
-            } else {
-                fired = []
-            }
-            if outKey.keys.count == 1 {
-                output.removeAll(keepingCapacity: true)
-                matcher.serializedValue(for: fired, into: &output)
-                record.set(key, serialized: output)
-            } else {
-                record.set(outKey, fired.isEmpty ? none : matcher.value(for: fired))
+        let (text, dialogue, ocr) = (FieldPath(fields.text), FieldPath(fields.dialogue), FieldPath(fields.ocr))
+        runStage {
+            try ParallelFilter(options, jobs: jobs).run {
+                let matcher = RuleMatcher(set.rules)
+                let none = matcher.value(for: [])
+                let used = matcher.usedFields
+                // The text views are built from the record's bytes, and a top-level `rules` value
+                // is copied from pieces serialised once: per record, no String and no JSON tree (perf).
+                let views = TextBytes(text: text, dialogue: dialogue, ocr: ocr)
+                let output = SerializedValue()
+                return { record, _ in
+                    let task = record.string(at: taskPath)
+                    let fired: [Int32]
+                    if !used.isEmpty {
+                        views.load(record, views: used)
+                        fired = matcher.fire(views: views, task: task)
+                    } else {
+                        fired = []
+                    }
+                    if outKey.keys.count == 1 {
+                        output.bytes.removeAll(keepingCapacity: true)
+                        matcher.serializedValue(for: fired, into: &output.bytes)
+                        record.set(key, serialized: output.bytes)
+                    } else {
+                        record.set(outKey, fired.isEmpty ? none : matcher.value(for: fired))
+                    }
+                }
             }
         }
     }
+}
+
+/// A worker's buffer for the serialised `rules` value. A class with an unchecked property, not a
+/// captured `var`: a `var` captured by the worker's (escaping) closure would be checked for
+/// exclusive access at run time on every record.
+private final class SerializedValue {
+    @exclusivity(unchecked) var bytes: [UInt8] = []
 }

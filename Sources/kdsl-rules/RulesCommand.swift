@@ -63,11 +63,17 @@ extension RulesCommand {
         @Option(name: .customLong("key"), help: "The key to write.") var key = "rules"
         @OptionGroup var fields: FieldOptions
         @Flag(help: "Stop at the first bad record.") var strict = false
+        @Option(help: "Worker threads, each with its own compiled rules. The output is the same for any number; 1 answers each record as it arrives, more hand out batches of 256 records.")
+        var jobs: Int = 1
         @Argument(help: "Input files; none or - for stdin.") var inputs: [String] = []
+
+        func validate() throws {
+            guard jobs >= 1 else { throw ValidationError("--jobs must be ≥ 1") }
+        }
 
         func run() throws {
             let set = try RuleSet.load(rules)
-            ApplyStage.run(set, key: key, fields: fields, options: StreamOptions(strict: strict, inputs: inputs))
+            ApplyStage.run(set, key: key, fields: fields, options: StreamOptions(strict: strict, inputs: inputs), jobs: jobs)
         }
     }
 
