@@ -72,28 +72,22 @@ final class Predictor {
 
     /// `rank` of a record: the normalised bytes of the views the head reads, straight from the
     /// record's JSON (Shared's `TextBytes`, no String per record), to the head's weighted vector
-    /// (`Featuriser`); the same vector as `Featuriser.weigh(RecordText(record), ...)`.
+    /// (`Featuriser`).
     private func rank(_ record: Record, task: String?, head: Head) -> [Int] {
         if lastHead !== head {
             let config = model.features
             lastHead = head
-            headViews = config.views.enumerated().filter { config.keeps(namespace: $0.offset, views: head.views) }.map { ($0.offset, $0.element) }
-            headFields = headViews.map(\.1)
+            headFields = config.views.enumerated().filter { config.keeps(namespace: $0.offset, views: head.views) }.map(\.element)
         }
         textBytes.load(record, views: headFields)
-        featuriser.begin()
-        for (ns, view) in headViews {
-            textBytes.withView(view) { featuriser.addView(namespace: ns, normalized: $0, head: head) }
-        }
-        featuriser.addTask(task, head: head)
+        featuriser.weigh(textBytes, task: task, head: head)
         return rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? reader.image(record) : nil, head: head)
     }
     /// One per predictor (so one per worker thread: it is not thread-safe).
     private let textBytes: TextBytes
-    /// The (namespace, view) pairs of the last head seen, and its views: records of one task
-    /// come in runs, so this is computed once per run rather than once per record.
+    /// The views the last head seen reads: records of one task come in runs, so this is
+    /// computed once per run rather than once per record.
     private var lastHead: Head?
-    private var headViews: [(Int, TextField)] = []
     private var headFields: [TextField] = []
     /// Not `lazy`: a mutating call on a lazy property copies it out and back, so every buffer
     /// of the featuriser would be copied on write for every record.

@@ -1,4 +1,7 @@
 import Shared
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How text and images become features; stored in the model file so that predict sees records
 /// exactly as train did.
@@ -68,11 +71,9 @@ struct RawText {
     var ends: [Int] = []
 }
 
-/// Hashes text views into feature ids (the hashing trick, as fastText and Vowpal Wabbit).
-///
-/// Word n-grams hash the same bytes `Tokenizer.ngrams` would build ("not received", "退款") and
-/// character n-grams the same as `Tokenizer.characterNGrams` ("<wo", "wor"...), without building
-/// the strings: the model reads text exactly as the rules do, at streaming speed.
+/// Hashes text views into feature ids (the hashing trick, as fastText and Vowpal Wabbit): the
+/// hash primitives, and `extract`, which builds a record's `RawText` with `ViewHasher` (the
+/// tokeniser and n-gram hasher prediction uses too).
 struct TextHasher: Sendable {
     let config: FeatureConfig
     let mask: UInt32
@@ -99,24 +100,6 @@ struct TextHasher: Sendable {
         return h
     }
 
-    /// Mixes the UTF-8 bytes of one scalar (what `String(scalar).utf8` would give, without a String).
-    @inline(__always) static func mix(_ h: UInt64, _ s: Unicode.Scalar) -> UInt64 {
-        let v = s.value
-        var h = h
-        if v < 0x80 { return (h ^ UInt64(v)) &* fnvPrime }
-        if v < 0x800 {
-            h = (h ^ UInt64(0xC0 | (v >> 6))) &* fnvPrime
-        } else if v < 0x10000 {
-            h = (h ^ UInt64(0xE0 | (v >> 12))) &* fnvPrime
-            h = (h ^ UInt64(0x80 | ((v >> 6) & 0x3F))) &* fnvPrime
-        } else {
-            h = (h ^ UInt64(0xF0 | (v >> 18))) &* fnvPrime
-            h = (h ^ UInt64(0x80 | ((v >> 12) & 0x3F))) &* fnvPrime
-            h = (h ^ UInt64(0x80 | ((v >> 6) & 0x3F))) &* fnvPrime
-        }
-        return (h ^ UInt64(0x80 | (v & 0x3F))) &* fnvPrime
-    }
-
     @inline(__always) func id(_ h: UInt64) -> UInt32 {
         // Fold the high bits in: FNV's low bits alone are weak.
         UInt32(truncatingIfNeeded: (h ^ (h >> 29) ^ (h >> 41))) & mask
@@ -126,98 +109,51 @@ struct TextHasher: Sendable {
     func wordID(_ gram: String, namespace: Int) -> UInt32 { id(TextHasher.mix(TextHasher.seed(namespace, 1), gram.utf8)) }
     /// The id of a character n-gram string as `Tokenizer.characterNGrams` writes it (used by tests).
     func charID(_ gram: String, namespace: Int) -> UInt32 { id(TextHasher.mix(TextHasher.seed(namespace, 2), gram.utf8)) }
+    /// The id of the task namespace's one feature.
+    func taskID(_ task: String) -> UInt32 { id(TextHasher.mix(TextHasher.seed(config.views.count, 3), task.utf8)) }
 
-    /// Hashes the configured views of `text` (and `task`, when configured) into `raw`.
+    /// Hashes the configured views of a record (`text` must hold them all, see `TextBytes.load`)
+    /// and its `task` (when configured) into `raw`; `view` is scratch, reused from record to record.
+    func extract(_ text: TextBytes, task: String?, into raw: inout RawText, using view: inout ViewHasher) {
+        begin(&raw)
+        for (ns, field) in config.views.enumerated() {
+            text.withView(field) { hashView($0, namespace: ns, into: &raw, using: &view) }
+        }
+        appendTask(task, to: &raw)
+    }
+
+    /// `extract` from views given as Strings (tests and tools): the same features, each view
+    /// normalised with `Tokenizer.normalizedUTF8` as `TextBytes` would give it.
     func extract(_ text: RecordText, task: String?, into raw: inout RawText) {
+        var view = ViewHasher(self)
+        var bytes: [UInt8] = []
+        begin(&raw)
+        for (ns, field) in config.views.enumerated() {
+            Tokenizer.normalizedUTF8(text[field], into: &bytes)
+            bytes.withUnsafeBufferPointer { hashView($0, namespace: ns, into: &raw, using: &view) }
+        }
+        appendTask(task, to: &raw)
+    }
+
+    private func begin(_ raw: inout RawText) {
         raw.ids.removeAll(keepingCapacity: true)
         raw.counts.removeAll(keepingCapacity: true)
         raw.ends.removeAll(keepingCapacity: true)
-        var scratch: [UInt32] = [], chars: [UInt32] = [], higher: [UInt32] = []
-        var tokens = TokenBuffer()
-        for (ns, view) in config.views.enumerated() {
-            scratch.removeAll(keepingCapacity: true)
-            chars.removeAll(keepingCapacity: true)
-            higher.removeAll(keepingCapacity: true)
-            tokens.tokenize(text[view])
-            hashTokens(tokens, namespace: ns, into: &scratch, chars: &chars, higher: &higher)
-            appendCounted(&scratch, to: &raw)
-            appendCounted(&chars, to: &raw)
-            appendCounted(&higher, to: &raw)
-        }
-        if config.taskFeature {
-            scratch.removeAll(keepingCapacity: true)
-            if let task { scratch.append(id(TextHasher.mix(TextHasher.seed(config.views.count, 3), task.utf8))) }
-            appendCounted(&scratch, to: &raw)
-        }
     }
 
-    /// Hashes `Tokenizer.tokens`-style tokens (tests and tools; the stream uses `TokenBuffer`).
-    func hashTokens(_ tokens: [String], namespace ns: Int, into out: inout [UInt32]) {
-        var buffer = TokenBuffer()
-        buffer.tokenize(tokens.joined(separator: "\u{1}"))
-        hashTokens(buffer, namespace: ns, into: &out)
+    /// The three segments of one view (`RawText.ends`): every n-gram the configuration has.
+    private func hashView(_ bytes: UnsafeBufferPointer<UInt8>, namespace ns: Int, into raw: inout RawText, using view: inout ViewHasher) {
+        view.hash(bytes, namespace: ns, wordOrder: config.wordNgrams, characters: true)
+        appendCounted(&view.unigrams, to: &raw)
+        appendCounted(&view.characterNgrams, to: &raw)
+        appendCounted(&view.higherNgrams, to: &raw)
     }
 
-    func hashTokens(_ t: TokenBuffer, namespace ns: Int, into out: inout [UInt32]) {
-        var chars: [UInt32] = [], higher: [UInt32] = []
-        hashTokens(t, namespace: ns, into: &out, chars: &chars, higher: &higher)
-        out += chars
-        out += higher
-    }
-
-    /// Word unigrams into `out`, character n-grams into `chars`, word n-grams of order ≥ 2 into `higher`.
-    func hashTokens(_ t: TokenBuffer, namespace ns: Int, into out: inout [UInt32], chars: inout [UInt32], higher: inout [UInt32]) {
-        let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
-        let n = t.count
-        if n == 0 { return }
-        t.bytes.withUnsafeBufferPointer { bytes in
-            for i in 0..<n {
-                // Word n-grams starting at i, as Tokenizer.ngrams joins them.
-                var h = wordSeed
-                for b in bytes[t.byteStart[i]..<t.byteStart[i + 1]] { h = (h ^ UInt64(b)) &* TextHasher.fnvPrime }
-                out.append(id(h))
-                var j = i + 1
-                while j < n && j - i < config.wordNgrams {
-                    if !t.cjk[j - 1] && !t.cjk[j] { h = (h ^ 0x20) &* TextHasher.fnvPrime }
-                    for b in bytes[t.byteStart[j]..<t.byteStart[j + 1]] { h = (h ^ UInt64(b)) &* TextHasher.fnvPrime }
-                    higher.append(id(h))
-                    j += 1
-                }
-                // Character n-grams of `<word>`, as Tokenizer.characterNGrams; a single CJK
-                // character is skipped (its n-grams would only repeat the token).
-                if config.charMax > 0 && !t.cjk[i] && t.byteStart[i + 1] - t.byteStart[i] == t.scalarStart[i + 1] - t.scalarStart[i] {
-                    // ASCII word: scalars are bytes; hash "<word>" byte ranges directly.
-                    let lo = t.byteStart[i], len = t.byteStart[i + 1] - lo + 2
-                    var g = config.charMin
-                    while g <= config.charMax && g <= len {
-                        for start in 0...(len - g) {
-                            var h = charSeed
-                            for k in start..<(start + g) {
-                                let b: UInt8 = k == 0 ? 0x3C : (k == len - 1 ? 0x3E : bytes[lo + k - 1])
-                                h = (h ^ UInt64(b)) &* TextHasher.fnvPrime
-                            }
-                            chars.append(id(h))
-                        }
-                        g += 1
-                    }
-                } else if config.charMax > 0 && !t.cjk[i] {
-                    t.scalars.withUnsafeBufferPointer { sc in
-                        let lo = t.scalarStart[i], hi = t.scalarStart[i + 1]
-                        let len = hi - lo + 2
-                        @inline(__always) func at(_ k: Int) -> Unicode.Scalar { k == 0 ? "<" : (k == len - 1 ? ">" : sc[lo + k - 1]) }
-                        var g = config.charMin
-                        while g <= config.charMax && g <= len {
-                            for start in 0...(len - g) {
-                                var h = charSeed
-                                for k in start..<(start + g) { h = TextHasher.mix(h, at(k)) }
-                                chars.append(id(h))
-                            }
-                            g += 1
-                        }
-                    }
-                }
-            }
-        }
+    /// The task's segment (one id, or none when the record has no task), when configured.
+    private func appendTask(_ task: String?, to raw: inout RawText) {
+        guard config.taskFeature else { return }
+        if let task { raw.ids.append(taskID(task)); raw.counts.append(1) }
+        raw.ends.append(raw.ids.count)
     }
 
     /// Sorts a[lo...hi]: quicksort (median of three) with insertion sort below 24 elements. The
@@ -248,22 +184,19 @@ struct TextHasher: Sendable {
         }
     }
 
-    /// Tokenizer.ngrams puts a space between two tokens unless one side is CJK.
-    @inline(__always) static func needsSpace(_ a: String, _ b: String) -> Bool {
-        guard let x = a.unicodeScalars.last, let y = b.unicodeScalars.first else { return false }
-        return !Tokenizer.isCJK(x) && !Tokenizer.isCJK(y)
-    }
-
-    /// Sorts one namespace's ids and appends them with their counts.
-    func appendCounted(_ ids: inout [UInt32], to raw: inout RawText) {
-        ids.withUnsafeMutableBufferPointer { TextHasher.sort($0.baseAddress!, 0, $0.count - 1) }
-        var i = 0
-        while i < ids.count {
-            var j = i + 1
-            while j < ids.count && ids[j] == ids[i] { j += 1 }
-            raw.ids.append(ids[i])
-            raw.counts.append(Float(j - i))
-            i = j
+    /// Sorts one segment's ids (in place) and appends each distinct one with its count.
+    private func appendCounted(_ list: inout ViewHasher.IDs, to raw: inout RawText) {
+        let n = list.count
+        list.ids.withUnsafeMutableBufferPointer { ids in
+            if n > 1 { TextHasher.sort(ids.baseAddress!, 0, n - 1) }
+            var i = 0
+            while i < n {
+                var j = i + 1
+                while j < n && ids[j] == ids[i] { j += 1 }
+                raw.ids.append(ids[i])
+                raw.counts.append(Float(j - i))
+                i = j
+            }
         }
         raw.ends.append(raw.ids.count)
     }
@@ -404,105 +337,5 @@ struct Vocabulary: Sendable {
             }
             segment = last + 1
         }
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The tokens of one text, exactly as `Tokenizer.tokens` yields them (a test checks this on
-/// random text), kept as UTF-8 bytes and scalars in reused buffers instead of one String each:
-/// tokenising is most of the cost of prediction, and the Shared tokenizer allocates per scalar.
-struct TokenBuffer {
-    /// Normalised UTF-8 of all tokens, back to back; token i is bytes[byteStart[i]..<byteStart[i+1]].
-    var bytes: [UInt8] = []
-    var byteStart: [Int] = [0]
-    /// Normalised scalars of all tokens; token i is scalars[scalarStart[i]..<scalarStart[i+1]].
-    var scalars: [Unicode.Scalar] = []
-    var scalarStart: [Int] = [0]
-    /// Whether token i is a single CJK character.
-    var cjk: [Bool] = []
-    var count: Int { cjk.count }
-    private var inWord = false
-    private var mapped: [Unicode.Scalar] = []
-
-    mutating func tokenize(_ text: String) {
-        bytes.removeAll(keepingCapacity: true)
-        byteStart.removeAll(keepingCapacity: true); byteStart.append(0)
-        scalars.removeAll(keepingCapacity: true)
-        scalarStart.removeAll(keepingCapacity: true); scalarStart.append(0)
-        cjk.removeAll(keepingCapacity: true)
-        inWord = false
-        for s in text.unicodeScalars {
-            let v = s.value
-            if v < 0x80 {
-                // ASCII: letters (lower-cased) and digits build words; everything else separates.
-                if v >= 0x61 && v <= 0x7A || v >= 0x30 && v <= 0x39 { wordScalar(s) }
-                else if v >= 0x41 && v <= 0x5A { wordScalar(Unicode.Scalar(v + 32)!) }
-                else { endWord() }
-                continue
-            }
-            if v >= 0xFF01 && v <= 0xFF5E {
-                let folded = Unicode.Scalar(v - 0xFEE0)!
-                classify(folded.properties.isUppercase ? Unicode.Scalar(folded.value + 32)! : folded)
-            } else if v == 0x3000 {
-                endWord()
-            } else if s.properties.changesWhenLowercased {
-                mapped.removeAll(keepingCapacity: true)
-                mapped.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
-                for t in mapped { classify(t) }
-            } else {
-                classify(s)
-            }
-        }
-        endWord()
-    }
-
-    @inline(__always) private mutating func classify(_ t: Unicode.Scalar) {
-        if Tokenizer.isCJK(t) {
-            endWord()
-            append(t)
-            close(cjk: true)
-        } else if TokenBuffer.isWordScalar(t) {
-            wordScalar(t)
-        } else {
-            endWord()
-        }
-    }
-
-    @inline(__always) static func isWordScalar(_ s: Unicode.Scalar) -> Bool {
-        let v = s.value
-        if v < 0x80 { return (v >= 0x30 && v <= 0x39) || (v >= 0x61 && v <= 0x7A) || (v >= 0x41 && v <= 0x5A) }
-        return s.properties.isAlphabetic || s.properties.numericType != nil
-    }
-
-    @inline(__always) private mutating func wordScalar(_ t: Unicode.Scalar) { append(t); inWord = true }
-
-    @inline(__always) private mutating func endWord() { if inWord { close(cjk: false) } }
-
-    @inline(__always) private mutating func close(cjk isCJK: Bool) {
-        byteStart.append(bytes.count)
-        scalarStart.append(scalars.count)
-        cjk.append(isCJK)
-        inWord = false
-    }
-
-    @inline(__always) private mutating func append(_ t: Unicode.Scalar) {
-        scalars.append(t)
-        let v = t.value
-        if v < 0x80 { bytes.append(UInt8(v)) }
-        else if v < 0x800 { bytes.append(UInt8(0xC0 | (v >> 6))); bytes.append(UInt8(0x80 | (v & 0x3F))) }
-        else if v < 0x10000 {
-            bytes.append(UInt8(0xE0 | (v >> 12))); bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (v & 0x3F)))
-        } else {
-            bytes.append(UInt8(0xF0 | (v >> 18))); bytes.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-            bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (v & 0x3F)))
-        }
-    }
-
-    /// The tokens as Strings (tests).
-    var strings: [String] {
-        (0..<count).map { String(decoding: bytes[byteStart[$0]..<byteStart[$0 + 1]], as: UTF8.self) }
     }
 }

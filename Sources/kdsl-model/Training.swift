@@ -48,11 +48,15 @@ final class SampleReader {
 
     func task(_ record: Record) -> String? { record.string(at: fields.task) }
 
-    /// The record's text, hashed into `raw`.
+    /// The record's text, hashed into `raw`: its views' normalised bytes come straight from the
+    /// record's JSON (Shared's `TextBytes`, as prediction reads them).
     func text(_ record: Record, into raw: inout RawText) {
-        let text = RecordText(record, text: fields.text, dialogue: fields.dialogue, ocr: fields.ocr)
-        hasher.extract(text, task: task(record), into: &raw)
+        textBytes.load(record, views: features.views)
+        hasher.extract(textBytes, task: task(record), into: &raw, using: &viewHasher)
     }
+    /// Made on first use: predictors build readers only for their image features and task.
+    private lazy var textBytes = TextBytes(text: fields.text, dialogue: fields.dialogue, ocr: fields.ocr)
+    private lazy var viewHasher = ViewHasher(hasher)
 
     /// The record's averaged image features, or nil (no image, all failed, or images off).
     func image(_ record: Record) -> [Float]? {

@@ -34,27 +34,6 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         #expect(a.ends.count == 9)  // three segments per view: word unigrams, char n-grams, higher word n-grams
     }
 
-    /// The hasher must read n-grams exactly as Shared's Tokenizer builds them (rules and model agree).
-    @Test func hashesWhatTokenizerBuilds() {
-        let config = FeatureConfig()
-        let hasher = TextHasher(config)
-        let text = "Not received 退款 yet, ｒｅｆｕｎｄ"
-        let tokens = Tokenizer.tokens(text)
-        var expected: [UInt32] = []
-        for n in 1...config.wordNgrams { expected += Tokenizer.ngrams(tokens, n: n).map { hasher.wordID($0, namespace: 0) } }
-        for t in tokens where !(t.unicodeScalars.count == 1 && Tokenizer.isCJK(t.unicodeScalars.first!)) {
-            expected += Tokenizer.characterNGrams(t, min: config.charMin, max: config.charMax).map { hasher.charID($0, namespace: 0) }
-        }
-        var got: [UInt32] = []
-        hasher.hashTokens(tokens, namespace: 0, into: &got)
-        #expect(got.sorted() == expected.sorted())
-    }
-
-    @Test func viewsDoNotShareFeatures() {
-        let hasher = TextHasher(FeatureConfig())
-        #expect(hasher.wordID("refund", namespace: 0) != hasher.wordID("refund", namespace: 1))
-    }
-
     @Test func weighingIsUnitLengthPerNamespace() {
         let s = samples()
         let vocabulary = Vocabulary.build(s.map(\.raw))
@@ -293,19 +272,6 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
 }
 
 @Suite struct StreamingEquivalenceTests {
-    /// The stage's token buffer must yield exactly Shared's tokens, on random mixed text.
-    @Test func tokenBufferEqualsTokenizer() {
-        var rng = SeededRNG(seed: 11)
-        let pieces: [String] = ["a", "Z", "9", " ", ",", "退", "款", "ｒ", "Ａ", "\u{3000}", "É", "ß", "İ", "ω", "Σ", "-", "\n", "の", "한", "٣", "😀", "ﬁ", "_", "x1"]
-        var buffer = TokenBuffer()
-        for _ in 0..<500 {
-            var text = ""
-            for _ in 0..<Int(rng.next() % 30) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
-            buffer.tokenize(text)
-            #expect(buffer.strings == Tokenizer.tokens(text), "\(text.debugDescription)")
-        }
-    }
-
     /// The splice fast path writes the same bytes as Record.set + serialize.
     @Test func fastPathEqualsGeneralPath() throws {
         let model = try ModelBuilder(features: FeatureConfig(), settings: TrainSettings(), verbose: false).build(samples())

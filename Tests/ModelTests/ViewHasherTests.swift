@@ -1,0 +1,91 @@
+import Testing
+@testable import kdsl_model
+import Shared
+
+/// Random mixed text: ASCII words, CJK, full-width forms, letters whose lower case differs in
+/// length, digits of other scripts, emoji, separators.
+func randomText(_ rng: inout SeededRNG, pieces count: Int = 30) -> String {
+    let pieces = ["a", "Z", "9", " ", ",", "退", "款", "ｒ", "Ａ", "\u{3000}", "É", "ß", "İ", "ω", "Σ", "-", "\n", "の", "한", "٣",
+                  "😀", "ﬁ", "_", "x1", "refund", "my", "card", "Straße", "naïve", "ǅ", "money back", "快递"]
+    var text = ""
+    for _ in 0..<Int(rng.next() % UInt64(count + 1)) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+    return text
+}
+
+extension ViewHasher {
+    /// Hashes `text` as training and prediction see it: its normalised UTF-8.
+    mutating func hash(_ text: String, namespace: Int = 0, wordOrder: Int, characters: Bool = true) {
+        var bytes: [UInt8] = []
+        Tokenizer.normalizedUTF8(text, into: &bytes)
+        bytes.withUnsafeBufferPointer { hash($0, namespace: namespace, wordOrder: wordOrder, characters: characters) }
+    }
+
+    /// The tokens of the last `hash` as Strings (they are byte ranges of its input).
+    func tokens(of text: String) -> [String] {
+        var bytes: [UInt8] = []
+        Tokenizer.normalizedUTF8(text, into: &bytes)
+        return tokenKind.indices.map { String(decoding: bytes[tokenStart[$0]..<tokenEnd[$0]], as: UTF8.self) }
+    }
+}
+
+extension ViewHasher.IDs {
+    var list: [UInt32] { Array(ids[0..<count]) }
+}
+
+@Suite struct ViewHasherTests {
+    /// The model's one tokenizer must yield exactly Shared's tokens, on random mixed text.
+    @Test func tokensEqualTokenizer() {
+        var rng = SeededRNG(seed: 11)
+        var view = ViewHasher(TextHasher(FeatureConfig()))
+        for _ in 0..<500 {
+            let text = randomText(&rng)
+            view.hash(text, wordOrder: 1)
+            #expect(view.tokens(of: text) == Tokenizer.tokens(text), "\(text.debugDescription)")
+        }
+    }
+
+    /// The hasher must read n-grams exactly as Shared's String-level Tokenizer builds them (rules
+    /// and model agree): each list against the hashes of `Tokenizer.ngrams` and
+    /// `Tokenizer.characterNGrams` strings, for several orders and character ranges.
+    @Test(arguments: [(2, 3, 5), (3, 2, 4), (1, 1, 1)])
+    func hashesWhatTokenizerBuilds(wordOrder: Int, charMin: Int, charMax: Int) {
+        var config = FeatureConfig()
+        config.wordNgrams = wordOrder; config.charMin = charMin; config.charMax = charMax
+        let hasher = TextHasher(config)
+        var view = ViewHasher(hasher)
+        var rng = SeededRNG(seed: 17)
+        let texts = ["Not received 退款 yet, ｒｅｆｕｎｄ", "Straße İstanbul naïve ǅx 😀 ٣٣ 快递到哪了", ""] + (0..<300).map { _ in randomText(&rng) }
+        var higherSeen = 0, nonASCIIChars = 0
+        for (k, text) in texts.enumerated() {
+            let ns = k % 3
+            let tokens = Tokenizer.tokens(text)
+            let unigrams = tokens.map { hasher.wordID($0, namespace: ns) }
+            var higher: [UInt32] = [], chars: [UInt32] = []
+            if wordOrder >= 2 { for n in 2...wordOrder { higher += Tokenizer.ngrams(tokens, n: n).map { hasher.wordID($0, namespace: ns) } } }
+            for t in tokens where !(t.unicodeScalars.count == 1 && Tokenizer.isCJK(t.unicodeScalars.first!)) {
+                chars += Tokenizer.characterNGrams(t, min: charMin, max: charMax).map { hasher.charID($0, namespace: ns) }
+                if t.utf8.count != t.unicodeScalars.count { nonASCIIChars += 1 }
+            }
+            view.hash(text, namespace: ns, wordOrder: wordOrder)
+            #expect(view.unigrams.list == unigrams, "\(text.debugDescription)")
+            #expect(view.higherNgrams.list.sorted() == higher.sorted(), "\(text.debugDescription)")
+            #expect(view.characterNgrams.list.sorted() == chars.sorted(), "\(text.debugDescription)")
+            higherSeen += higher.count
+            // A head without character n-grams or higher orders gets none, and the same unigrams.
+            view.hash(text, namespace: ns, wordOrder: 1, characters: false)
+            #expect(view.unigrams.list == unigrams && view.higherNgrams.count == 0 && view.characterNgrams.count == 0)
+        }
+        #expect(higherSeen > 0 || wordOrder == 1)
+        #expect(nonASCIIChars > 0)
+    }
+
+    @Test func viewsDoNotShareFeatures() {
+        let hasher = TextHasher(FeatureConfig())
+        #expect(hasher.wordID("refund", namespace: 0) != hasher.wordID("refund", namespace: 1))
+        var view = ViewHasher(hasher)
+        view.hash("refund", namespace: 0, wordOrder: 2)
+        let a = view.unigrams.list
+        view.hash("refund", namespace: 1, wordOrder: 2)
+        #expect(a == [hasher.wordID("refund", namespace: 0)] && view.unigrams.list == [hasher.wordID("refund", namespace: 1)])
+    }
+}
