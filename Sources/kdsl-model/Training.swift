@@ -129,8 +129,9 @@ struct ModelBuilder {
         "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(chooseViews ? " views=auto" : "")\(chooseNgrams ? " word-ngrams=auto" : "")\(chooseChars ? " char-ngrams=auto" : "")\(joint ? " joint" : "")"
     }
 
-    /// Trains one head on `group`; `text` fixes its text views and word n-gram order (inner
-    /// cross-validation), nil lets `--views auto` / `--word-ngrams auto` choose them.
+    /// Trains one head on `group`; `text` fixes its text views, word n-gram order and character
+    /// n-grams (inner cross-validation), nil lets `--views auto` / `--word-ngrams auto` /
+    /// `--char-ngrams auto` choose them.
     func trainHead(task: String, _ group: [Sample], seed: UInt64, text fixed: TextChoice? = nil) throws -> Head {
         var counts: [String: Int] = [:]
         for s in group { counts[s.label!, default: 0] += 1 }
