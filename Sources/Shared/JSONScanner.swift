@@ -279,33 +279,10 @@ struct JSONScanner {
 /// `JSONScanner` (so no `\u0000` and no surrogate escapes occur).
 func decodeJSONString(_ body: UnsafeBufferPointer<UInt8>) -> String {
     guard body.contains(0x5C) else { return String(decoding: body, as: UTF8.self) }
-    var out: [UInt8] = []
-    out.reserveCapacity(body.count)
-    var i = 0
-    while i < body.count {
-        let c = body[i]
-        if c != 0x5C { out.append(c); i += 1; continue }
-        let e = body[i + 1]
-        switch e {
-        case 0x62: out.append(0x08)
-        case 0x66: out.append(0x0C)
-        case 0x6E: out.append(0x0A)
-        case 0x72: out.append(0x0D)
-        case 0x74: out.append(0x09)
-        case 0x75:
-            var code: UInt32 = 0
-            for k in 2..<6 {
-                let h = body[i + k]
-                code = code << 4 | UInt32(h <= 0x39 ? h - 0x30 : (h | 0x20) - 0x61 + 10)
-            }
-            out.append(contentsOf: String(Character(Unicode.Scalar(code)!)).utf8)
-            i += 6
-            continue
-        default: out.append(e)
-        }
-        i += 2
-    }
-    return String(decoding: out, as: UTF8.self)
+    let out = ByteBuffer(capacity: max(16, body.count))
+    defer { out.free() }
+    unescapeJSON(body, into: out)
+    return String(decoding: out.buffer, as: UTF8.self)
 }
 
 extension JSONScanner {

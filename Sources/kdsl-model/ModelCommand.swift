@@ -54,7 +54,9 @@ struct CommonOptions: ParsableArguments {
         f.task = FieldPath(taskField); f.label = FieldPath(labelField); f.images = FieldPath(imagesField)
         return f
     }
-    var stream: StreamOptions {
+    /// The stream options; also sets the JPEG decode scale, which image decoding reads from a
+    /// process-wide setting (one per run, before any image is decoded).
+    func stream() -> StreamOptions {
         ImageFeatures.minimumShortSide = decodeShortSide
         return StreamOptions(strict: strict, inputs: files)
     }
@@ -166,7 +168,7 @@ extension ModelCommand {
             runStage {
                 let builder = try learning.builder()
                 let reader = SampleReader(features: builder.features, fields: common.fields, imageRoot: common.imageRoot)
-                let samples = try readSamples(common.stream, reader: reader)
+                let samples = try readSamples(common.stream(), reader: reader)
                 reportImages(reader)
                 let model = try builder.build(samples)
                 try ModelFile.write(model, to: out)
@@ -202,7 +204,7 @@ extension ModelCommand {
             Diagnostics.shared.stage = "kdsl-model"
             let loaded = try ModelFile.read(model)  // a bad file is a SetupError: exit 2 (StageCLI)
             let (fields, root, top) = (common.fields, common.imageRoot, top)
-            PredictionStream(options: common.stream, jobs: jobs ?? ParallelFilter.onlineCores) {
+            PredictionStream(options: common.stream(), jobs: jobs ?? ParallelFilter.onlineCores) {
                 Predictor(model: loaded, reader: SampleReader(features: loaded.features, fields: fields, imageRoot: root), top: top)
             }.run()
         }
@@ -233,7 +235,7 @@ extension ModelCommand {
                 var builder = try learning.builder()
                 builder.verbose = false
                 let reader = SampleReader(features: builder.features, fields: common.fields, imageRoot: common.imageRoot)
-                try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream, reader: reader)
+                try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream(), reader: reader)
                 reportImages(reader)
             }
         }
