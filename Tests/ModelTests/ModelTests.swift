@@ -223,6 +223,32 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
 }
 
 @Suite struct ImageFeatureTests {
+    /// Each group of the image block carries an equal share of the weight: standardised, a small
+    /// group's mean squared norm equals a large one's, and the block's is the weight squared.
+    @Test func groupsShareTheImageWeight() {
+        var rng = SeededRNG(seed: 4)
+        let images = (0..<400).map { _ in (0..<10).map { i in Float(rng.nextUnit()) * Float(i + 1) } }
+        let head = Head(task: "", labels: ["a", "b"], vocabulary: Vocabulary.build([]), denseCount: 10, hidden: 0)
+        head.fitStandardisation(images, weight: 2, groups: [0..<2, 2..<10])
+        var small: Float = 0, large: Float = 0
+        for var x in images {
+            head.standardise(&x)
+            small += x[0..<2].reduce(0) { $0 + $1 * $1 }
+            large += x[2..<10].reduce(0) { $0 + $1 * $1 }
+        }
+        small /= Float(images.count); large /= Float(images.count)
+        #expect(abs(small - 2) < 1e-3 && abs(large - 2) < 1e-3, "\(small) \(large)")  // (2/√2)² each
+        // Without groups every feature gets the same share: the small group carries 2 of 10.
+        head.fitStandardisation(images, weight: 2)
+        var whole: Float = 0, part: Float = 0
+        for var x in images {
+            head.standardise(&x)
+            whole += x.reduce(0) { $0 + $1 * $1 }
+            part += x[0..<2].reduce(0) { $0 + $1 * $1 }
+        }
+        #expect(abs(whole / Float(images.count) - 4) < 1e-3 && abs(part / Float(images.count) - 0.8) < 1e-3)
+    }
+
     @Test func flipMirrorsTheGrids() {
         let w = 40, h = 30
         let f = ImageFeatures.summarise(width: w, height: h, originalWidth: w, originalHeight: h) { x, _ in (Float(x * 6), 0, 255) }
