@@ -34,15 +34,16 @@ enum ImageFeatures {
     /// The blocks that share the image weight equally when standardised.
     static let groups = [0..<summaryCount, summaryCount..<count]
 
-    /// Decodes with a JPEG DCT reduction so that the short side stays ≥ this many pixels:
-    /// decoding a 1920 px photo at 1/8 costs a fraction of a full decode (see the benchmarks).
-    nonisolated(unsafe) static var minimumShortSide: Int32 = 64
+    /// JPEGs are decoded with a DCT reduction so that the short side stays ≥ this many pixels
+    /// by default: decoding a 1920 px photo at 1/8 costs a fraction of a full decode (see the
+    /// benchmarks).
+    static let defaultShortSide: Int32 = 64
 
     /// Leptonica prints warnings for odd JPEGs on stderr; quiet them once per process.
     static let quiet: Void = { setMsgSeverity(Int32(L_SEVERITY_NONE)) ; return () }()
 
     /// Features of one image file, or nil when it cannot be read or decoded.
-    static func of(path: String) -> [Float]? {
+    static func of(path: String, minimumShortSide: Int32 = defaultShortSide) -> [Float]? {
         _ = quiet
         var format: Int32 = 0, w: Int32 = 0, h: Int32 = 0, bps: Int32 = 0, spp: Int32 = 0, cmap: Int32 = 0
         guard pixReadHeader(path, &format, &w, &h, &bps, &spp, &cmap) == 0, w > 0, h > 0 else { return nil }
@@ -79,6 +80,7 @@ enum ImageFeatures {
         var sum: Double = 0, sumSq: Double = 0, white = 0, black = 0, sat: Double = 0
         var edgeH: Double = 0, edgeV: Double = 0
         var previousRow = [Float](repeating: 0, count: pw)
+        var resampler = Gradients.Resampler(width: pw, height: ph)
         for y in 0..<ph {
             let gy = y * g / ph, cy = y * cg / ph
             var left: Float = 0
@@ -101,6 +103,7 @@ enum ImageFeatures {
                 left = lum
                 previousRow[x] = lum
             }
+            resampler.add(row: previousRow, y: y)  // the row's luminance, for the gradient histograms
         }
         for i in 0..<(g * g) where grayCount[i] > 0 { f[i] /= grayCount[i] }
         for i in 0..<(cg * cg) where colourCount[i] > 0 { for c in 0..<3 { f[colourBase + i * 3 + c] /= colourCount[i] } }
@@ -118,7 +121,7 @@ enum ImageFeatures {
         f[statBase + 8] = Float(log(Double(originalWidth)))
         f[statBase + 9] = Float(log(Double(originalHeight)))
         f[statBase + 10] = 0  // log(1 + images), set by the caller that averages a record's images
-        let gradients = Gradients.histograms(width: pw, height: ph, pixel: pixel)
+        let gradients = Gradients.histograms(gray: resampler.finish())
         for i in 0..<Gradients.count { f[summaryCount + i] = gradients[i] }
         return f
     }
@@ -140,12 +143,12 @@ enum ImageFeatures {
     /// The averaged features of a record's images (paths joined to `root` unless absolute), with
     /// the image count; `failed` counts images that could not be decoded (they add nothing).
     /// Returns nil when the record has no image that decoded.
-    static func of(paths: [String], root: String, failed: inout Int) -> [Float]? {
+    static func of(paths: [String], root: String, minimumShortSide: Int32 = defaultShortSide, failed: inout Int) -> [Float]? {
         var total: [Float]? = nil
         var decoded = 0
         for p in paths {
             let full = p.hasPrefix("/") || root.isEmpty ? p : (root.hasSuffix("/") ? root + p : root + "/" + p)
-            guard let f = of(path: full) else { failed += 1; continue }
+            guard let f = of(path: full, minimumShortSide: minimumShortSide) else { failed += 1; continue }
             if total == nil { total = f } else { for i in 0..<count { total![i] += f[i] } }
             decoded += 1
         }
@@ -190,23 +193,54 @@ enum Gradients {
         }
     }
 
-    static func histograms(width pw: Int, height ph: Int, pixel: (Int, Int) -> (Float, Float, Float)) -> [Float] {
-        // 1. Area-weighted resampling of luminance to width × height.
-        let cx = coverage(source: pw, target: width), cy = coverage(source: ph, target: height)
-        var gray = [Float](repeating: 0, count: width * height)
-        var row = [Float](repeating: 0, count: width)
-        for y in 0..<ph {
+    /// Area-weighted resampling of a `pw`×`ph` image's luminance, fed one row at a time, to
+    /// `width`×`height`.
+    struct Resampler {
+        let pw: Int, ph: Int
+        private let cx: [[(Int, Float)]], cy: [[(Int, Float)]]
+        private var gray: [Float]
+        private var row: [Float]
+
+        init(width pw: Int, height ph: Int) {
+            self.pw = pw; self.ph = ph
+            cx = coverage(source: pw, target: Gradients.width)
+            cy = coverage(source: ph, target: Gradients.height)
+            gray = [Float](repeating: 0, count: Gradients.width * Gradients.height)
+            row = [Float](repeating: 0, count: Gradients.width)
+        }
+
+        /// Adds source row `y` (its `pw` luminances, 0...1).
+        mutating func add(row lum: [Float], y: Int) {
+            let width = Gradients.width
             for i in 0..<width { row[i] = 0 }
-            for x in 0..<pw {
-                let (r, g, b) = pixel(x, y)
-                let lum = (0.299 * r + 0.587 * g + 0.114 * b) / 255
-                for (t, w) in cx[x] { row[t] += lum * w }
-            }
+            for x in 0..<pw { for (t, w) in cx[x] { row[t] += lum[x] * w } }
             for (t, w) in cy[y] { for i in 0..<width { gray[t * width + i] += row[i] * w } }
         }
-        let area = Float(pw) / Float(width) * Float(ph) / Float(height)
-        for i in gray.indices { gray[i] /= area }
-        // 2. Gradients and per-cell orientation histograms.
+
+        /// The resampled image, row-major, once every row has been added.
+        func finish() -> [Float] {
+            let area = Float(pw) / Float(Gradients.width) * Float(ph) / Float(Gradients.height)
+            return gray.map { $0 / area }
+        }
+    }
+
+    /// The histograms of a `pw`×`ph` image whose pixels `pixel(x, y)` returns as RGB 0...255 (tests).
+    static func histograms(width pw: Int, height ph: Int, pixel: (Int, Int) -> (Float, Float, Float)) -> [Float] {
+        var resampler = Resampler(width: pw, height: ph)
+        var lum = [Float](repeating: 0, count: pw)
+        for y in 0..<ph {
+            for x in 0..<pw {
+                let (r, g, b) = pixel(x, y)
+                lum[x] = (0.299 * r + 0.587 * g + 0.114 * b) / 255
+            }
+            resampler.add(row: lum, y: y)
+        }
+        return histograms(gray: resampler.finish())
+    }
+
+    /// The histograms of an image already resampled to `width`×`height` (row-major luminance).
+    static func histograms(gray: [Float]) -> [Float] {
+        // Gradients and per-cell orientation histograms.
         var cells = [Float](repeating: 0, count: cellsX * cellsY * orientations)
         let binWidth: Float = 180 / Float(orientations)
         for y in 0..<height {
@@ -228,7 +262,7 @@ enum Gradients {
                 cells[base + (low + 1) % orientations] += magnitude * frac
             }
         }
-        // 3. Blocks of 2×2 cells, L2-Hys: normalise, clip at 0.2, normalise again.
+        // Blocks of 2×2 cells, L2-Hys: normalise, clip at 0.2, normalise again.
         var out = [Float](repeating: 0, count: count)
         for by in 0..<blocksY {
             for bx in 0..<blocksX {

@@ -54,11 +54,11 @@ struct CommonOptions: ParsableArguments {
         f.task = FieldPath(taskField); f.label = FieldPath(labelField); f.images = FieldPath(imagesField)
         return f
     }
-    /// The stream options; also sets the JPEG decode scale, which image decoding reads from a
-    /// process-wide setting (one per run, before any image is decoded).
-    func stream() -> StreamOptions {
-        ImageFeatures.minimumShortSide = decodeShortSide
-        return StreamOptions(strict: strict, inputs: files)
+    var stream: StreamOptions { StreamOptions(strict: strict, inputs: files) }
+
+    /// The reader of features, labels and tasks these options describe.
+    func reader(_ features: FeatureConfig) -> SampleReader {
+        SampleReader(features: features, fields: fields, imageRoot: imageRoot, decodeShortSide: decodeShortSide)
     }
 }
 
@@ -167,8 +167,8 @@ extension ModelCommand {
             Diagnostics.shared.stage = "kdsl-model"
             runStage {
                 let builder = try learning.builder()
-                let reader = SampleReader(features: builder.features, fields: common.fields, imageRoot: common.imageRoot)
-                let samples = try readSamples(common.stream(), reader: reader)
+                let reader = common.reader(builder.features)
+                let samples = try readSamples(common.stream, reader: reader)
                 reportImages(reader)
                 let model = try builder.build(samples)
                 try ModelFile.write(model, to: out)
@@ -203,9 +203,9 @@ extension ModelCommand {
         func run() throws {
             Diagnostics.shared.stage = "kdsl-model"
             let loaded = try ModelFile.read(model)  // a bad file is a SetupError: exit 2 (StageCLI)
-            let (fields, root, top) = (common.fields, common.imageRoot, top)
-            PredictionStream(options: common.stream(), jobs: jobs ?? ParallelFilter.onlineCores) {
-                Predictor(model: loaded, reader: SampleReader(features: loaded.features, fields: fields, imageRoot: root), top: top)
+            let (common, top) = (common, top)
+            PredictionStream(options: common.stream, jobs: jobs ?? ParallelFilter.onlineCores) {
+                Predictor(model: loaded, reader: common.reader(loaded.features), top: top)
             }.run()
         }
     }
@@ -234,8 +234,8 @@ extension ModelCommand {
             runStage {
                 var builder = try learning.builder()
                 builder.verbose = false
-                let reader = SampleReader(features: builder.features, fields: common.fields, imageRoot: common.imageRoot)
-                try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream(), reader: reader)
+                let reader = common.reader(builder.features)
+                try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream, reader: reader)
                 reportImages(reader)
             }
         }

@@ -25,15 +25,18 @@ final class SampleReader {
     let hasher: TextHasher
     let fields: FieldNames
     let imageRoot: String
+    /// JPEG decode scale: the short side stays ≥ this (`ImageFeatures.defaultShortSide`).
+    let decodeShortSide: Int32
     /// Images that could not be read or decoded (their features are zero; the record is kept).
     private(set) var failedImages = 0
     private(set) var decodedRecords = 0
 
-    init(features: FeatureConfig, fields: FieldNames, imageRoot: String) {
+    init(features: FeatureConfig, fields: FieldNames, imageRoot: String, decodeShortSide: Int32 = ImageFeatures.defaultShortSide) {
         self.features = features
         self.hasher = TextHasher(features)
         self.fields = fields
         self.imageRoot = imageRoot
+        self.decodeShortSide = decodeShortSide
     }
 
     /// The image paths of a record: `images` (array of strings) or `image` (one string).
@@ -63,7 +66,7 @@ final class SampleReader {
         guard features.images else { return nil }
         let paths = imagePaths(record)
         if paths.isEmpty { return nil }
-        let f = ImageFeatures.of(paths: paths, root: imageRoot, failed: &failedImages)
+        let f = ImageFeatures.of(paths: paths, root: imageRoot, minimumShortSide: decodeShortSide, failed: &failedImages)
         if f != nil { decodedRecords += 1 }
         return f
     }
