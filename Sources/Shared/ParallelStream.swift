@@ -86,7 +86,9 @@ public struct ParallelFilter {
         var problems: [(SourceLocation, String)] = []
         let stage = diagnostics.stage
         try RecordReader.forEachInput(options.inputs) { reader, name in
-            while let (line, number) = try reader.nextLine() {
+            // Before waiting on a slow producer, what is buffered goes out: a record is never held
+            // back for one that has not arrived.
+            while let (line, number) = try reader.nextLine(beforeWaiting: output.flush) {
                 if RecordReader.isBlank(line) { continue }
                 // The record is serialised straight into the output buffer, borrowed for the
                 // record (not accessed throughout: the transform's own accesses stay cheap).
@@ -153,8 +155,10 @@ public struct ParallelFilter {
                                   makeTransform: makeTransform, sink: sink)
         try pool.start()
         var batch = LineBatch()
+        var waiting = false
         func submit() {
             if batch.count == 0 { return }
+            batch.flushAfter = waiting
             let (size, file) = (batch.bytes.count, batch.file)
             pool.submit(batch)
             batch = LineBatch()
@@ -165,7 +169,9 @@ public struct ParallelFilter {
             try RecordReader.forEachInput(options.inputs) { reader, name in
                 if batch.count > 0 { submit() }  // a batch holds the lines of one input
                 batch.file = name
-                while let (line, number) = try reader.nextLine(beforeWaiting: submit) {
+                // Before waiting on a slow producer, the batch goes out, and its output is
+                // flushed once written: a record is never held back for one that has not arrived.
+                while let (line, number) = try reader.nextLine(beforeWaiting: { waiting = true; submit(); waiting = false }) {
                     if RecordReader.isBlank(line) { continue }
                     batch.append(line, number: number)
                     if batch.count >= batchLines { submit() }
@@ -190,6 +196,8 @@ struct LineBatch {
     var ends: [Int] = []
     var numbers: [Int] = []
     var count: Int { ends.count }
+    /// The reader waits for input after this batch: flush the output once it is written.
+    var flushAfter = false
 
     mutating func append(_ line: UnsafeBufferPointer<UInt8>, number: Int) {
         bytes.append(contentsOf: line)
@@ -206,6 +214,8 @@ struct FinishedBatch {
     var stopped = false
     /// A transform threw something other than `RecordError`: the run ends with exit 2 after `bytes`.
     var failure: (any Error)?
+    /// Written last before the reader waited for input: flush after writing it.
+    var flush = false
 }
 
 /// The ring of batches between the reading thread, the workers and the writer thread.
@@ -248,7 +258,7 @@ final class OrderedBatches: @unchecked Sendable {
     static func writeToStandardOutput(_ batch: FinishedBatch) {
         for (location, message) in batch.problems { Diagnostics.shared.recordError(message, at: location) }
         StandardOutput.shared.write(batch.bytes)
-        StandardOutput.shared.endRecord()
+        if batch.flush { StandardOutput.shared.flush() } else { StandardOutput.shared.endRecord() }
         if batch.stopped { exitProcess(.badRecords) }
         if let failure = batch.failure { exitSetupFailure(failure) }
     }
@@ -337,6 +347,7 @@ final class OrderedBatches: @unchecked Sendable {
             slots[i % window].input = nil
             pthread_mutex_unlock(&m)
             var done = FinishedBatch()
+            done.flush = batch.flushAfter
             out.bytes = []
             out.bytes.reserveCapacity(batch.bytes.count * 2)
             batch.bytes.withUnsafeBufferPointer { bytes in

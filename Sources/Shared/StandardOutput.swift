@@ -9,7 +9,9 @@ import Darwin
 /// Block-buffered standard output written with `write(2)`.
 ///
 /// Contract: bytes are buffered (256 KiB) and written in large blocks; when stdout is a terminal
-/// every `endRecord()` flushes, so a person sees records as they come. SIGPIPE is ignored at start;
+/// every `endRecord()` flushes, so a person sees records as they come. The record loops also flush
+/// before they wait for input (`LineReader.nextLine(beforeWaiting:)`), so a slow producer's records
+/// are passed on without waiting for a full buffer. SIGPIPE is ignored at start;
 /// a write that fails with EPIPE (the reader went away, e.g. `| head -1`) ends the process quietly
 /// with status 0; any other write failure prints a message and exits 2. `finish()` flushes and
 /// checks the result; entry points call it via `exitProcess`.

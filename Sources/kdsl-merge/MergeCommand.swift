@@ -15,10 +15,11 @@ struct MergeCommand: ParsableCommand {
         Policies (paper §2.3):
           override  a fired rule replaces the model's label (the paper's collaboration).
           guarded   as override, except that the model keeps its label when it is confident \
-        (model.p >= --model-confidence) and the rule's reward is below --rule-reward. The defaults \
-        (0.3, 0.95) were the best of those tried in 5-fold cross-validation on the WWW2025 data \
-        (docs/benchmarks.md): a softmax over ~23 classes rarely reaches 0.9, so a rule only \
-        overrules a model that has a clear favourite when the rule is very reliable.
+        (model.p >= --model-confidence) and the rule's reward is below --rule-reward; a rule without \
+        a reward (hand-written, never scored) always stands. The defaults (0.3, 0.95) come from a \
+        grid over out-of-fold WWW2025 predictions (docs/benchmarks.md; not nested, so they are a \
+        starting point, not a tuned optimum): a softmax over ~23 classes rarely reaches 0.9, so a \
+        rule only overrules a model that has a clear favourite when the rule is very reliable.
 
         Exit status: 0 all records merged; 1 bad records (reported with their line, forwarded \
         with an `error` field); 2 usage error.

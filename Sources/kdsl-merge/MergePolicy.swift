@@ -6,6 +6,8 @@ public enum MergePolicy: String, CaseIterable, Sendable {
     case override
     /// A fired rule replaces the model's label unless the model is confident (p ≥ the confidence
     /// threshold) and the rule's reward is below the reward threshold; then the model stands.
+    /// A rule without a reward (written by a person, never scored) always stands, as it ranks
+    /// above every scored rule in kdsl-rules' conflict order.
     case guarded
 }
 
@@ -61,7 +63,7 @@ public func decide(rule: RuleVerdict?, model: ModelVerdict?, policy: MergePolicy
     }
     if policy == .guarded, let model, model.label != rule.label,
        let p = model.p, p >= thresholds.modelConfidence,
-       (rule.reward ?? 0) < thresholds.ruleReward
+       let reward = rule.reward, reward < thresholds.ruleReward
     {
         return Decision(label: model.label, source: .model, rule: nil)
     }

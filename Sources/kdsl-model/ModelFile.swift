@@ -89,29 +89,12 @@ enum ModelFile {
         return out
     }
 
-    /// Writes `model` to `path` atomically (temp file + fsync + rename). Throws `SetupError`.
+    /// Writes `model` to `path` atomically (Shared's `AtomicFile`). Throws `SetupError`.
     static func write(_ model: Model, to path: String) throws {
-        let bytes = encode(model)
-        let tmp = "\(path).tmp.\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if fd < 0 { throw SetupError("cannot write model \(tmp): \(String(cString: strerror(errno)))") }
-        var ok = true
-        var reason = ""
-        bytes.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n > 0 { off += n; continue }
-                if n < 0 && errno == EINTR { continue }
-                ok = false; reason = n < 0 ? String(cString: strerror(errno)) : "short write"; return
-            }
-        }
-        if ok && fsync(fd) != 0 { ok = false; reason = String(cString: strerror(errno)) }
-        if close(fd) != 0 && ok { ok = false; reason = String(cString: strerror(errno)) }
-        if ok && rename(tmp, path) != 0 { ok = false; reason = String(cString: strerror(errno)) }
-        if !ok {
-            unlink(tmp)
-            throw SetupError("cannot write model \(path): \(reason)")
+        do {
+            try AtomicFile.write(encode(model), to: path)
+        } catch let error as SetupError {
+            throw SetupError("cannot write model \(error.message)")
         }
     }
 

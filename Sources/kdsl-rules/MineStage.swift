@@ -22,6 +22,14 @@ enum LabelledInput {
                 return
             }
             guard let label = value.stringValue else { throw RecordError("\"\(labelField)\" must be a string, got \(value.kindName)") }
+            // A rule needs a non-empty label and task (`check` refuses empty ones): such records
+            // cannot teach one, and a rule mined from them could not be applied.
+            if label.isEmpty { throw RecordError("\"\(labelField)\" is empty") }
+            let task = r.string(at: taskPath)
+            if task == "" { throw RecordError("\"\(fieldPaths.task)\" is empty") }
+            if let t = r.value(at: taskPath), !t.isNull, t.stringValue == nil {
+                throw RecordError("\"\(fieldPaths.task)\" must be a string, got \(t.kindName)")
+            }
             var prediction: String? = nil
             if let againstPath {
                 guard let p = r.string(at: againstPath) else {
@@ -31,7 +39,7 @@ enum LabelledInput {
                 }
                 prediction = p
             }
-            records.append(MiningRecord(location: r.location, task: r.string(at: taskPath), label: label,
+            records.append(MiningRecord(location: r.location, task: task, label: label,
                                         prediction: prediction, text: fieldPaths.recordText(r)))
         }
         if unlabelled > 5 { Diagnostics.shared.warning("\(unlabelled) records without \"\(labelField)\" left out in all") }
@@ -72,8 +80,8 @@ enum MineStage {
         }
         if !quiet { Diagnostics.shared.note("\(rules.count) rules from \(units.count) labels in \(format(now() - started)) s") }
         let bytes = RuleSet(rules: rules).jsonLines
-        if let candidatesOut { try writeAtomically(RuleSet(rules: candidateRules).jsonLines, to: candidatesOut) }
-        if let out { try writeAtomically(bytes, to: out) } else { StandardOutput.shared.write(bytes) }
+        if let candidatesOut { try AtomicFile.write(RuleSet(rules: candidateRules).jsonLines, to: candidatesOut) }
+        if let out { try AtomicFile.write(bytes, to: out) } else { StandardOutput.shared.write(bytes) }
     }
 
     static func now() -> Double {

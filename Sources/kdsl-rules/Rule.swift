@@ -1,4 +1,11 @@
 import Shared
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One test a rule makes on a record (§2.1 "a state is a set of predicates"): the normalised text
 /// of `field` contains `literal`, or does not. The task-equals predicate is the rule's `task`.
@@ -240,35 +247,3 @@ extension Rule {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, then rename, so a
-/// reader never sees half a rule base and a failed run leaves the old file in place.
-func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-    let tmp = path + ".tmp.\(getpid())"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    if fd < 0 { throw SetupError("\(tmp): \(String(cString: strerror(errno)))") }
-    var off = 0
-    let ok: Bool = bytes.withUnsafeBytes { raw in
-        while off < raw.count {
-            let n = write(fd, raw.baseAddress! + off, raw.count - off)
-            if n < 0 { if errno == EINTR { continue }; return false }
-            off += n
-        }
-        return fsync(fd) == 0
-    }
-    let err = errno
-    close(fd)
-    if !ok { unlink(tmp); throw SetupError("\(path): writing failed: \(String(cString: strerror(err)))") }
-    if rename(tmp, path) != 0 {
-        let e = errno
-        unlink(tmp)
-        throw SetupError("\(path): \(String(cString: strerror(e)))")
-    }
-}

@@ -49,7 +49,7 @@ enum RuleReport {
     static func validate(_ set: RuleSet, minReward: Double, z: Double, labelField: String, against: String?,
                          fieldPaths: FieldOptions, out: String?, stream: StreamOptions) throws {
         let records = try LabelledInput.read(labelField: labelField, against: against, fieldPaths: fieldPaths, stream: stream)
-        var matcher = RuleMatcher(set.rules)
+        let matcher = RuleMatcher(set.rules)
         // The matcher holds the rules in conflict order; map back to file order by position.
         var rankOf: [String: Int] = [:]
         for (i, r) in matcher.rules.enumerated() { rankOf[r.id] = i }
@@ -89,8 +89,8 @@ enum RuleReport {
             rule.broken = against != nil ? c.broken : nil
             kept.append(rule)
         }
-        Diagnostics.shared.note("validated \(set.rules.count) rules on \(records.count) records: \(kept.count) kept, \(dropped) dropped under \(minReward), \(unjudged) never fired")
+        Diagnostics.shared.note("validated \(set.rules.count) rules on \(records.count) records: \(kept.count) kept (\(unjudged) of them never fired, kept unchanged), \(dropped) dropped under \(minReward)")
         let bytes = RuleSet(rules: kept).jsonLines
-        if let out { try writeAtomically(bytes, to: out) } else { StandardOutput.shared.write(bytes) }
+        if let out { try AtomicFile.write(bytes, to: out) } else { StandardOutput.shared.write(bytes) }
     }
 }

@@ -125,6 +125,27 @@ import TestSupport
         #expect(applied.out.contains("\"label\":\"退款\""))
     }
 
+    /// `--out` replaces the file a symbolic link names (the link stays) and writes into a target
+    /// that cannot be replaced (a FIFO here; /dev/stdout alike) instead of renaming over it.
+    @Test func outFollowsLinksAndWritesIntoFIFOs() throws {
+        let data = labelled()
+        let expected = try runTool("kdsl-rules", ["mine", "--seed", "4", "--iterations", "150", "--quiet"], input: data).out
+        let dir = try tempFile("old", name: "real.jsonl").deletingLastPathComponent()
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("link.jsonl").path, withDestinationPath: "real.jsonl")
+        let viaLink = try runTool("kdsl-rules", ["mine", "--seed", "4", "--iterations", "150", "--quiet", "--out", dir.appendingPathComponent("link.jsonl").path], input: data)
+        #expect(viaLink.status == 0, "\(viaLink.err)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("link.jsonl").path) == "real.jsonl")
+        #expect(try String(contentsOf: dir.appendingPathComponent("real.jsonl"), encoding: .utf8) == expected)
+        try Data(data.utf8).write(to: dir.appendingPathComponent("in.jsonl"))
+        let run = try runShell("""
+            d='\(dir.path)'; rm -f "$d/fifo"; mkfifo "$d/fifo"; timeout 20 cat "$d/fifo" > "$d/got" &
+            kdsl-rules mine --seed 4 --iterations 150 --quiet --out "$d/fifo" < "$d/in.jsonl"; s=$?; wait
+            [ -p "$d/fifo" ] && echo "still a fifo, status $s"
+            """)
+        #expect(run.out == "still a fifo, status 0\n", "\(run.err)")
+        #expect(try String(contentsOf: dir.appendingPathComponent("got"), encoding: .utf8) == expected)
+    }
+
     @Test func errorDrivenMiningTargetsTheModelsErrors() throws {
         // The model is wrong on every 退款 record (says 颜色) and right on the others: only rules
         // that correct it may come out, scored by corrections against broken predictions.
@@ -143,6 +164,24 @@ import TestSupport
             #expect(line.contains("\"source\":\"mine --against model.label\""))
         }
         #expect(run.err.contains("no string at \"model.label\": record left out"))
+    }
+
+    /// Records whose label or task is empty, or whose task is not a string, are bad records
+    /// (reported with their line, left out): a rule mined from them would fail `check`.
+    @Test func mineLeavesOutEmptyLabelsAndTasks() throws {
+        let bad = """
+        {"task":"intent","label":"","dialogue":"用户: 我要退款"}
+        {"task":"","label":"退款","dialogue":"用户: 我要退款"}
+        {"task":5,"label":"退款","dialogue":"用户: 我要退款"}
+
+        """
+        let run = try runTool("kdsl-rules", ["mine", "--seed", "4", "--iterations", "150", "--quiet"], input: bad + labelled())
+        #expect(run.status == 1)
+        #expect(run.err.contains("kdsl-rules: line 1: \"label\" is empty"))
+        #expect(run.err.contains("kdsl-rules: line 2: \"task\" is empty"))
+        #expect(run.err.contains("kdsl-rules: line 3: \"task\" must be a string, got a number"))
+        let dir = try tempFile(run.out)
+        #expect(try runTool("kdsl-rules", ["check", dir.path]).status == 0)
     }
 
     @Test func mineWithoutLabelsMinesNothing() throws {

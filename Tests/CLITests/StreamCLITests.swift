@@ -104,6 +104,20 @@ import TestSupport
         }
     }
 
+    /// A record that has arrived is written before the stage waits for the next one, even when
+    /// stdout is a pipe or file (block-buffered): on the one-job loop and on the batched one.
+    @Test(arguments: ["kdsl-merge", "kdsl-rules apply --rules \"$d/r.jsonl\"", "kdsl-rules apply --rules \"$d/r.jsonl\" --jobs 2"])
+    func recordsAreNotHeldBackForASlowProducer(command: String) throws {
+        let run = try runShell("""
+            d=$(mktemp -d); : > "$d/r.jsonl"
+            (printf '{"a":1}\\n'; sleep 5; printf '{"a":2}\\n') | \(command) > "$d/out" 2>/dev/null &
+            first=0
+            for i in $(seq 45); do sleep 0.1; if [ -s "$d/out" ]; then first=$(wc -l < "$d/out"); break; fi; done
+            wait; echo "$first $(wc -l < "$d/out")"; rm -r "$d"
+            """)
+        #expect(run.out == "1 2\n", "\(command): \(run.err)")
+    }
+
     @Test func failedWriteExitsTwo() throws {
         guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
         let run = try runShell("printf '{\"a\":1}\\n' | kdsl-stream-bench > /dev/full; echo \"status=${PIPESTATUS[1]}\"")

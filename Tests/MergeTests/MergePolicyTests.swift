@@ -36,6 +36,13 @@ import Testing
         #expect(decide(rule: rule, model: unsure, policy: .guarded, thresholds: t).source == .rule)
     }
 
+    /// kdsl-rules ranks a rule without a reward (hand-written) above every scored rule; the guard
+    /// must not treat it as the weakest.
+    @Test func guardedLetsAnUnscoredHandWrittenRuleStand() {
+        let handWritten = RuleVerdict(label: "refund", id: "mine", reward: nil)
+        #expect(decide(rule: handWritten, model: confident, policy: .guarded, thresholds: t) == Decision(label: "refund", source: .rule, rule: "mine"))
+    }
+
     @Test func agreementIsCreditedToTheRule() {
         let same = ModelVerdict(label: "refund", p: 0.99)
         #expect(decide(rule: rule, model: same, policy: .guarded, thresholds: t) == Decision(label: "refund", source: .rule, rule: "r7"))

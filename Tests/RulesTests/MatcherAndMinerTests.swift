@@ -18,7 +18,7 @@ import Shared
                 r.reward = rng.next() % 5 == 0 ? nil : Double(rng.next() % 100) / 100
                 rules.append(r)
             }
-            var matcher = RuleMatcher(rules)
+            let matcher = RuleMatcher(rules)
             for _ in 0..<20 {
                 let views = fields.map { _ in randomText(&rng, length: Int(rng.next() % 12)) }
                 let task: String? = [nil, "t", "other"][Int(rng.next() % 3)]

@@ -54,7 +54,7 @@ func rule(_ id: String, _ label: String, reward: Double?, support: Int? = nil, t
         let tieID = rule("0", "Z", reward: 0.9, support: 5, p)
         let order = [narrow, wide, tieID, high, hand].sorted(by: Rule.ranksBefore).map(\.id)
         #expect(order == ["z-hand", "b", "c", "0", "a"])
-        var m = RuleMatcher([narrow, wide, high, tieID])
+        let m = RuleMatcher([narrow, wide, high, tieID])
         let fired = m.fire(text: { $0 == .user ? "xa" : "" }, task: nil)
         let value = m.value(for: fired)
         #expect(value["label"] == .string("X"))

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writing an output file (`--out`) so that a reader never sees half of it.
+public enum AtomicFile {
+    /// Writes `bytes` to `path`: to a temporary file beside the target, fsync, then rename over it,
+    /// so a failed run leaves the old file in place. A symbolic link is followed (the file it
+    /// names is replaced, the link stays); a target that exists and is not a regular file (a
+    /// device such as /dev/stdout, a FIFO) is written in place, since it cannot be replaced.
+    /// Throws `SetupError` naming `path`.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let target = resolved(path)
+        var st = stat()
+        if stat(target, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+            let fd = open(target, O_WRONLY)
+            if fd < 0 { throw SetupError("\(path): \(String(cString: strerror(errno)))") }
+            let failure = writeAll(bytes, to: fd)
+            if close(fd) != 0 && failure == nil { throw SetupError("\(path): writing failed: \(String(cString: strerror(errno)))") }
+            if let failure { throw SetupError("\(path): writing failed: \(failure)") }
+            return
+        }
+        let tmp = target + ".tmp.\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if fd < 0 { throw SetupError("\(path): cannot create \(tmp): \(String(cString: strerror(errno)))") }
+        var failure = writeAll(bytes, to: fd)
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
+        if failure == nil && rename(tmp, target) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(tmp)
+            throw SetupError("\(path): writing failed: \(failure)")
+        }
+    }
+
+    /// `path` with symbolic links followed, also when the last link dangles (the file it names is
+    /// then created); `path` itself when it is not a link.
+    static func resolved(_ path: String) -> String {
+        var current = path
+        for _ in 0..<40 {  // ELOOP's limit
+            var st = stat()
+            guard lstat(current, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK else { return current }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(current, &buffer, buffer.count - 1)
+            guard n > 0 else { return current }
+            let link = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if link.hasPrefix("/") {
+                current = link
+            } else if let slash = current.lastIndex(of: "/") {
+                current = String(current[...slash]) + link
+            } else {
+                current = link
+            }
+        }
+        return current
+    }
+
+    /// Writes every byte (retrying on EINTR); the failure's description, or nil.
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> String? {
+        bytes.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                if n > 0 { off += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                return n < 0 ? String(cString: strerror(errno)) : "short write"
+            }
+            return nil
+        }
+    }
+}
