@@ -156,7 +156,9 @@ struct ScoreCounts: Sendable {
     ///   it) or the prediction is missing, null or not a string; it then counts as wrong.
     /// - The group (`--by`) may be a string, a number or a boolean (its JSON text); anything else
     ///   leaves the record ungrouped: it counts in the overall figures only.
-    mutating func add(record: Record) throws {
+    /// Counts one record; returns false when it has no prediction (counted wrong).
+    @discardableResult
+    mutating func add(record: Record) throws -> Bool {
         let goldValue = record.value(at: fields.gold)
         let hasError = record.has("error")
         guard case .string(let gold)? = goldValue else {
@@ -177,6 +179,7 @@ struct ScoreCounts: Sendable {
             }
         }
         table[key, default: 0] += 1
+        return key.pred >= 0
     }
 
     // MARK: The counts format (--emit-counts / --merge-counts)

@@ -24,7 +24,14 @@ enum Scorer {
             try readAll(options.stream) { try counts.absorb(countLine: $0) }
             try counts.validateMerged()
         } else {
-            try readAll(options.stream) { try counts.add(record: $0) }
+            // The first few records without a prediction are named (the total follows the report).
+            var named = 0
+            try readAll(options.stream) { record in
+                if try !counts.add(record: record) && !options.emitCounts && named < 5 {
+                    named += 1
+                    Diagnostics.shared.warning("no prediction at \"\(counts.fields.pred)\" (or the record carries an error): counted as wrong", at: record.location)
+                }
+            }
         }
         return counts
     }

@@ -22,7 +22,11 @@ import TestSupport
     @Test func goldenTable() throws {
         let run = try runTool("kdsl-score", ["--by", "task"], input: Self.sample)
         #expect(run.status == 0)
-        #expect(run.err == "kdsl-score: warning: 1 record without a prediction at \"prediction.label\" (or with an error) counted as wrong\n")
+        #expect(run.err == """
+            kdsl-score: line 4: warning: no prediction at "prediction.label" (or the record carries an error): counted as wrong
+            kdsl-score: warning: 1 record without a prediction at "prediction.label" (or with an error) counted as wrong
+
+            """)
         #expect(run.out == """
             all records      precision  recall      f1  support
             logistics page      1.0000  0.5000  0.6667        2
@@ -152,6 +156,10 @@ import TestSupport
         let run = try runTool("kdsl-score", ["--format", "json"], input: input)
         #expect(run.status == 0)
         #expect(run.err.contains("4 records without a prediction"))
+        // Each is named with its line (the first five; a sharded run's counts say nothing per line).
+        for line in 1...4 { #expect(run.err.contains("line \(line): warning: no prediction")) }
+        #expect(!run.err.contains("line 5:"))
+        #expect(try runTool("kdsl-score", ["--emit-counts"], input: input).err.isEmpty)
         let overall = try #require(try json(run)["overall"] as? [String: Any])
         #expect(overall["no_prediction"] as? Int == 4)
         #expect(overall["accuracy"] as? Double == 0.2)
@@ -252,7 +260,11 @@ import TestSupport
         let run = try runTool("kdsl-score", ["--strict"], input: "{\"label\":\"a\"}\n{\"nolabel\":1}\n{\"label\":\"a\"}\n")
         #expect(run.status == 1)
         #expect(run.out == "")
-        #expect(run.err == "kdsl-score: line 2: no gold label at \"label\"; left out of the score\n")
+        #expect(run.err == """
+            kdsl-score: line 1: warning: no prediction at "prediction.label" (or the record carries an error): counted as wrong
+            kdsl-score: line 2: no gold label at "label"; left out of the score
+
+            """)
     }
 
     @Test func mergedShardsGiveTheUnshardedReport() throws {
