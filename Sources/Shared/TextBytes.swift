@@ -49,6 +49,12 @@ public final class TextBytes {
         try body(views[field.slot].buffer)
     }
 
+    /// Set by `load` when a field it read is present but of the wrong type (the text and the OCR
+    /// text must be strings, the dialogue a string or an array of turns; null counts as absent):
+    /// what to report, e.g. `"text" must be a string, got a number`. The views then treat the
+    /// field as absent; a stage reports the record as bad rather than read it as empty text.
+    public private(set) var mistyped: String?
+
     /// A copy of `field`'s bytes (tests, tools).
     public func bytes(_ field: TextField) -> [UInt8] { Array(views[field.slot].buffer) }
 
@@ -57,6 +63,7 @@ public final class TextBytes {
         var want = 0
         for f in fields { want |= 1 << f.slot }
         for i in 0..<4 { views[i].count = 0 }
+        mistyped = nil
         guard want != 0 else { return }
         let needPlain = want & (Self.user | Self.all) != 0
         let needDialogue = want & (Self.user | Self.agent | Self.all) != 0
@@ -65,10 +72,25 @@ public final class TextBytes {
         let dialogue = needDialogue ? record.rawValue(at: dialoguePath, scratch: &scratch) : .absent
         let ocr = needOCR ? record.rawValue(at: ocrPath, scratch: &scratch) : .absent
         if plain == .unknown || dialogue == .unknown || ocr == .unknown {
+            mistyped = Self.typeProblem(record, [(textPath, false), (dialoguePath, true), (ocrPath, false)].enumerated()
+                .filter { [needPlain, needDialogue, needOCR][$0.offset] }.map(\.element))
             loadReference(record, want)
             return
         }
         record.bytes.withUnsafeBufferPointer { line in
+            // Per record: three byte checks, no allocation (the description is built on errors only).
+            func wellTyped(_ raw: Record.RawValue, arrays: Bool) -> Bool {
+                guard case .at(let r) = raw else { return true }
+                let c = line[r.lowerBound]
+                return c == UInt8(ascii: "\"") || c == UInt8(ascii: "n") || (arrays && c == UInt8(ascii: "["))
+            }
+            if !wellTyped(plain, arrays: false) {
+                mistyped = Self.typeProblem(record, [(textPath, false)])
+            } else if !wellTyped(dialogue, arrays: true) {
+                mistyped = Self.typeProblem(record, [(dialoguePath, true)])
+            } else if !wellTyped(ocr, arrays: false) {
+                mistyped = Self.typeProblem(record, [(ocrPath, false)])
+            }
             // Plain text opens the user and all views.
             emit(Self.rawBody(plain, line), to: want & (Self.user | Self.all))
             // Dialogue turns follow, each view keeping its own separator bookkeeping.
@@ -99,6 +121,19 @@ public final class TextBytes {
                 }
             }
         }
+    }
+
+    /// The first of `fields` present with the wrong type, described (slow path: errors only).
+    private static func typeProblem(_ record: Record, _ fields: [(FieldPath, Bool)]) -> String? {
+        for (path, arrays) in fields {
+            guard let v = record.value(at: path) else { continue }
+            switch v {
+            case .null, .string: continue
+            case .array where arrays: continue
+            default: return "\"\(path)\" must be a string\(arrays ? " or an array of turns" : ""), got \(v.kindName)"
+            }
+        }
+        return nil
     }
 
     private static let user = 1 << TextField.user.slot, agent = 1 << TextField.agent.slot

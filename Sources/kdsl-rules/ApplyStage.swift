@@ -19,9 +19,14 @@ enum ApplyStage {
                 let output = SerializedValue()
                 return { record, _ in
                     let task = record.string(at: taskPath)
+                    if task == nil, let t = record.value(at: taskPath), !t.isNull {
+                        throw RecordError("\"\(taskPath)\" must be a string, got \(t.kindName)")
+                    }
                     let fired: [Int32]
                     if !used.isEmpty {
                         views.load(record, views: used)
+                        // A text field of the wrong type is a bad record, not empty text.
+                        if let problem = views.mistyped { throw RecordError(problem) }
                         fired = matcher.fire(views: views, task: task)
                     } else {
                         fired = []

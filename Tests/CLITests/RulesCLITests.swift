@@ -68,6 +68,35 @@ import TestSupport
         #expect(run.err.contains("kdsl-rules: line 2: expected a JSON object"))
     }
 
+    /// A text field or task of the wrong type is reported and forwarded with `error`, not read
+    /// as empty text; null and absent fields, and dialogue turns as an array, are fine.
+    @Test func applyReportsMistypedFields() throws {
+        let file = try tempFile(rules)
+        for jobs in ["1", "2"] {
+            let run = try runTool("kdsl-rules", ["apply", "--rules", file.path, "--jobs", jobs], input: """
+                {"text":5}
+                {"dialogue":7}
+                {"task":["intent"],"dialogue":"用户: 我要退款"}
+                {"ocr":{"text":[1]}}
+                {"text":null,"dialogue":[{"role":"user","text":"我要退款"}],"task":"intent"}
+                {"ocr":{"text":"退款详情"},"task":"scene"}
+
+                """)
+            #expect(run.status == 1)
+            #expect(run.lines.count == 6)
+            #expect(run.err == """
+                kdsl-rules: line 1: "text" must be a string, got a number
+                kdsl-rules: line 2: "dialogue" must be a string or an array of turns, got a number
+                kdsl-rules: line 3: "task" must be a string, got an array
+                kdsl-rules: line 4: "ocr.text" must be a string, got an array
+
+                """, "jobs \(jobs)")
+            for i in 0..<4 { #expect(run.lines[i].contains("\"error\":{\"stage\":\"kdsl-rules\",\"line\":\(i + 1)")) }
+            #expect(run.lines[4].contains("\"label\":\"退款\""))
+            #expect(run.lines[5].contains("\"label\":\"退款页面\""))
+        }
+    }
+
     @Test func checkListsEveryProblemWithItsLine() throws {
         let good = try tempFile(rules)
         let ok = try runTool("kdsl-rules", ["check", good.path])
