@@ -3,8 +3,10 @@
 
 SWIFT    ?= swift
 RELEASE  := .build/release
+# tesseract-ocr: the `tesseract` command line the OCR cross-check compares against (only a
+# Recommends of the libraries); python3-venv: bench/venv.sh's `python3 -m venv` for the peers.
 APT_PKGS := libjansson-dev libopenblas-dev libtesseract-dev libleptonica-dev \
-            tesseract-ocr-eng tesseract-ocr-chi-sim pkg-config jq make
+            tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim pkg-config jq make python3-venv
 
 .PHONY: deps build debug test demo bench clean
 

@@ -4,23 +4,25 @@
 # Usage: bash bench/model.bench.sh [www|english|speed]...   (default: all three)
 # speed: KDSL_SCALED (records, default 1M), KDSL_SCALED_TRAIN (200k), KDSL_JOBS ("1 2"),
 # KDSL_SCALED_SKLEARN=0 skips scikit-learn (about 10 minutes of lbfgs on 200k records).
+# www: KDSL_WWW (records with `fold` and `ocr.text`; default: examples/www2025's OCR cache, built
+# by bench/www2025-input.sh when missing).
 # Writes bench/out/model-*.txt; prints markdown tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${KDSL_DATA:-../shared/data}
-WWW=${KDSL_WWW:-/work/cache/www2025-ocr.jsonl}
-[ -f "$WWW" ] || WWW=/work/cache/www2025-records.jsonl
 OUT=bench/out
 mkdir -p "$OUT"
 B=.build/release/kdsl-model
 [ -x "$B" ] || swift build -c release --product kdsl-model >&2
 PY=$(bash bench/venv.sh fasttext-wheel scikit-learn numpy)
+bash bench/need.sh bc /usr/bin/time:time
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 parts=${*:-www english speed}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 secs() { local s=$(date +%s.%N); "$@"; echo "$(date +%s.%N) - $s" | bc; }
 
 if [[ " $parts " == *" www "* ]]; then
+  WWW=${KDSL_WWW:-$(KDSL_DATA="$DATA" bash bench/www2025-input.sh ocr)}
   echo "### WWW2025, 5-fold CV on the given folds ($(basename "$WWW")): weighted F1"
   echo
   echo "| configuration | DIS (intent) | ISS (scene) | pooled | seconds |"

@@ -6,8 +6,9 @@
 #   pytesseract, JOBS threads     the Python wrapper (it runs the command line per image)
 #   kdsl-ocr --jobs 1             for the 1 -> JOBS speed-up
 # Sets: N_SHOTS WWW2025 screenshots (chi_sim+eng) and N_RECEIPTS SROIE receipts (eng), then the
-# CER table (bench/ocr_cer.py) and the share of empty OCR text over all WWW2025 images when
-# /work/cache/www2025-ocr.jsonl or OCR_RECORDS is present.
+# CER table (bench/ocr_cer.py) and the share of empty OCR text over all WWW2025 images, from
+# OCR_RECORDS (default: examples/www2025's OCR cache, built by bench/www2025-input.sh when missing;
+# OCR_RECORDS=none skips it).
 # The machine this was written on is shared (load 5-6 on 2 cores from other work), so the four
 # variants run interleaved, ROUNDS times, and each figure is the best round: a load spike that hits
 # one variant once does not decide the comparison. CPU ms per image (user+sys, children included)
@@ -29,6 +30,7 @@ mkdir -p "$OUT"
 export OMP_THREAD_LIMIT=1
 [ -x "$BIN/kdsl-ocr" ] || swift build -c release --product kdsl-ocr >&2
 PY=$(bash bench/venv.sh pytesseract rapidfuzz)
+bash bench/need.sh /usr/bin/time:time tesseract:tesseract-ocr
 DATA=$(cd "$DATA" && pwd)
 
 # Deterministic samples: every k-th screenshot of the sorted list, the first receipts.
@@ -77,8 +79,8 @@ for set in shots receipts; do
     "$(awk -v a="$k" -v b="$c" 'BEGIN{printf "%.2f×", a/b}') | $(awk -v a="$(cpu "$set.cli" "$n")" -v b="$(cpu "$set.kdsl" "$n")" 'BEGIN{printf "%.2f×", a/b}') | $(awk -v a="$k" -v b="$k1" 'BEGIN{printf "%.2f×", a/b}') |"
 done
 
-records=${OCR_RECORDS:-/work/cache/www2025-ocr.jsonl}
-if [ -f "$records" ]; then
+records=${OCR_RECORDS:-$(KDSL_BIN="$BIN" KDSL_DATA="$DATA" bash bench/www2025-input.sh ocr)}
+if [ "$records" != none ]; then
   echo
   jq -rs '[.[] | .ocr.images[]?] | "WWW2025 images OCRed: \(length); empty text: \(map(select(.text == "")) | length) (\(100 * (map(select(.text == "")) | length) / length | . * 10 | round / 10)%); with an error: \(map(select(.error)) | length)"' "$records"
 fi

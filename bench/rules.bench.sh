@@ -7,19 +7,19 @@
 #  3. apply throughput with 10, 1,000 and 100,000 rules vs passthrough (apply with an empty rule
 #     file: record read + one key set), cat, grep -F -f on the same literals, and Python keyword
 #     labelling functions as Snorkel users write them.
-# Usage: bash bench/rules.bench.sh [RECORDS.jsonl]   (default: /work/cache/www2025-ocr.jsonl if
-# present, else /work/cache/www2025-records.jsonl). Env: KDSL_BIN, BIG (records in the big file).
+# Usage: bash bench/rules.bench.sh [RECORDS.jsonl]   (records with `fold` and `ocr.text`; default
+# $KDSL_WWW, else examples/www2025's OCR cache, built by bench/www2025-input.sh when missing).
+# Env: KDSL_BIN, KDSL_WWW, KDSL_DATA (../shared/data), BIG (records in the big file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${KDSL_BIN:-.build/release}
 R="$BIN/kdsl-rules"
 [ -x "$R" ] || swift build -c release --product kdsl-rules >&2
-data=${1:-}
-if [ -z "$data" ]; then
-  if [ -s /work/cache/www2025-ocr.jsonl ]; then data=/work/cache/www2025-ocr.jsonl; else data=/work/cache/www2025-records.jsonl; fi
-fi
+data=${1:-${KDSL_WWW:-}}
+[ -n "$data" ] || data=$(bash bench/www2025-input.sh ocr)
 out=bench/out/rules; [ -n "${SKIP_CV:-}" ] || rm -rf "$out"; mkdir -p "$out"
 PY=$(bash bench/venv.sh wittgenstein pandas)
+bash bench/need.sh bc /usr/bin/time:time
 now() { date +%s.%N; }
 secs() { printf '%.3f' "$(echo "$2 - $1" | bc)"; }
 echo "data: $data ($(wc -l < "$data") records; with ocr.text: $(jq -c 'select(.ocr.text != null and .ocr.text != "")' "$data" | wc -l))"

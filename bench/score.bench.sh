@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 n=${1:-1000000}
 runs=${RUNS:-3}
 PY=$(bash bench/venv.sh scikit-learn orjson)
+bash bench/need.sh hyperfine
 swift build -c release --product kdsl-score >&2
 BIN=.build/release/kdsl-score
 mkdir -p bench/out

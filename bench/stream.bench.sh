@@ -17,10 +17,8 @@ bin="$(swift build -c release --show-bin-path)/kdsl-stream-bench"
 
 # The seed: the challenge's records (converted as examples/www2025 does) and the intent sets.
 seed="$out/stream-seed.jsonl"
-if [ -s /work/cache/www2025-records.jsonl ]; then
-  cp /work/cache/www2025-records.jsonl "$seed"
-elif [ -s ../shared/data/www2025/train.json ]; then
-  jq -c -f examples/www2025/convert.jq ../shared/data/www2025/train.json > "$seed"
+if [ -s ../shared/data/www2025/train.json ]; then
+  cp "$(bash bench/www2025-input.sh records)" "$seed"
 else
   : > "$seed"
 fi
@@ -38,6 +36,7 @@ lines=$(wc -l < "$data")
 echo "input: $data, $bytes bytes, $lines records" >&2
 
 py=$(bash bench/venv.sh orjson)
+bash bench/need.sh hyperfine
 cat > "$out/stream_orjson.py" <<'PY'
 # The Python peer: read lines, orjson.loads, add one key, orjson.dumps, write.
 import sys, orjson

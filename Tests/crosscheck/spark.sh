@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks that a kdsl stage sharded with Spark's rdd.pipe (examples/spark/pipe.py, local mode) gives
 # the same records, and kdsl-score --emit-counts/--merge-counts the same report, as one process.
+# Also: a stage exiting 1 (bad records) passes, one exiting 2 makes pipe.py fail.
 # Needs Java (17 on the dev machines) and pyspark from PyPI (installed into bench/.venv).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,4 +35,22 @@ cmp "$work/single-merged.json" "$work/spark/score.json" || { echo "spark.sh: mer
 jq -S '{o: .overall, g: .groups}' "$work/single-score.json" > "$work/a.json"
 jq -S '{o: .overall, g: .groups}' "$work/spark/score.json" > "$work/b.json"
 cmp "$work/a.json" "$work/b.json" || { echo "spark.sh: sharded report differs from the direct report" >&2; diff "$work/a.json" "$work/b.json" | head >&2; exit 1; }
-echo "spark.sh: $(wc -l < "$work/single.jsonl") records in 4 Spark partitions equal the single-process run (records and report)"
+
+# Exit statuses: a stage that exits 1 (bad records, reported and forwarded with `error`) is
+# accepted and its records are the single-process ones but for error.line, which counts lines
+# within the partition; a stage that exits 2 (here: no such rule file) in every partition fails
+# the job, and pipe.py exits non-zero without writing records (Spark's default ignores the status).
+{ head -n 50 "$work/in.jsonl"; echo '{not json'; tail -n +51 "$work/in.jsonl"; } > "$work/bad-line.jsonl"
+"$py" examples/spark/pipe.py "$work/bad-line.jsonl" "$work/spark-bad-line" --partitions 4 --stage kdsl-merge > "$work/bad-line.log" 2>&1 \
+  || { cat "$work/bad-line.log" >&2; echo "spark.sh: a stage exiting 1 (one bad line) failed the Spark job" >&2; exit 1; }
+kdsl-merge < "$work/bad-line.jsonl" 2>/dev/null | jq -c 'del(.error.line)' > "$work/a.jsonl" || true
+jq -c 'del(.error.line)' "$work/spark-bad-line/records.jsonl" > "$work/b.jsonl"
+grep -q '"error"' "$work/b.jsonl" || { echo "spark.sh: the bad line was not forwarded with an error" >&2; exit 1; }
+cmp "$work/a.jsonl" "$work/b.jsonl" || { echo "spark.sh: with a bad line, sharded records differ (error.line aside)" >&2; exit 1; }
+if "$py" examples/spark/pipe.py "$work/in.jsonl" "$work/spark-fail" --partitions 4 \
+    --stage "kdsl-rules apply --rules $work/nonexistent.rules.jsonl" > "$work/fail.log" 2>&1; then
+  echo "spark.sh: pipe.py exited 0 though its stage exited 2 in every partition" >&2; exit 1
+fi
+grep -q 'exited with error code 2' "$work/fail.log" || { echo "spark.sh: pipe.py failed, but not on the stage's exit 2:" >&2; tail -5 "$work/fail.log" >&2; exit 1; }
+[ ! -e "$work/spark-fail/records.jsonl" ] || { echo "spark.sh: a failed job wrote records" >&2; exit 1; }
+echo "spark.sh: $(wc -l < "$work/single.jsonl") records in 4 Spark partitions equal the single-process run (records and report); a stage's exit 1 is accepted, exit 2 fails the job"

@@ -3,6 +3,13 @@ map-reduce style: `kdsl-score --emit-counts` on every shard, `kdsl-score --merge
 
 Each kdsl stage is a line filter, so a partition piped through it gives exactly the lines the whole
 file would: the sharded result equals the single-process one (Tests/crosscheck/spark.sh checks it).
+One difference: a bad record's `error.line` counts lines within its partition, not the whole input.
+
+Exit status of a stage, as in a shell pipeline of kdsl stages (examples/stages.mk): 0 and 1 (bad
+records, reported on stderr and forwarded with an `error` field; the partition is complete) are
+accepted; 2 or more (usage, setup or write failure) or a signal fails the Spark job, and this
+script exits 1 without writing OUTDIR. Spark's own check (checkCode=True) fails on any non-zero
+status, so each stage runs under a small sh wrapper that maps 1 to 0.
 
 Usage:
   python pipe.py INPUT.jsonl OUTDIR [--partitions N] [--stage "kdsl-merge --policy guarded"]
@@ -17,6 +24,14 @@ import subprocess
 import sys
 
 from pyspark import SparkConf, SparkContext
+
+
+def accepting_exit_1(command):
+    """The command for rdd.pipe (which shlex-splits it and runs it without a shell): COMMAND under
+    sh, with exit 1 (bad records, reported and forwarded; the output is complete) turned into 0, so
+    that checkCode=True fails the job only on 2 or more or a signal (sh reports 128+N)."""
+    script = command + '; s=$?; [ "$s" -eq 1 ] && exit 0; exit "$s"'
+    return "sh -c " + shlex.quote(script)
 
 
 def main():
@@ -34,11 +49,18 @@ def main():
     env = {"PATH": os.environ["PATH"], "OMP_THREAD_LIMIT": "1"}
     try:
         lines = sc.textFile(os.path.abspath(args.input), minPartitions=args.partitions)
-        staged = lines.pipe(args.stage, env=env).cache()
-        counts = staged.pipe(f"kdsl-score --emit-counts --by {shlex.quote(args.by)}", env=env)
+        staged = lines.pipe(accepting_exit_1(args.stage), env=env, checkCode=True).cache()
+        counts = staged.pipe(accepting_exit_1(f"kdsl-score --emit-counts --by {shlex.quote(args.by)}"),
+                             env=env, checkCode=True)
         records = staged.collect()
         shard_counts = counts.collect()
         partitions = staged.getNumPartitions()
+    except Exception as e:  # a Py4JJavaError holding the Python worker's traceback
+        text = str(e).splitlines() or [type(e).__name__]
+        why = next((l.strip() for l in text if "exited with error code" in l), text[0].strip())
+        print(f"pipe.py: the Spark job failed: {why}", file=sys.stderr)
+        print(f"pipe.py: nothing written to {args.outdir} (the stage's own message is above)", file=sys.stderr)
+        sys.exit(1)
     finally:
         sc.stop()
 
