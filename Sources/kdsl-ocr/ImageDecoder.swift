@@ -30,8 +30,8 @@ struct ImageError: Error, Equatable {
 /// The file is read into memory first so that a missing, unreadable or directory path gets the
 /// system's own reason, and a PNG or JPEG whose structure is broken (cut short, bad chunk
 /// checksum) gets ours (`ImageCheck`) instead of libpng's or libjpeg's lines on stderr; the
-/// header is then read alone, so an absurd pixel count (a decompression
-/// bomb) is refused before any pixel memory is allocated.
+/// header is then read alone, so an absurd pixel count (a decompression bomb) is refused before
+/// any pixel memory is allocated.
 struct ImageDecoder: Sendable {
     /// Largest accepted width × height.
     var maxPixels: Int
