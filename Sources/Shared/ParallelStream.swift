@@ -6,6 +6,16 @@ import Musl
 import Darwin
 #endif
 
+/// A message about one record for stderr: a problem (counted, exit 1) or a warning.
+typealias RecordReport = (location: SourceLocation, message: String, warning: Bool)
+
+/// Reports `reports` in order on stderr (`Diagnostics`), counting the problems.
+func emitReports(_ reports: [RecordReport]) {
+    for (location, message, warning) in reports {
+        if warning { Diagnostics.shared.warning(message, at: location) } else { Diagnostics.shared.recordError(message, at: location) }
+    }
+}
+
 /// What a transform hands back for one record besides its edits to the record.
 public struct RecordOutput {
     /// The stream's output so far; a transform may only append (see `writeRecord`).
@@ -16,6 +26,10 @@ public struct RecordOutput {
     /// image: the record keeps its other results). Each is reported as `line N: message` and
     /// counted (the run exits 1); `--strict` stops after writing this record.
     public var problems: [String] = []
+    /// Warnings about this record that do not make it bad (e.g. an image kdsl-model could not
+    /// read: the record is kept with zero image features). Each is reported as
+    /// `line N: warning: message`, in input order with the problems; the exit status is unchanged.
+    public var warnings: [String] = []
 
     /// For a stage with a faster writer than `Record.serialize`: `body` appends the finished
     /// record's line (no newline) and returns true, or appends nothing and returns false, in
@@ -83,7 +97,7 @@ public struct ParallelFilter {
         let diagnostics = Diagnostics.shared
         var record = Record()
         var out = RecordOutput()
-        var problems: [(SourceLocation, String)] = []
+        var problems: [RecordReport] = []
         let stage = diagnostics.stage
         try RecordReader.forEachInput(options.inputs) { reader, name in
             // Before waiting on a slow producer, what is buffered goes out: a record is never held
@@ -102,27 +116,27 @@ public struct ParallelFilter {
                     throw error
                 }
                 output.append { swap(&$0, &out.bytes) }
-                if bad {
-                    for (location, message) in problems { diagnostics.recordError(message, at: location) }
+                if !problems.isEmpty {
+                    emitReports(problems)
                     problems.removeAll(keepingCapacity: true)
-                    if options.strict { exitProcess(.badRecords) }
                 }
+                if bad && options.strict { exitProcess(.badRecords) }
                 output.endRecord()
             }
         }
     }
 
     /// Reads `line` into `record`, transforms it and appends the output line (newline included)
-    /// to `out.bytes`, exactly as `runFilter` does; appends the record's problems to `problems`.
-    /// Returns true when the record is bad (`--strict` stops after it). Errors other than
-    /// `RecordError` from `transform` propagate (the run ends with exit 2).
+    /// to `out.bytes`, exactly as `runFilter` does; appends the record's problems, then its
+    /// warnings, to `problems`. Returns true when the record is bad (`--strict` stops after it).
+    /// Errors other than `RecordError` from `transform` propagate (the run ends with exit 2).
     /// `stage` is `Diagnostics.shared.stage`, read once per run rather than per record.
     static func process(_ line: UnsafeBufferPointer<UInt8>, at location: SourceLocation, record: inout Record, stage: String,
-                        transform: RecordTransform, out: inout RecordOutput, problems: inout [(SourceLocation, String)]) throws -> Bool {
+                        transform: RecordTransform, out: inout RecordOutput, problems: inout [RecordReport]) throws -> Bool {
         do {
             try record.reload(line: line, location: location)
         } catch let error as RecordError {
-            problems.append((location, error.message))
+            problems.append((location, error.message, false))
             JSON.object([("error", errorObject(stage: stage, location: location, message: error.message, raw: Array(line)))]).serialize(into: &out.bytes)
             out.bytes.append(0x0A)
             return true
@@ -130,12 +144,13 @@ public struct ParallelFilter {
         let start = out.bytes.count
         out.wrote = false
         out.problems.removeAll(keepingCapacity: true)
+        out.warnings.removeAll(keepingCapacity: true)
         do {
             try transform(&record, &out)
         } catch let error as RecordError {
             // The first failure is the one to fix: an upstream stage's `error` is kept.
             out.bytes.removeSubrange(start...)
-            problems.append((record.location, error.message))
+            problems.append((record.location, error.message, false))
             if !record.has("error") {
                 record.set("error", errorObject(stage: stage, location: record.location, message: error.message))
             }
@@ -145,7 +160,8 @@ public struct ParallelFilter {
         }
         if !out.wrote { record.serialize(into: &out.bytes) }
         out.bytes.append(0x0A)
-        for message in out.problems { problems.append((record.location, message)) }
+        for message in out.problems { problems.append((record.location, message, false)) }
+        for message in out.warnings { problems.append((record.location, message, true)) }
         return !out.problems.isEmpty
     }
 
@@ -206,10 +222,10 @@ struct LineBatch {
     }
 }
 
-/// What a batch became: its output lines and problems in input order.
+/// What a batch became: its output lines and problems (and warnings) in input order.
 struct FinishedBatch {
     var bytes: [UInt8] = []
-    var problems: [(SourceLocation, String)] = []
+    var problems: [RecordReport] = []
     /// `--strict` stopped at a bad record: `bytes` ends with it and the run ends here.
     var stopped = false
     /// A transform threw something other than `RecordError`: the run ends with exit 2 after `bytes`.
@@ -256,7 +272,7 @@ final class OrderedBatches: @unchecked Sendable {
     /// Writes a finished batch and reports its problems; ends the process after a strict stop or a
     /// failure (the same ending `runStage` gives the one-job loop).
     static func writeToStandardOutput(_ batch: FinishedBatch) {
-        for (location, message) in batch.problems { Diagnostics.shared.recordError(message, at: location) }
+        emitReports(batch.problems)
         StandardOutput.shared.write(batch.bytes)
         if batch.flush { StandardOutput.shared.flush() } else { StandardOutput.shared.endRecord() }
         if batch.stopped { exitProcess(.badRecords) }

@@ -42,29 +42,48 @@ enum ImageFeatures {
     /// Leptonica prints warnings for odd JPEGs on stderr; quiet them once per process.
     static let quiet: Void = { setMsgSeverity(Int32(L_SEVERITY_NONE)) ; return () }()
 
-    /// Features of one image file, or nil when it cannot be read or decoded.
-    static func of(path: String, minimumShortSide: Int32 = defaultShortSide) -> [Float]? {
+    /// Largest image file read (it is held in memory while decoding), as in kdsl-ocr.
+    static let maxFileBytes = 1 << 28
+
+    /// Features of one image file, or why it cannot be read or decoded (the reasons kdsl-ocr
+    /// gives). The file is read once into memory and checked (`ImageCheck`) before Leptonica
+    /// decodes it, so that a cut or corrupt PNG/JPEG gets our reason rather than libpng's or
+    /// libjpeg's own lines on stderr.
+    static func of(path: String, minimumShortSide: Int32 = defaultShortSide) -> Result<[Float], ImageReadError> {
         _ = quiet
-        var format: Int32 = 0, w: Int32 = 0, h: Int32 = 0, bps: Int32 = 0, spp: Int32 = 0, cmap: Int32 = 0
-        guard pixReadHeader(path, &format, &w, &h, &bps, &spp, &cmap) == 0, w > 0, h > 0 else { return nil }
-        var pix: UnsafeMutablePointer<PIX>?
-        if format == Int32(IFF_JFIF_JPEG) {
-            var reduction: Int32 = 8
-            while reduction > 1 && min(w, h) / reduction < minimumShortSide { reduction /= 2 }
-            pix = pixReadJpeg(path, 0, reduction, nil, 0)
-        } else {
-            pix = pixRead(path)
+        let bytes: [UInt8]
+        switch ImageFile.load(path, maxBytes: maxFileBytes) {
+        case .success(let b): bytes = b
+        case .failure(let e): return .failure(e)
         }
-        guard let source = pix else { return nil }
-        defer { pixDestroy(&pix) }
-        var rgb = pixConvertTo32(source)
-        guard let image = rgb else { return nil }
-        defer { pixDestroy(&rgb) }
-        let pw = Int(pixGetWidth(image)), ph = Int(pixGetHeight(image)), wpl = Int(pixGetWpl(image))
-        guard pw > 0, ph > 0, let data = pixGetData(image) else { return nil }
-        return summarise(width: pw, height: ph, originalWidth: Int(w), originalHeight: Int(h)) { x, y in
-            let word = data[y * wpl + x]
-            return (Float((word >> 24) & 0xFF), Float((word >> 16) & 0xFF), Float((word >> 8) & 0xFF))
+        if bytes.isEmpty { return .failure(ImageReadError("empty file")) }
+        if let problem = ImageCheck.problem(in: bytes) { return .failure(ImageReadError(problem)) }
+        return bytes.withUnsafeBufferPointer { buffer in
+            let data = buffer.baseAddress!, size = buffer.count
+            var format: Int32 = 0, w: Int32 = 0, h: Int32 = 0, bps: Int32 = 0, spp: Int32 = 0, cmap: Int32 = 0
+            guard pixReadHeaderMem(data, size, &format, &w, &h, &bps, &spp, &cmap) == 0, format != Int32(IFF_UNKNOWN) else {
+                return .failure(ImageReadError("not a recognised image format"))
+            }
+            guard w > 0, h > 0 else { return .failure(ImageReadError("image has no pixels (\(w)x\(h))")) }
+            var pix: UnsafeMutablePointer<PIX>?
+            if format == Int32(IFF_JFIF_JPEG) {
+                var reduction: Int32 = 8
+                while reduction > 1 && min(w, h) / reduction < minimumShortSide { reduction /= 2 }
+                pix = pixReadMemJpeg(data, size, 0, reduction, nil, 0)
+            } else {
+                pix = pixReadMem(data, size)
+            }
+            guard let source = pix else { return .failure(ImageReadError("cannot decode image (truncated or corrupt)")) }
+            defer { pixDestroy(&pix) }
+            var rgb = pixConvertTo32(source)
+            guard let image = rgb else { return .failure(ImageReadError("cannot convert image to RGB")) }
+            defer { pixDestroy(&rgb) }
+            let pw = Int(pixGetWidth(image)), ph = Int(pixGetHeight(image)), wpl = Int(pixGetWpl(image))
+            guard pw > 0, ph > 0, let pixels = pixGetData(image) else { return .failure(ImageReadError("image has no pixels")) }
+            return .success(summarise(width: pw, height: ph, originalWidth: Int(w), originalHeight: Int(h)) { x, y in
+                let word = pixels[y * wpl + x]
+                return (Float((word >> 24) & 0xFF), Float((word >> 16) & 0xFF), Float((word >> 8) & 0xFF))
+            })
         }
     }
 
@@ -140,15 +159,25 @@ enum ImageFeatures {
         return out
     }
 
+    /// An image of a record that could not be used: its path as written in the record, and why.
+    struct Failure: Equatable {
+        var path: String
+        var reason: String
+    }
+
     /// The averaged features of a record's images (paths joined to `root` unless absolute), with
-    /// the image count; `failed` counts images that could not be decoded (they add nothing).
-    /// Returns nil when the record has no image that decoded.
-    static func of(paths: [String], root: String, minimumShortSide: Int32 = defaultShortSide, failed: inout Int) -> [Float]? {
+    /// the image count; images that could not be read or decoded add nothing and are appended to
+    /// `failures`, in the record's order. Returns nil when the record has no image that decoded.
+    static func of(paths: [String], root: String, minimumShortSide: Int32 = defaultShortSide, failures: inout [Failure]) -> [Float]? {
         var total: [Float]? = nil
         var decoded = 0
         for p in paths {
             let full = p.hasPrefix("/") || root.isEmpty ? p : (root.hasSuffix("/") ? root + p : root + "/" + p)
-            guard let f = of(path: full, minimumShortSide: minimumShortSide) else { failed += 1; continue }
+            let f: [Float]
+            switch of(path: full, minimumShortSide: minimumShortSide) {
+            case .success(let v): f = v
+            case .failure(let e): failures.append(Failure(path: p, reason: e.message)); continue
+            }
             if total == nil { total = f } else { for i in 0..<count { total![i] += f[i] } }
             decoded += 1
         }

@@ -5,6 +5,8 @@ import Shared
 /// Shared's `ParallelFilter` does the streaming (one job: record by record; more: batches of 256
 /// lines on worker threads, written in input order, the same bytes for any number of jobs). Each
 /// worker has its own `Predictor` (scratch buffers, image reader); the model is shared read-only.
+/// An image that cannot be read is a warning at its record's line (`image PATH: reason`); the
+/// record is kept with zero image features, and the run ends with the total.
 struct PredictionStream {
     let options: StreamOptions
     let jobs: Int
@@ -22,6 +24,8 @@ struct PredictionStream {
                     // The fast writer splices `model` into the record's bytes; it declines
                     // records that need the general path (unknown task, an existing `model`...).
                     if !out.writeRecord({ predictor.appendFast(record, to: &$0) }) { predictor.apply(&record) }
+                    // Images it could not use: warnings at the record's line, in input order for any --jobs.
+                    out.warnings = predictor.reader.takeImageFailures()
                 }
             }
             let failed = predictors.all.reduce(0) { $0 + $1.reader.failedImages }

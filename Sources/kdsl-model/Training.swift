@@ -29,6 +29,8 @@ final class SampleReader {
     let decodeShortSide: Int32
     /// Images that could not be read or decoded (their features are zero; the record is kept).
     private(set) var failedImages = 0
+    /// The images `image(_:)` could not use since the last `takeImageFailures()`, in order.
+    private var imageFailures: [ImageFeatures.Failure] = []
     private(set) var decodedRecords = 0
 
     init(features: FeatureConfig, fields: FieldNames, imageRoot: String, decodeShortSide: Int32 = ImageFeatures.defaultShortSide) {
@@ -66,12 +68,24 @@ final class SampleReader {
         guard features.images else { return nil }
         let paths = imagePaths(record)
         if paths.isEmpty { return nil }
-        let f = ImageFeatures.of(paths: paths, root: imageRoot, minimumShortSide: decodeShortSide, failed: &failedImages)
+        let before = imageFailures.count
+        let f = ImageFeatures.of(paths: paths, root: imageRoot, minimumShortSide: decodeShortSide, failures: &imageFailures)
+        failedImages += imageFailures.count - before
         if f != nil { decodedRecords += 1 }
         return f
     }
 
-    /// A training sample; throws `RecordError` when the label is not a string.
+    /// The images that could not be used since the last call, as warnings
+    /// (`image PATH: reason`), and forgets them.
+    func takeImageFailures() -> [String] {
+        if imageFailures.isEmpty { return [] }
+        defer { imageFailures.removeAll(keepingCapacity: true) }
+        return imageFailures.map { "image \($0.path): \($0.reason)" }
+    }
+
+    /// A training sample; throws `RecordError` when the label is not a string. Images that cannot
+    /// be used are reported as warnings at the record's line as it is read (train and cv read
+    /// on one thread, so they come in input order).
     func sample(_ record: Record) throws -> Sample {
         var label: String? = nil
         if let v = record.value(at: fields.label), !v.isNull {
@@ -80,7 +94,9 @@ final class SampleReader {
         }
         var raw = RawText()
         text(record, into: &raw)
-        return Sample(task: task(record), label: label, raw: raw, image: image(record), location: record.location)
+        let image = image(record)
+        for message in takeImageFailures() { Diagnostics.shared.warning(message, at: record.location) }
+        return Sample(task: task(record), label: label, raw: raw, image: image, location: record.location)
     }
 }
 

@@ -1,4 +1,5 @@
 internal import CTesseract
+import Shared
 
 #if canImport(Glibc)
 import Glibc
@@ -27,8 +28,10 @@ struct ImageError: Error, Equatable {
 /// Reads and decodes image files with Leptonica (JPEG, PNG, TIFF, GIF, WebP, BMP, PNM...).
 ///
 /// The file is read into memory first so that a missing, unreadable or directory path gets the
-/// system's own reason; the header is then read alone, so an absurd pixel count (a decompression
-/// bomb) is refused before any pixel memory is allocated.
+/// system's own reason, and a PNG or JPEG whose structure is broken (cut short, bad chunk
+/// checksum) gets ours (`ImageCheck`) instead of libpng's or libjpeg's lines on stderr; the
+/// header is then read alone, so an absurd pixel count (a decompression bomb) is refused before
+/// any pixel memory is allocated.
 struct ImageDecoder: Sendable {
     /// Largest accepted width × height.
     var maxPixels: Int
@@ -40,11 +43,13 @@ struct ImageDecoder: Sendable {
     func decode(path: String) -> Result<DecodedImage, ImageError> {
         _ = ImageDecoder.silenceLeptonica
         let bytes: [UInt8]
-        switch readFile(path) {
+        switch ImageFile.load(path, maxBytes: maxFileBytes) {
         case .success(let b): bytes = b
-        case .failure(let e): return .failure(e)
+        case .failure(let e): return .failure(ImageError(e.message))
         }
         if bytes.isEmpty { return .failure(ImageError("empty file")) }
+        // A cut or corrupt PNG/JPEG is refused before libpng/libjpeg print on stderr.
+        if let problem = ImageCheck.problem(in: bytes) { return .failure(ImageError(problem)) }
         var format: Int32 = 0, w: Int32 = 0, h: Int32 = 0, bps: Int32 = 0, spp: Int32 = 0, cmap: Int32 = 0
         let header = bytes.withUnsafeBufferPointer { pixReadHeaderMem($0.baseAddress, $0.count, &format, &w, &h, &bps, &spp, &cmap) }
         if header != 0 || format == Int32(IFF_UNKNOWN) {
@@ -59,26 +64,5 @@ struct ImageDecoder: Sendable {
             return .failure(ImageError("cannot decode image (truncated or corrupt)", width: Int(w), height: Int(h)))
         }
         return .success(DecodedImage(pix: pix))
-    }
-
-    private func readFile(_ path: String) -> Result<[UInt8], ImageError> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return .failure(ImageError(String(cString: strerror(errno)))) }
-        defer { close(fd) }
-        var st = stat()
-        if fstat(fd, &st) != 0 { return .failure(ImageError(String(cString: strerror(errno)))) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(ImageError("is a directory")) }
-        if (st.st_mode & S_IFMT) != S_IFREG { return .failure(ImageError("not a regular file")) }
-        if Int(st.st_size) > maxFileBytes { return .failure(ImageError("file too large: \(st.st_size) bytes")) }
-        var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 { if errno == EINTR { continue }; return .failure(ImageError(String(cString: strerror(errno)))) }
-            if n == 0 { break }
-            off += n
-        }
-        bytes.removeSubrange(off...)
-        return .success(bytes)
     }
 }

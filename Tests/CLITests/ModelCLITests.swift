@@ -214,23 +214,47 @@ import TestSupport
         #expect(missing.status == 2 && missing.err.contains("cannot read model"))
     }
 
-    @Test func undecodableImagesAreCountedAndKept() throws {
+    /// Each image that cannot be used is a warning at its record's line, in train, predict and cv
+    /// alike; a cut PNG or JPEG is refused with our reason, so every line on stderr is ours.
+    @Test func undecodableImagesAreReportedAndKept() throws {
         try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: path("bad.jpg")))
+        let png = try Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/OCRTests/Fixtures/phototest.png"))
+        try png.prefix(png.count / 2).write(to: URL(fileURLWithPath: path("cut.png")))
+        let jpeg = try Data(contentsOf: repositoryRoot.appendingPathComponent("examples/sample/images/receipt-000.jpg"))
+        try jpeg.prefix(jpeg.count / 2).write(to: URL(fileURLWithPath: path("cut.jpg")))
         var ppm = Array("P6\n8 8\n255\n".utf8)
         for i in 0..<64 { ppm += [UInt8(i * 4), 100, 200] }
         try Data(ppm).write(to: URL(fileURLWithPath: path("ok.ppm")))
+        let bad = ["bad.jpg", "missing.png", "cut.png", "cut.jpg"]
         var input = ""
         for i in 0..<12 {
-            let img = i == 0 ? "bad.jpg" : (i == 1 ? "missing.png" : "ok.ppm")
-            input += #"{"task":"scene","images":["\#(img)"],"ocr":{"text":"\#(i % 2 == 0 ? "cart" : "pay") \#(i)"},"label":"\#(i % 2 == 0 ? "cart" : "pay")"}"# + "\n"
+            let images = i < bad.count ? #""\#(bad[i])","ok.ppm""# : #""ok.ppm""#
+            input += #"{"task":"scene","images":[\#(images)],"ocr":{"text":"\#(i % 2 == 0 ? "cart" : "pay") \#(i)"},"label":"\#(i % 2 == 0 ? "cart" : "pay")","fold":\#(i % 3)}"# + "\n"
         }
+        let warnings = """
+            kdsl-model: line 1: warning: image bad.jpg: not a recognised image format
+            kdsl-model: line 2: warning: image missing.png: No such file or directory
+            kdsl-model: line 3: warning: image cut.png: truncated PNG: chunk IDAT runs past the end of the file
+            kdsl-model: line 4: warning: image cut.jpg: truncated JPEG: no end-of-image marker
+            kdsl-model: warning: 4 image(s) could not be read or decoded; their features are zero, records kept
+
+            """
         let t = try runTool("kdsl-model", ["train", "--out", path("m.model"), "--image-root", dir.path, "--image-weight", "1"], input: input)
         #expect(t.status == 0, "\(t.err)")
-        #expect(t.err.contains("2 image(s) could not be read or decoded"))
-        let p = try runTool("kdsl-model", ["predict", "--model", path("m.model"), "--image-root", dir.path], input: input)
-        #expect(p.status == 0)
-        #expect(p.lines.count == 12)
-        #expect(p.err.contains("2 image(s) could not be read or decoded"))
+        #expect(t.err.hasPrefix(warnings), "\(t.err)")
+        for jobs in [1, 2, 4] {
+            let p = try runTool("kdsl-model", ["predict", "--model", path("m.model"), "--image-root", dir.path, "--jobs", "\(jobs)"], input: input)
+            #expect(p.status == 0)
+            #expect(p.lines.count == 12)
+            #expect(p.err == warnings, "--jobs \(jobs)")
+        }
+        let cv = try runTool("kdsl-model", ["cv", "--image-root", dir.path, "--image-weight", "1"], input: input)
+        #expect(cv.status == 0, "\(cv.err)")
+        // cv reports the total after its folds.
+        let perImage = warnings.split(separator: "\n").prefix(4).joined(separator: "\n") + "\n"
+        #expect(cv.err.hasPrefix(perImage), "\(cv.err)")
+        #expect(cv.err.contains("warning: 4 image(s) could not be read"))
+        #expect((t.err + cv.err).split(separator: "\n").allSatisfy { $0.hasPrefix("kdsl-model: ") })
     }
 
     @Test func helpNamesFieldsAndStatuses() throws {

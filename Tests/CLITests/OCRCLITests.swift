@@ -54,13 +54,20 @@ import TestSupport
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let png = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/phototest.png"))
         try png.prefix(png.count / 2).write(to: dir.appendingPathComponent("cut.png"))
+        var flipped = png
+        flipped[flipped.count / 2] ^= 1
+        try flipped.write(to: dir.appendingPathComponent("flipped.png"))
+        let jpeg = try Data(contentsOf: repositoryRoot.appendingPathComponent("examples/sample/images/receipt-000.jpg"))
+        try jpeg.prefix(jpeg.count / 2).write(to: dir.appendingPathComponent("cut.jpg"))
         try Data("hello\n".utf8).write(to: dir.appendingPathComponent("text.jpg"))
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("folder.png"), withIntermediateDirectories: true)
         let cases: [(String, String)] = [
             ("nope.png", "No such file or directory"),
             ("folder.png", "is a directory"),
             ("text.jpg", "not a recognised image format"),
-            ("cut.png", "cannot decode image (truncated or corrupt)"),
+            ("cut.png", "truncated PNG: chunk IDAT runs past the end of the file"),
+            ("flipped.png", "corrupt PNG: CRC mismatch in chunk IDAT"),
+            ("cut.jpg", "truncated JPEG: no end-of-image marker"),
             (Self.fixtures + "/bomb.png", "image too large: 100000x100000 = 10000000000 pixels, over --max-pixels 50000000"),
         ]
         let input = cases.enumerated().map { #"{"id":\#($0.offset),"images":["\#($0.element.0)"]}"# + "\n" }.joined()
@@ -77,6 +84,10 @@ import TestSupport
         let last = images(records[cases.count])
         #expect(last.count == 2 && last[0]["error"] == nil && last[1]["error"] as? String == "No such file or directory")
         #expect(records.allSatisfy { $0["error"] == nil })
+        // Every line on stderr is ours: libpng and libjpeg never got the cut files to complain about.
+        let lines = run.err.split(separator: "\n")
+        #expect(lines.count == cases.count + 1)
+        #expect(lines.allSatisfy { $0.hasPrefix("kdsl-ocr: line ") }, "\(run.err)")
     }
 
     @Test func timeoutIsAPerImageError() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import kdsl_model
+import TestSupport
 import Shared
 
 /// A tiny labelled problem: two namespaces of text, optional image block of `dense` random
@@ -286,14 +287,18 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         for _ in 0..<8 { for x in 0..<16 { ppm += [UInt8(x * 16), 0, 0] } }
         try Data(ppm).write(to: dir.appendingPathComponent("a.ppm"))
         try Data("not an image".utf8).write(to: dir.appendingPathComponent("b.jpg"))
-        var failed = 0
-        let f = ImageFeatures.of(paths: ["a.ppm", "b.jpg", "missing.png"], root: dir.path, failed: &failed)
-        #expect(failed == 2)
+        let jpeg = try Data(contentsOf: repositoryRoot.appendingPathComponent("examples/sample/images/receipt-000.jpg"))
+        try jpeg.prefix(jpeg.count / 2).write(to: dir.appendingPathComponent("cut.jpg"))
+        var failed: [ImageFeatures.Failure] = []
+        let f = ImageFeatures.of(paths: ["a.ppm", "b.jpg", "missing.png", "cut.jpg"], root: dir.path, failures: &failed)
+        #expect(failed == [.init(path: "b.jpg", reason: "not a recognised image format"),
+                           .init(path: "missing.png", reason: "No such file or directory"),
+                           .init(path: "cut.jpg", reason: "truncated JPEG: no end-of-image marker")])
         let v = try #require(f)
         #expect(v.count == ImageFeatures.count)
         #expect(abs(v[176 + 8] - Float(log(16.0))) < 1e-5)  // log width of the original
         #expect(v[0] < v[7])
-        #expect(ImageFeatures.of(paths: ["missing.png"], root: dir.path, failed: &failed) == nil)
+        #expect(ImageFeatures.of(paths: ["missing.png"], root: dir.path, failures: &failed) == nil)
     }
 }
 

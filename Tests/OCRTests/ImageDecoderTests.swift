@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import kdsl_ocr
 
 @Suite struct ImageDecoderTests {
@@ -52,7 +53,13 @@ import Testing
     @Test func truncatedPNGIsRefused() throws {
         let whole = try [UInt8](Data(contentsOf: URL(fileURLWithPath: OCRFixtures.path("phototest.png"))))
         let path = try temporary("cut.png", Array(whole.prefix(whole.count / 2)))
-        #expect(error(path) == "cannot decode image (truncated or corrupt)")
+        #expect(error(path) == "truncated PNG: chunk IDAT runs past the end of the file")
+    }
+
+    @Test func truncatedJPEGIsRefused() throws {
+        let whole = try [UInt8](Data(contentsOf: repositoryRoot.appendingPathComponent("examples/sample/images/receipt-000.jpg")))
+        #expect(error(try temporary("cut.jpg", Array(whole.prefix(whole.count - 2)))) == "truncated JPEG: no end-of-image marker")
+        #expect(error(try temporary("whole.jpg", whole)) == nil)
     }
 
     @Test func decompressionBombIsRefusedFromItsHeader() throws {

@@ -16,7 +16,8 @@ private final class Collected: @unchecked Sendable {
 }
 
 /// Random input lines: records, blank lines, lines that are not JSON or not an object, records
-/// the transform rejects (`"reject"`), reports a problem on (`"warn"`), or writes itself (`"own"`).
+/// the transform rejects (`"reject"`), reports a problem on (`"warn"`), warns about without making
+/// it bad (`"note"`), or writes itself (`"own"`).
 private func randomLines(seed: UInt64, count: Int) -> [String] {
     var rng = SeededRNG(seed: seed)
     return (0..<count).map { i in
@@ -29,6 +30,7 @@ private func randomLines(seed: UInt64, count: Int) -> [String] {
         case 5: return #"{"id":\#(i),"warn":"twice"}"#
         case 6: return #"{"id":\#(i),"error":{"stage":"upstream"},"reject":1}"#
         case 7, 8: return #"{"id":\#(i),"own":true}"#
+        case 9: return #"{"id":\#(i),"note":true}"#
         default: return #"{"id":\#(i),"text":"line \#(i) \#(String(repeating: "x", count: Int(rng.next() % 50)))"}"#
         }
     }
@@ -44,6 +46,7 @@ private func makeTransform(_ collected: Collected) -> RecordTransform {
         }
         if record.has("reject") { throw RecordError("rejected") }
         if record.has("warn") { out.problems = ["first warning", "second warning"] }
+        if record.has("note") { out.warnings = ["noted"] }
         if record.has("own"), out.writeRecord({ $0.append(contentsOf: #"{"own":"written by the transform"}"#.utf8); return true }) { return }
         record.set("n", record.value(at: "id") ?? .null)
     }
@@ -55,7 +58,7 @@ private func reference(_ lines: [String], file: String, strict: Bool) throws -> 
     let transform = makeTransform(collected)
     var record = Record()
     var out = RecordOutput()
-    var problems: [(Shared.SourceLocation, String)] = []
+    var problems: [RecordReport] = []
     for (i, line) in lines.enumerated() {
         var bytes = Array(line.utf8)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
@@ -65,7 +68,12 @@ private func reference(_ lines: [String], file: String, strict: Bool) throws -> 
         }
         if bad && strict { break }
     }
-    return (out.bytes, problems.map { "\($0.0): \($0.1)" })
+    return (out.bytes, problems.map(describe))
+}
+
+/// A report as `Diagnostics` prints it (without the stage).
+private func describe(_ report: RecordReport) -> String {
+    "\(report.location): \(report.warning ? "warning: " : "")\(report.message)"
 }
 
 private func temporaryFile(_ lines: [String]) throws -> String {
@@ -81,7 +89,7 @@ private func runParallel(_ path: String, jobs: Int, batchLines: Int, strict: Boo
     try filter.runParallel({ makeTransform(collected) }, sink: { batch in
         collected.lock.locked {
             collected.bytes += batch.bytes
-            collected.problems += batch.problems.map { "\($0.0): \($0.1)" }
+            collected.problems += batch.problems.map(describe)
             collected.inFlight -= batch.bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             collected.batches += 1
             if batch.stopped { collected.stopped = true }
@@ -111,6 +119,7 @@ private func runParallel(_ path: String, jobs: Int, batchLines: Int, strict: Boo
             #expect(text.contains(piece), "\(piece)")
         }
         #expect(got.problems.contains { $0.hasSuffix("second warning") })
+        #expect(got.problems.contains { $0.hasSuffix(": warning: noted") })
     }
 
     /// Under `--strict` the batch holding the first bad record is flagged, and its output ends
@@ -118,6 +127,7 @@ private func runParallel(_ path: String, jobs: Int, batchLines: Int, strict: Boo
     @Test(arguments: [2, 5])
     func strictStopsAtTheFirstBadRecord(jobs: Int) throws {
         var lines = (0..<2000).map { #"{"id":\#($0)}"# }
+        lines[1000] = #"{"id":1000,"note":true}"#  // a warning does not stop the run
         lines[1234] = #"{"id":1234,"warn":"x"}"#
         lines[1500] = "not json"
         let path = try temporaryFile(lines)
@@ -132,13 +142,14 @@ private func runParallel(_ path: String, jobs: Int, batchLines: Int, strict: Boo
             // The real sink ends the process at a stopped batch: nothing after it counts.
             if collected.stopped { return }
             written += batch.bytes
-            problems += batch.problems.map { "\($0.0): \($0.1)" }
+            problems += batch.problems.map(describe)
             if batch.stopped { collected.stopped = true }
         })
         #expect(collected.stopped)
         #expect(written == expected.bytes)
         #expect(problems == expected.problems)
         #expect(String(decoding: written, as: UTF8.self).split(separator: "\n").count == 1235)
+        #expect(problems.first?.hasSuffix("line 1001: warning: noted") == true)
     }
 
     /// Memory stays flat: records taken by workers but not yet written never exceed the window
