@@ -24,7 +24,7 @@ final class Predictor {
 
     /// The probabilities are written with 4 decimals: enough to rank and threshold, and the
     /// same bytes on every machine.
-    @inline(__always) static func rounded(_ p: Float) -> JSON { .double((Double(p) * 10000).rounded() / 10000) }
+    @inline(__always) static func rounded(_ p: Float) -> JSON { .double(p.isNaN ? 0 : (Double(p) * 10000).rounded() / 10000) }
 
     /// The `model` value for `record`.
     func predict(_ record: Record) -> JSON {
@@ -153,9 +153,11 @@ final class Predictor {
     /// Prints `rounded(p)` as `JSON.serialize` would (Swift's shortest form of k/10000:
     /// "0.0", "0.5", "0.1234", "1.0").
     static func appendProbability(_ p: Float, to out: inout [UInt8]) {
-        let k = Int((Double(p) * 10000).rounded())
-        if k >= 10000 { out.append(contentsOf: "1.0".utf8); return }
-        if k <= 0 { out.append(contentsOf: "0.0".utf8); return }
+        let scaled = (Double(p) * 10000).rounded()
+        if scaled >= 10000 { out.append(contentsOf: "1.0".utf8); return }
+        // `!(> 0)` also catches NaN, which `Int(_:)` would trap on (loading refuses such models).
+        if !(scaled > 0) { out.append(contentsOf: "0.0".utf8); return }
+        let k = Int(scaled)
         out.append(0x30); out.append(0x2E)
         // Four digits without trailing zeros ("0.5", "0.1234"); k > 0, so one is non-zero.
         var digits = k, count = 4

@@ -120,7 +120,13 @@ struct ModelBuilder {
         var summary: [String] = []
         for (index, task) in groups.keys.sorted().enumerated() {
             let group = groups[task]!
-            let head = try trainHead(task: task, group, seed: settings.seed &+ UInt64(index))
+            let head: Head
+            do {
+                head = try trainHead(task: task, group, seed: settings.seed &+ UInt64(index))
+            } catch let e as TrainingDiverged {
+                let when = e.epoch.map { "the loss was not finite in epoch \($0)" } ?? "its weights were not finite"
+                throw SetupError("\(task.isEmpty ? "" : "task \"\(task)\": ")training diverged (\(when)); no model written: use a smaller --lr (now \(settings.learningRate))\(features.imageWeight > 1 ? " or --image-weight (now \(features.imageWeight))" : "")")
+            }
             heads.append(head)
             summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.chars && features.charMax > 0 ? "character n-grams \(features.charMin)-\(features.charMax)" : "no character n-grams"), \(head.vocabulary.ids.count) features")
         }
@@ -201,14 +207,14 @@ struct ModelBuilder {
         }
         let trainer = Trainer(settings: settings)
         if holdout.isEmpty {
-            trainer.fit(head, train, epochs: settings.epochs, rng: &rng)
+            try trainer.fit(head, train, epochs: settings.epochs, rng: &rng)
         } else {
             // Early stopping picks the epoch count on the holdout; then refit on every record.
-            let run = trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience)
+            let run = try trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience)
             let all = augmentFlip && dense > 0
                 ? rebuildWithFlips(group, head: head, index: index, vocabulary: vocabulary) : train + holdout
             if verbose { Diagnostics.shared.note("\(name)early stopping chose \(run.best) epochs (ran \(run.epochs))") }
-            trainer.fit(head, all, epochs: run.best, rng: &rng)
+            try trainer.fit(head, all, epochs: run.best, rng: &rng)
         }
         return head
     }

@@ -195,6 +195,42 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: path("m.model")))
     }
 
+    /// Impossible training flags are usage errors (exit 2) that name the flag; nothing is written.
+    @Test func impossibleTrainingFlagsExitTwo() throws {
+        let cases: [([String], String)] = [
+            (["--lr", "1e5"], "lr·l2"),
+            (["--lr", "1e4", "--l2", "1e-4"], "lr·l2"),
+            (["--hidden", "4", "--l2", "1"], "lr·l2"),
+            (["--lr", "0"], "--lr must be a finite number > 0"),
+            (["--lr=-1"], "--lr must be a finite number > 0"),
+            (["--lr", "nan"], "--lr must be a finite number > 0"),
+            (["--lr", "inf"], "--lr must be a finite number > 0"),
+            (["--l2=-1"], "--l2 must be a finite number ≥ 0"),
+            (["--image-weight", "1e20"], "--image-weight takes a number in 0...100"),
+            (["--image-weight", "nan"], "--image-weight takes a number in 0...100"),
+        ]
+        for (flags, message) in cases {
+            let t = try train(data(), flags)
+            #expect(t.status == 2, "\(flags)")
+            #expect(t.err.contains(message), "\(flags): \(t.err)")
+            #expect(!FileManager.default.fileExists(atPath: path("m.model")), "\(flags)")
+        }
+    }
+
+    /// A run whose loss overflows (a hidden layer with a huge rate and no decay) exits 2 naming
+    /// the head and the remedy, and writes no model (nor leaves a temporary file).
+    @Test func divergedTrainingWritesNoModel() throws {
+        let t = try train(data(), ["--hidden", "4", "--lr", "1e20", "--l2", "0", "--epochs", "3"])
+        #expect(t.status == 2, "\(t.err)")
+        #expect(t.err.contains("task \"intent\": training diverged"), "\(t.err)")
+        #expect(t.err.contains("use a smaller --lr (now 1e+20)"), "\(t.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        let cv = try runTool("kdsl-model", ["cv", "--hidden", "4", "--lr", "1e20", "--l2", "0", "--epochs", "3"],
+                             input: data().split(separator: "\n").enumerated().map { i, l in l.dropLast() + #","fold":\#(i % 2)}"# }.joined(separator: "\n") + "\n")
+        #expect(cv.status == 2 && cv.err.contains("training diverged"), "\(cv.err)")
+        #expect(cv.out.isEmpty)
+    }
+
     @Test func badModelFilesExitTwo() throws {
         #expect(try train(data()).status == 0)
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path("m.model")))
