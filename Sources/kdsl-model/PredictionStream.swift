@@ -19,6 +19,7 @@ struct PredictionStream {
                 let predictor = makePredictor()
                 made.locked { predictors.all.append(predictor) }
                 return { record, out in
+                    try predictor.reader.checkTypes(record)  // a wrong-typed field: forwarded with `error`
                     // The fast writer splices `model` into the record's bytes; it declines
                     // records that need the general path (unknown task, an existing `model`...).
                     if !out.writeRecord({ predictor.appendFast(record, to: &$0) }) { predictor.apply(&record) }

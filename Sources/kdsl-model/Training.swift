@@ -71,8 +71,10 @@ final class SampleReader {
         return f
     }
 
-    /// A training sample; throws `RecordError` when the label is not a string.
+    /// A training sample; throws `RecordError` when the label is not a string, or another
+    /// field read has the wrong type (`checkTypes`).
     func sample(_ record: Record) throws -> Sample {
+        try checkTypes(record)
         var label: String? = nil
         if let v = record.value(at: fields.label), !v.isNull {
             guard let s = v.stringValue else { throw RecordError("\(fields.label) is \(v.kindName), expected a string") }
@@ -422,4 +424,37 @@ func readSamples(_ options: StreamOptions, reader: SampleReader) throws -> [Samp
         Diagnostics.shared.warning("left out \(unlabelled) record(s) without a label (first: \(first))")
     }
     return samples
+}
+
+extension SampleReader {
+    /// Throws `RecordError` when a field this reader takes has a type it cannot read: a task or
+    /// text that is not a string, a dialogue that is neither a string nor an array of turns, image
+    /// paths that are not a string or an array of strings (as kdsl-ocr). Absent and null fields
+    /// are fine. Without this they would read as absent: a record silently without task, text or
+    /// images.
+    func checkTypes(_ record: Record) throws {
+        try expectString(record, fields.task)
+        try expectString(record, fields.text)
+        try expectString(record, fields.ocr)
+        if let v = record.value(at: fields.dialogue), !v.isNull, v.stringValue == nil, v.arrayValue == nil {
+            throw RecordError("\(fields.dialogue) is \(v.kindName), expected a string or an array of turns")
+        }
+        guard features.images else { return }
+        var field = fields.images
+        var value = record.value(at: field)
+        if value == nil && fields.images == "images" { field = "image"; value = record.value(at: field) }
+        guard let value, !value.isNull, value.stringValue == nil else { return }
+        guard let items = value.arrayValue else {
+            throw RecordError("\(field) is \(value.kindName), expected a path string or an array of them")
+        }
+        if let i = items.firstIndex(where: { $0.stringValue == nil }) {
+            throw RecordError("\(field)[\(i)] is \(items[i].kindName), expected a path string")
+        }
+    }
+
+    private func expectString(_ record: Record, _ path: FieldPath) throws {
+        if let v = record.value(at: path), !v.isNull, v.stringValue == nil {
+            throw RecordError("\(path) is \(v.kindName), expected a string")
+        }
+    }
 }
