@@ -251,12 +251,22 @@ struct Trainer {
                                     1, xd, Int32(d), head.wd, Int32(k), 1, &z, Int32(k))
                     }
                 }
+                // The sparse loops run on raw pointers: without bounds and overflow checks the
+                // inner loop over the K outputs vectorises (each z[j], w[j] gets the same float
+                // operations in the same order, so the same bytes), ~the whole cost of training.
                 head.ws.withUnsafeBufferPointer { w in
-                    for i in 0..<n {
-                        let e = examples[order[start + i]]
-                        for (q, r) in e.rows.enumerated() {
-                            let v = e.values[q] * scale, base = Int(r) * k
-                            for j in 0..<k { z[i * k + j] += v * w[base + j] }
+                    z.withUnsafeMutableBufferPointer { zp in
+                        for i in 0..<n {
+                            let e = examples[order[start + i]]
+                            let zi = zp.baseAddress! + i * k
+                            e.rows.withUnsafeBufferPointer { rows in
+                                e.values.withUnsafeBufferPointer { vals in
+                                    for q in 0..<rows.count {
+                                        let v = vals[q] * scale, wr = w.baseAddress! + Int(rows[q]) * k
+                                        for j in 0..<k { zi[j] += v * wr[j] }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -303,11 +313,18 @@ struct Trainer {
                 scale *= decay
                 let gain = lr / scale
                 head.ws.withUnsafeMutableBufferPointer { w in
-                    for i in 0..<n {
-                        let e = examples[order[start + i]]
-                        for (q, r) in e.rows.enumerated() {
-                            let f = gain * e.values[q], base = Int(r) * k
-                            for j in 0..<k { w[base + j] -= f * g[i * k + j] }
+                    g.withUnsafeBufferPointer { gp in
+                        for i in 0..<n {
+                            let e = examples[order[start + i]]
+                            let gi = gp.baseAddress! + i * k
+                            e.rows.withUnsafeBufferPointer { rows in
+                                e.values.withUnsafeBufferPointer { vals in
+                                    for q in 0..<rows.count {
+                                        let f = gain * vals[q], wr = w.baseAddress! + Int(rows[q]) * k
+                                        for j in 0..<k { wr[j] -= f * gi[j] }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
