@@ -35,8 +35,8 @@ public struct RecordOutput {
     /// record's line (no newline) and returns true, or appends nothing and returns false, in
     /// which case the stream writes `record` as edited. Returns what `body` returned.
     @discardableResult
-    public mutating func writeRecord(_ body: (inout [UInt8]) -> Bool) -> Bool {
-        let wrote = body(&bytes)
+    public mutating func writeRecord(_ body: (inout [UInt8]) throws -> Bool) rethrows -> Bool {
+        let wrote = try body(&bytes)
         self.wrote = self.wrote || wrote
         return wrote
     }

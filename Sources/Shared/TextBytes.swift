@@ -51,7 +51,7 @@ public final class TextBytes {
 
     /// Set by `load` when a field it read is present but of the wrong type (the text and the OCR
     /// text must be strings, the dialogue a string or an array of turns; null counts as absent):
-    /// what to report, e.g. `"text" must be a string, got a number`. The views then treat the
+    /// what to report, e.g. `text is a number, expected a string`. The views then treat the
     /// field as absent; a stage reports the record as bad rather than read it as empty text.
     public private(set) var mistyped: String?
 
@@ -130,7 +130,7 @@ public final class TextBytes {
             switch v {
             case .null, .string: continue
             case .array where arrays: continue
-            default: return "\"\(path)\" must be a string\(arrays ? " or an array of turns" : ""), got \(v.kindName)"
+            default: return "\(path) is \(v.kindName), expected a string\(arrays ? " or an array of turns" : "")"
             }
         }
         return nil

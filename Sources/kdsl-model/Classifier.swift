@@ -114,6 +114,18 @@ final class Head {
         }
     }
 
+    /// Whether every number of the head is finite (training checks it; so does loading).
+    var allFinite: Bool { firstNonFinite == nil }
+
+    /// The name and index of the first non-finite number of the head, if any.
+    var firstNonFinite: (array: String, index: Int)? {
+        for (name, a) in [("idf", vocabulary.idf), ("image mean", denseMean), ("image scale", denseScale),
+                          ("text weights", ws), ("image weights", wd), ("bias", b1), ("output weights", u), ("output bias", b2)] {
+            if let i = a.firstIndex(where: { !$0.isFinite }) { return (name, i) }
+        }
+        return nil
+    }
+
     // MARK: Prediction
 
     /// Class probabilities of one example into `probs` (count = classes); `scratch` is reused.
@@ -176,6 +188,13 @@ final class Head {
     }
 }
 
+/// Training blew up: a non-finite loss or weight (the learning rate is too large for the data).
+/// `ModelBuilder.build` turns it into a `SetupError` naming the head; no model is written.
+struct TrainingDiverged: Error {
+    /// The epoch (from 1) whose loss was not finite, or nil when only the final weights were not.
+    let epoch: Int?
+}
+
 /// Mini-batch SGD with L2 for a `Head` (linearly decaying learning rate, as fastText).
 struct Trainer {
     let settings: TrainSettings
@@ -185,9 +204,11 @@ struct Trainer {
     static let pinThreads: Void = { openblas_set_num_threads(1) }()
 
     /// Trains `head` on `examples`; returns the number of epochs run and the last mean loss.
+    /// Throws `TrainingDiverged` as soon as an epoch's loss is not finite, or when a weight is
+    /// not at the end (a model with NaN weights would predict nonsense, or nothing).
     @discardableResult
     func fit(_ head: Head, _ examples: [Example], epochs: Int, rng: inout SeededRNG,
-             holdout: [Example] = [], patience: Int = 0, initialise start: Bool = true) -> (epochs: Int, loss: Float, best: Int) {
+             holdout: [Example] = [], patience: Int = 0, initialise start: Bool = true) throws -> (epochs: Int, loss: Float, best: Int) {
         _ = Trainer.pinThreads
         let k = head.width, c = head.classes, d = head.denseCount, hdn = head.hidden
         let b = max(1, settings.batch)
@@ -230,12 +251,22 @@ struct Trainer {
                                     1, xd, Int32(d), head.wd, Int32(k), 1, &z, Int32(k))
                     }
                 }
+                // The sparse loops run on raw pointers: without bounds and overflow checks the
+                // inner loop over the K outputs vectorises (each z[j], w[j] gets the same float
+                // operations in the same order, so the same bytes), ~the whole cost of training.
                 head.ws.withUnsafeBufferPointer { w in
-                    for i in 0..<n {
-                        let e = examples[order[start + i]]
-                        for (q, r) in e.rows.enumerated() {
-                            let v = e.values[q] * scale, base = Int(r) * k
-                            for j in 0..<k { z[i * k + j] += v * w[base + j] }
+                    z.withUnsafeMutableBufferPointer { zp in
+                        for i in 0..<n {
+                            let e = examples[order[start + i]]
+                            let zi = zp.baseAddress! + i * k
+                            e.rows.withUnsafeBufferPointer { rows in
+                                e.values.withUnsafeBufferPointer { vals in
+                                    for q in 0..<rows.count {
+                                        let v = vals[q] * scale, wr = w.baseAddress! + Int(rows[q]) * k
+                                        for j in 0..<k { zi[j] += v * wr[j] }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -282,17 +313,25 @@ struct Trainer {
                 scale *= decay
                 let gain = lr / scale
                 head.ws.withUnsafeMutableBufferPointer { w in
-                    for i in 0..<n {
-                        let e = examples[order[start + i]]
-                        for (q, r) in e.rows.enumerated() {
-                            let f = gain * e.values[q], base = Int(r) * k
-                            for j in 0..<k { w[base + j] -= f * g[i * k + j] }
+                    g.withUnsafeBufferPointer { gp in
+                        for i in 0..<n {
+                            let e = examples[order[start + i]]
+                            let gi = gp.baseAddress! + i * k
+                            e.rows.withUnsafeBufferPointer { rows in
+                                e.values.withUnsafeBufferPointer { vals in
+                                    for q in 0..<rows.count {
+                                        let f = gain * vals[q], wr = w.baseAddress! + Int(rows[q]) * k
+                                        for j in 0..<k { wr[j] -= f * gi[j] }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
                 if scale < 1e-3 { fold(head, &scale) }
                 start += n
             }
+            guard lossSum.isFinite else { throw TrainingDiverged(epoch: epoch + 1) }
             lastLoss = lossSum / Float(max(1, examples.count))
             ranEpochs = epoch + 1
             if !holdout.isEmpty {
@@ -309,9 +348,9 @@ struct Trainer {
         if let best {
             head.ws = best.weights[0]; head.wd = best.weights[1]; head.b1 = best.weights[2]
             head.u = best.weights[3]; head.b2 = best.weights[4]
-            return (ranEpochs, lastLoss, best.epoch)
         }
-        return (ranEpochs, lastLoss, ranEpochs)
+        guard head.allFinite else { throw TrainingDiverged(epoch: nil) }
+        return (ranEpochs, lastLoss, best?.epoch ?? ranEpochs)
     }
 
     /// Multiplies the lazy scale into the sparse weights.

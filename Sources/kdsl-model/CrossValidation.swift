@@ -38,7 +38,7 @@ struct CrossValidation {
             let predictor = Predictor(model: model, reader: reader, top: top)
             for i in records.indices where folds[i] == f {
                 guard let head = model.head(for: samples[i].task) else {
-                    outputs[i] = predictor.predict(records[i])
+                    outputs[i] = try predictor.predict(records[i])
                     continue
                 }
                 outputs[i] = predictor.predict(raw: samples[i].raw, image: samples[i].image, head: head)

@@ -103,10 +103,21 @@ struct LearningOptions: ParsableArguments {
         for a in augment where a != "flip" { throw ValidationError("unknown --augment \(a) (known: flip)") }
         guard (1...31).contains(bits) else { throw ValidationError("--bits must be in 1...31") }
         guard wordNgrams == "auto" || (Int(wordNgrams) ?? 0) >= 1 else { throw ValidationError("--word-ngrams takes a number ≥ 1 or auto") }
-        guard epochs >= 1, batch >= 1, (lr ?? 1) > 0, l2 >= 0, hidden >= 0 else { throw ValidationError("--epochs, --batch must be ≥ 1, --lr > 0, --l2 and --hidden ≥ 0") }
+        guard epochs >= 1, batch >= 1, hidden >= 0 else { throw ValidationError("--epochs, --batch must be ≥ 1, --hidden ≥ 0") }
+        // NaN fails every comparison, so `!(x > 0)` also refuses `--lr nan`.
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a finite number > 0 (got \(lr))") }
+        guard l2 >= 0 && l2.isFinite else { throw ValidationError("--l2 must be a finite number ≥ 0 (got \(l2))") }
+        // Each step multiplies the weights by 1 − lr·l2 (weight decay); at or below 0 they flip
+        // sign and blow up instead of shrinking.
+        let rate = lr ?? (hidden > 0 ? 1 : 8)
+        guard rate * l2 < 1 else { throw ValidationError("--lr \(rate) with --l2 \(l2): lr·l2 = \(rate * l2) must be < 1 (the weight decay factor 1 − lr·l2 would be ≤ 0); use a smaller --lr or --l2") }
         guard validation >= 0 && validation < 1 else { throw ValidationError("--validation must be in [0, 1)") }
         _ = try featureConfig()
     }
+
+    /// The image block's norm next to unit-length text namespaces: 1 already lets it weigh as
+    /// much as a text view (auto tries 0...1); far above, the SGD steps on it overshoot.
+    static let maxImageWeight: Float = 100
 
     func featureConfig() throws -> FeatureConfig {
         var f = FeatureConfig()
@@ -123,7 +134,9 @@ struct LearningOptions: ParsableArguments {
         f.bits = bits
         f.images = images
         if imageWeight == "auto" { f.imageWeight = -1 } else {
-            guard let w = Float(imageWeight), w >= 0 else { throw ValidationError("--image-weight takes a number ≥ 0 or auto") }
+            guard let w = Float(imageWeight), w >= 0, w <= LearningOptions.maxImageWeight else {
+                throw ValidationError("--image-weight takes a number in 0...\(Int(LearningOptions.maxImageWeight)) or auto (got \(imageWeight))")
+            }
             f.imageWeight = w
         }
         f.idf = idf

@@ -143,6 +143,7 @@ enum ModelFile {
         let flags = try r.u32()
         f.sublinear = flags & 1 != 0; f.idf = flags & 2 != 0; f.images = flags & 4 != 0; f.taskFeature = flags & 8 != 0
         f.imageWeight = try r.f32()
+        guard f.imageWeight.isFinite else { throw r.corrupt("non-finite image weight") }
         let info = try r.string()
         let nHeads = try r.count(limit: 1 << 16)
         var heads: [Head] = []
@@ -166,8 +167,12 @@ enum ModelFile {
             guard nLabels >= 2, idf.count == nIds, mean.count == dense, scale.count == dense, ws.count == nIds * k,
                   wd.count == dense * k, b1.count == k, u.count == (hidden > 0 ? hidden * nLabels : 0),
                   b2.count == (hidden > 0 ? nLabels : 0) else { throw r.corrupt("inconsistent sizes in head \"\(task)\"") }
-            heads.append(Head(task: task, labels: labels, views: views, wordNgrams: wordNgrams, chars: chars == 1, vocabulary: Vocabulary(ids: ids, idf: idf), denseCount: dense,
-                              hidden: hidden, denseMean: mean, denseScale: scale, ws: ws, wd: wd, b1: b1, u: u, b2: b2))
+            let head = Head(task: task, labels: labels, views: views, wordNgrams: wordNgrams, chars: chars == 1, vocabulary: Vocabulary(ids: ids, idf: idf), denseCount: dense,
+                            hidden: hidden, denseMean: mean, denseScale: scale, ws: ws, wd: wd, b1: b1, u: u, b2: b2)
+            // Training never writes one (it stops on divergence); a file that has one would give
+            // NaN probabilities for every record.
+            if let bad = head.firstNonFinite { throw r.corrupt("non-finite number in head \"\(task)\" (\(bad.array) [\(bad.index)])") }
+            heads.append(head)
         }
         guard r.offset == bytes.count else { throw r.corrupt("unexpected bytes after the last head") }
         guard !heads.isEmpty else { throw r.corrupt("no heads") }

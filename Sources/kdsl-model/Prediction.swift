@@ -24,10 +24,10 @@ final class Predictor {
 
     /// The probabilities are written with 4 decimals: enough to rank and threshold, and the
     /// same bytes on every machine.
-    @inline(__always) static func rounded(_ p: Float) -> JSON { .double((Double(p) * 10000).rounded() / 10000) }
+    @inline(__always) static func rounded(_ p: Float) -> JSON { .double(p.isNaN ? 0 : (Double(p) * 10000).rounded() / 10000) }
 
     /// The `model` value for `record`.
-    func predict(_ record: Record) -> JSON {
+    func predict(_ record: Record) throws -> JSON {
         let task = reader.task(record)
         guard let head = model.head(for: task) else {
             let known = model.heads.map(\.task).filter { !$0.isEmpty }.joined(separator: ", ")
@@ -35,7 +35,7 @@ final class Predictor {
                 ?? "the record has no task and the model has no head for records without one (it knows: \(known))"
             return .object([("label", .null), ("p", .int(0)), ("top", .array([])), ("reason", .string(reason))])
         }
-        let best = rank(record, task: task, head: head)
+        let best = try rank(record, task: task, head: head)
         return object(best, head: head)
     }
 
@@ -73,15 +73,17 @@ final class Predictor {
     /// `rank` of a record: the normalised bytes of the views the head reads, straight from the
     /// record's JSON (Shared's `TextBytes`, no String per record), to the head's weighted vector
     /// (`Featuriser`).
-    private func rank(_ record: Record, task: String?, head: Head) -> [Int] {
+    /// Throws `RecordError` when a field it reads has the wrong type (nothing is written then).
+    private func rank(_ record: Record, task: String?, head: Head) throws -> [Int] {
         if lastHead !== head {
             let config = model.features
             lastHead = head
             headFields = config.views.enumerated().filter { config.keeps(namespace: $0.offset, views: head.views) }.map(\.element)
         }
         textBytes.load(record, views: headFields)
+        if let problem = textBytes.mistyped { throw RecordError(problem) }
         featuriser.weigh(textBytes, task: task, head: head)
-        return rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? reader.image(record) : nil, head: head)
+        return rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? try reader.image(record) : nil, head: head)
     }
     /// One per predictor (so one per worker thread: it is not thread-safe).
     private let textBytes: TextBytes
@@ -100,7 +102,7 @@ final class Predictor {
     /// JSON tree: labels are quoted once per head and probabilities printed directly. Returns
     /// false (nothing appended) when the record needs the general path: it already has a
     /// `model` key, took jansson's slow path, or its task is unknown.
-    func appendFast(_ record: Record, to out: inout [UInt8]) -> Bool {
+    func appendFast(_ record: Record, to out: inout [UInt8]) throws -> Bool {
         guard record.isFastPath, key.keys.count == 1 else { return false }
         let task = reader.task(record)
         guard let head = model.head(for: task), !record.has(key.keys[0]) else { return false }
@@ -110,7 +112,7 @@ final class Predictor {
         guard close > 0 else { return false }
         var before = close - 1
         while before >= 0 && (bytes[before] == 0x20 || bytes[before] == 0x09 || bytes[before] == 0x0A || bytes[before] == 0x0D) { before -= 1 }
-        let best = rank(record, task: task, head: head)
+        let best = try rank(record, task: task, head: head)
         let quoted = quotedLabels(head)
         out.append(contentsOf: bytes[0..<close])
         if bytes[before] != UInt8(ascii: "{") { out.append(UInt8(ascii: ",")) }
@@ -153,9 +155,11 @@ final class Predictor {
     /// Prints `rounded(p)` as `JSON.serialize` would (Swift's shortest form of k/10000:
     /// "0.0", "0.5", "0.1234", "1.0").
     static func appendProbability(_ p: Float, to out: inout [UInt8]) {
-        let k = Int((Double(p) * 10000).rounded())
-        if k >= 10000 { out.append(contentsOf: "1.0".utf8); return }
-        if k <= 0 { out.append(contentsOf: "0.0".utf8); return }
+        let scaled = (Double(p) * 10000).rounded()
+        if scaled >= 10000 { out.append(contentsOf: "1.0".utf8); return }
+        // `!(> 0)` also catches NaN, which `Int(_:)` would trap on (loading refuses such models).
+        if !(scaled > 0) { out.append(contentsOf: "0.0".utf8); return }
+        let k = Int(scaled)
         out.append(0x30); out.append(0x2E)
         // Four digits without trailing zeros ("0.5", "0.1234"); k > 0, so one is non-zero.
         var digits = k, count = 4
@@ -165,7 +169,7 @@ final class Predictor {
         while divisor > 0 { out.append(0x30 + UInt8(digits / divisor % 10)); divisor /= 10 }
     }
 
-    func apply(_ record: inout Record) {
-        record.set(key, predict(record))
+    func apply(_ record: inout Record) throws {
+        record.set(key, try predict(record))
     }
 }

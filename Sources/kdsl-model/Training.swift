@@ -41,22 +41,28 @@ final class SampleReader {
         self.decodeShortSide = decodeShortSide
     }
 
-    /// The image paths of a record: `images` (array of strings) or `image` (one string).
-    func imagePaths(_ record: Record) -> [String] {
-        if let v = record.value(at: fields.images) {
-            if let s = v.stringValue { return [s] }
-            return v.arrayValue?.compactMap(\.stringValue) ?? []
-        }
-        if fields.images == "images", let s = record.string(at: "image") { return [s] }
-        return []
+    /// The image paths of a record (`--images-field`, by default `images`, else `image`);
+    /// throws `RecordError` when the field has the wrong shape, in kdsl-ocr's words.
+    func imagePaths(_ record: Record) throws -> [String] {
+        try ImagePaths.of(record, field: fields.images == "images" ? nil : fields.images)
     }
 
     func task(_ record: Record) -> String? { record.string(at: fields.task) }
 
+    /// Throws `RecordError` when the task is present but not a string (it would otherwise read
+    /// as "no task"). Decodes the field only when it is not a plain string.
+    func checkTask(_ record: Record) throws {
+        if record.string(at: fields.task) == nil, let v = record.value(at: fields.task), !v.isNull {
+            throw RecordError("\(fields.task) is \(v.kindName), expected a string")
+        }
+    }
+
     /// The record's text, hashed into `raw`: its views' normalised bytes come straight from the
     /// record's JSON (Shared's `TextBytes`, as prediction reads them).
-    func text(_ record: Record, into raw: inout RawText) {
+    func text(_ record: Record, into raw: inout RawText) throws {
         textBytes.load(record, views: features.views)
+        // A text field of the wrong type is a bad record, not empty text (`TextBytes` sees it).
+        if let problem = textBytes.mistyped { throw RecordError(problem) }
         hasher.extract(textBytes, task: task(record), into: &raw, using: &viewHasher)
     }
     /// Made on first use: predictors build readers only for their image features and task.
@@ -64,9 +70,9 @@ final class SampleReader {
     private lazy var viewHasher = ViewHasher(hasher)
 
     /// The record's averaged image features, or nil (no image, all failed, or images off).
-    func image(_ record: Record) -> [Float]? {
+    func image(_ record: Record) throws -> [Float]? {
         guard features.images else { return nil }
-        let paths = imagePaths(record)
+        let paths = try imagePaths(record)
         if paths.isEmpty { return nil }
         let before = imageFailures.count
         let f = ImageFeatures.of(paths: paths, root: imageRoot, minimumShortSide: decodeShortSide, failures: &imageFailures)
@@ -83,18 +89,20 @@ final class SampleReader {
         return imageFailures.map { "image \($0.path): \($0.reason)" }
     }
 
-    /// A training sample; throws `RecordError` when the label is not a string. Images that cannot
-    /// be used are reported as warnings at the record's line as it is read (train and cv read
-    /// on one thread, so they come in input order).
+    /// A training sample; throws `RecordError` when the label, the task, a text field or the
+    /// images field has the wrong type. Images that cannot be used are reported as
+    /// warnings at the record's line as it is read (train and cv read on one thread, so they
+    /// come in input order).
     func sample(_ record: Record) throws -> Sample {
+        try checkTask(record)
         var label: String? = nil
         if let v = record.value(at: fields.label), !v.isNull {
             guard let s = v.stringValue else { throw RecordError("\(fields.label) is \(v.kindName), expected a string") }
             label = s
         }
         var raw = RawText()
-        text(record, into: &raw)
-        let image = image(record)
+        try text(record, into: &raw)
+        let image = try image(record)
         for message in takeImageFailures() { Diagnostics.shared.warning(message, at: record.location) }
         return Sample(task: task(record), label: label, raw: raw, image: image, location: record.location)
     }
@@ -136,7 +144,13 @@ struct ModelBuilder {
         var summary: [String] = []
         for (index, task) in groups.keys.sorted().enumerated() {
             let group = groups[task]!
-            let head = try trainHead(task: task, group, seed: settings.seed &+ UInt64(index))
+            let head: Head
+            do {
+                head = try trainHead(task: task, group, seed: settings.seed &+ UInt64(index))
+            } catch let e as TrainingDiverged {
+                let when = e.epoch.map { "the loss was not finite in epoch \($0)" } ?? "its weights were not finite"
+                throw SetupError("\(task.isEmpty ? "" : "task \"\(task)\": ")training diverged (\(when)); no model written: use a smaller --lr (now \(settings.learningRate))\(features.imageWeight > 1 ? " or --image-weight (now \(features.imageWeight))" : "")")
+            }
             heads.append(head)
             summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.chars && features.charMax > 0 ? "character n-grams \(features.charMin)-\(features.charMax)" : "no character n-grams"), \(head.vocabulary.ids.count) features")
         }
@@ -217,14 +231,14 @@ struct ModelBuilder {
         }
         let trainer = Trainer(settings: settings)
         if holdout.isEmpty {
-            trainer.fit(head, train, epochs: settings.epochs, rng: &rng)
+            try trainer.fit(head, train, epochs: settings.epochs, rng: &rng)
         } else {
             // Early stopping picks the epoch count on the holdout; then refit on every record.
-            let run = trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience)
+            let run = try trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience)
             let all = augmentFlip && dense > 0
                 ? rebuildWithFlips(group, head: head, index: index, vocabulary: vocabulary) : train + holdout
             if verbose { Diagnostics.shared.note("\(name)early stopping chose \(run.best) epochs (ran \(run.epochs))") }
-            trainer.fit(head, all, epochs: run.best, rng: &rng)
+            try trainer.fit(head, all, epochs: run.best, rng: &rng)
         }
         return head
     }

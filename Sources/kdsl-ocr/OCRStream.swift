@@ -37,7 +37,7 @@ enum OCRStream {
                     throw SetupError(error.message)
                 }
                 return { record, out in
-                    let paths = try RecordOCR.imagePaths(of: record, field: settings.imagesField)
+                    let paths = try ImagePaths.of(record, field: settings.imagesField)
                     if paths.isEmpty {
                         record.set("ocr", RecordOCR.empty)
                         return

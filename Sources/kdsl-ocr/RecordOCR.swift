@@ -35,31 +35,6 @@ struct RecordOCRResult: Sendable {
 
 /// Builds a record's `ocr` value: `{"text", "images": [{"path","text","confidence","width","height"}]}`.
 enum RecordOCR {
-    /// The image paths named by the record, in order. Throws `RecordError` when the field has the
-    /// wrong shape (the record is then forwarded with an `error` and no `ocr`).
-    static func imagePaths(of record: Record, field: FieldPath?) throws -> [String] {
-        if let field {
-            guard let value = record.value(at: field) else { return [] }
-            return try paths(value, name: field.description)
-        }
-        if let value = record.value(at: "images") { return try paths(value, name: "images") }
-        if let value = record.value(at: "image") { return try paths(value, name: "image") }
-        return []
-    }
-
-    private static func paths(_ value: JSON, name: String) throws -> [String] {
-        switch value {
-        case .null: return []
-        case .string(let s): return [s]
-        case .array(let items):
-            return try items.enumerated().map { i, item in
-                guard let s = item.stringValue else { throw RecordError("\(name)[\(i)]: expected a path string, got \(item.kindName)") }
-                return s
-            }
-        default: throw RecordError("\(name): expected a path string or an array of them, got \(value.kindName)")
-        }
-    }
-
     static func resolve(_ path: String, root: String) -> String {
         if path.hasPrefix("/") || root.isEmpty || root == "." { return path }
         return root.hasSuffix("/") ? root + path : root + "/" + path

@@ -20,7 +20,7 @@ enum ApplyStage {
                 return { record, _ in
                     let task = record.string(at: taskPath)
                     if task == nil, let t = record.value(at: taskPath), !t.isNull {
-                        throw RecordError("\"\(taskPath)\" must be a string, got \(t.kindName)")
+                        throw RecordError("\(taskPath) is \(t.kindName), expected a string")
                     }
                     let fired: [Int32]
                     if !used.isEmpty {

@@ -28,7 +28,7 @@ enum LabelledInput {
             let task = r.string(at: taskPath)
             if task == "" { throw RecordError("\"\(fieldPaths.task)\" is empty") }
             if let t = r.value(at: taskPath), !t.isNull, t.stringValue == nil {
-                throw RecordError("\"\(fieldPaths.task)\" must be a string, got \(t.kindName)")
+                throw RecordError("\(fieldPaths.task) is \(t.kindName), expected a string")
             }
             var prediction: String? = nil
             if let againstPath {

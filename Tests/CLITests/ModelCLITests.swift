@@ -187,12 +187,102 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: path("m.model")))
     }
 
+    /// A field of the wrong type is a bad record, not an absent field: train and cv report it
+    /// with its line and leave it out, predict forwards it with `error` (fields it reads); all
+    /// exit 1.
+    @Test func wrongTypedFieldsAreBadRecords() throws {
+        let bad: [(String, String)] = [
+            (#"{"task":5,"text":"refund","label":"refund"}"#, "task is a number, expected a string"),
+            (#"{"task":["s"],"text":"refund","label":"refund"}"#, "task is an array, expected a string"),
+            (#"{"task":"intent","text":5,"label":"refund"}"#, "text is a number, expected a string"),
+            (#"{"task":"scene","ocr":{"text":{"a":1}},"label":"pay"}"#, "ocr.text is an object, expected a string"),
+            (#"{"task":"intent","dialogue":7,"label":"refund"}"#, "dialogue is a number, expected a string or an array of turns"),
+            (#"{"task":"scene","images":5,"label":"pay"}"#, "images is a number, expected a path string or an array of them"),
+            (#"{"task":"scene","images":[1,2],"label":"pay"}"#, "images[0] is a number, expected a path string"),
+            (#"{"task":"scene","image":true,"label":"pay"}"#, "image is a boolean, expected a path string or an array of them"),
+        ]
+        let good = data()
+        let input = good + bad.map(\.0).joined(separator: "\n") + "\n"
+        let first = good.split(separator: "\n").count + 1
+        let t = try train(input, ["--views", "user,ocr", "--word-ngrams", "1", "--char-ngrams", "0"])
+        #expect(t.status == 1, "\(t.err)")
+        for (i, (_, message)) in bad.enumerated() {
+            #expect(t.err.contains("line \(first + i): \(message)"), "\(message): \(t.err)")
+        }
+        #expect(FileManager.default.fileExists(atPath: path("m.model")))
+        // The good records alone give the same model: the bad ones were left out, not read as absent.
+        let alone = try runTool("kdsl-model", ["train", "--out", path("alone.model"), "--views", "user,ocr", "--word-ngrams", "1", "--char-ngrams", "0"], input: good)
+        #expect(alone.status == 0)
+        let m = try Data(contentsOf: URL(fileURLWithPath: path("m.model"))), a = try Data(contentsOf: URL(fileURLWithPath: path("alone.model")))
+        #expect(m == a)
+
+        let p = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: bad.map(\.0).joined(separator: "\n") + "\n" + #"{"task":"intent","text":"refund"}"# + "\n")
+        #expect(p.status == 1, "\(p.err)")
+        let out = p.lines.map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(out.count == bad.count + 1)
+        // Predict checks the fields it reads: the task and the head's text views, and the images
+        // only when the head has image features (this model has none: no record had images).
+        for (i, (_, message)) in bad.enumerated() {
+            let error = out[i]["error"] as? [String: Any]
+            if message.hasPrefix("image") {
+                #expect(error == nil && out[i]["model"] != nil, "\(out[i])")
+                continue
+            }
+            #expect((error?["message"] as? String)?.contains(message) == true, "\(out[i])")
+            #expect(out[i]["model"] == nil)
+            #expect(p.err.contains("line \(i + 1): \(message)"))
+        }
+        #expect(out[bad.count]["model"] != nil && out[bad.count]["error"] == nil)
+
+        let folded = input.split(separator: "\n").enumerated().map { i, l in l.dropLast() + #","fold":\#(i % 2)}"# }.joined(separator: "\n") + "\n"
+        let cv = try runTool("kdsl-model", ["cv", "--views", "user,ocr", "--word-ngrams", "1", "--char-ngrams", "0", "--epochs", "5"], input: folded)
+        #expect(cv.status == 1, "\(cv.err)")
+        #expect(cv.err.contains("line \(first): task is a number, expected a string"))
+        #expect(cv.lines.count == good.split(separator: "\n").count)
+    }
+
     @Test func nothingToLearnIsASetupError() throws {
         let empty = try train("")
         #expect(empty.status == 2 && empty.err.contains("no labelled records"))
         let one = try train(#"{"text":"a","label":"x"}"# + "\n" + #"{"text":"b","label":"x"}"# + "\n")
         #expect(one.status == 2 && one.err.contains("only one class"))
         #expect(!FileManager.default.fileExists(atPath: path("m.model")))
+    }
+
+    /// Impossible training flags are usage errors (exit 2) that name the flag; nothing is written.
+    @Test func impossibleTrainingFlagsExitTwo() throws {
+        let cases: [([String], String)] = [
+            (["--lr", "1e5"], "lr·l2"),
+            (["--lr", "1e4", "--l2", "1e-4"], "lr·l2"),
+            (["--hidden", "4", "--l2", "1"], "lr·l2"),
+            (["--lr", "0"], "--lr must be a finite number > 0"),
+            (["--lr=-1"], "--lr must be a finite number > 0"),
+            (["--lr", "nan"], "--lr must be a finite number > 0"),
+            (["--lr", "inf"], "--lr must be a finite number > 0"),
+            (["--l2=-1"], "--l2 must be a finite number ≥ 0"),
+            (["--image-weight", "1e20"], "--image-weight takes a number in 0...100"),
+            (["--image-weight", "nan"], "--image-weight takes a number in 0...100"),
+        ]
+        for (flags, message) in cases {
+            let t = try train(data(), flags)
+            #expect(t.status == 2, "\(flags)")
+            #expect(t.err.contains(message), "\(flags): \(t.err)")
+            #expect(!FileManager.default.fileExists(atPath: path("m.model")), "\(flags)")
+        }
+    }
+
+    /// A run whose loss overflows (a hidden layer with a huge rate and no decay) exits 2 naming
+    /// the head and the remedy, and writes no model (nor leaves a temporary file).
+    @Test func divergedTrainingWritesNoModel() throws {
+        let t = try train(data(), ["--hidden", "4", "--lr", "1e20", "--l2", "0", "--epochs", "3"])
+        #expect(t.status == 2, "\(t.err)")
+        #expect(t.err.contains("task \"intent\": training diverged"), "\(t.err)")
+        #expect(t.err.contains("use a smaller --lr (now 1e+20)"), "\(t.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        let cv = try runTool("kdsl-model", ["cv", "--hidden", "4", "--lr", "1e20", "--l2", "0", "--epochs", "3"],
+                             input: data().split(separator: "\n").enumerated().map { i, l in l.dropLast() + #","fold":\#(i % 2)}"# }.joined(separator: "\n") + "\n")
+        #expect(cv.status == 2 && cv.err.contains("training diverged"), "\(cv.err)")
+        #expect(cv.out.isEmpty)
     }
 
     @Test func badModelFilesExitTwo() throws {

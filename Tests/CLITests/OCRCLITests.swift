@@ -113,9 +113,9 @@ import TestSupport
         let records = try objects(run)
         #expect(records.count == 3)
         #expect((records[0]["error"] as? [String: Any])?["line"] as? Int == 1)
-        #expect((records[1]["error"] as? [String: Any])?["message"] as? String == "images: expected a path string or an array of them, got a number")
+        #expect((records[1]["error"] as? [String: Any])?["message"] as? String == "images is a number, expected a path string or an array of them")
         #expect(records[2]["ocr"] != nil)
-        #expect(run.err.contains("kdsl-ocr: line 1: ") && run.err.contains("kdsl-ocr: line 2: images: "))
+        #expect(run.err.contains("kdsl-ocr: line 1: ") && run.err.contains("kdsl-ocr: line 2: images is a number"))
     }
 
     @Test func missingTraineddataExits2BeforeReadingInput() throws {

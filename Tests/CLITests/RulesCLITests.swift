@@ -85,10 +85,10 @@ import TestSupport
             #expect(run.status == 1)
             #expect(run.lines.count == 6)
             #expect(run.err == """
-                kdsl-rules: line 1: "text" must be a string, got a number
-                kdsl-rules: line 2: "dialogue" must be a string or an array of turns, got a number
-                kdsl-rules: line 3: "task" must be a string, got an array
-                kdsl-rules: line 4: "ocr.text" must be a string, got an array
+                kdsl-rules: line 1: text is a number, expected a string
+                kdsl-rules: line 2: dialogue is a number, expected a string or an array of turns
+                kdsl-rules: line 3: task is an array, expected a string
+                kdsl-rules: line 4: ocr.text is an array, expected a string
 
                 """, "jobs \(jobs)")
             for i in 0..<4 { #expect(run.lines[i].contains("\"error\":{\"stage\":\"kdsl-rules\",\"line\":\(i + 1)")) }
@@ -208,7 +208,7 @@ import TestSupport
         #expect(run.status == 1)
         #expect(run.err.contains("kdsl-rules: line 1: \"label\" is empty"))
         #expect(run.err.contains("kdsl-rules: line 2: \"task\" is empty"))
-        #expect(run.err.contains("kdsl-rules: line 3: \"task\" must be a string, got a number"))
+        #expect(run.err.contains("kdsl-rules: line 3: task is a number, expected a string"))
         let dir = try tempFile(run.out)
         #expect(try runTool("kdsl-rules", ["check", dir.path]).status == 0)
     }

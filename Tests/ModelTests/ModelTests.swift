@@ -3,6 +3,7 @@ import Testing
 @testable import kdsl_model
 import TestSupport
 import Shared
+import TestSupport
 
 /// A tiny labelled problem: two namespaces of text, optional image block of `dense` random
 /// features (the training path needs `ImageFeatures.count`; the gradient check a smaller block,
@@ -52,7 +53,7 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
     /// differences of the mean cross-entropy (softmax regression and the hidden layer, both
     /// through the sgemm paths, with an image block).
     @Test(arguments: [0, 6])
-    func matchesFiniteDifferences(hidden: Int) {
+    func matchesFiniteDifferences(hidden: Int) throws {
         let s = samples(images: true, dense: 187)
         let vocabulary = Vocabulary.build(s.map(\.raw))
         let labels = ["refund", "track"]
@@ -77,7 +78,7 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         var settings = TrainSettings()
         settings.batch = examples.count; settings.l2 = 0; settings.learningRate = 1e-3
         let trainer = Trainer(settings: settings)
-        trainer.fit(head, examples, epochs: 1, rng: &rng, initialise: false)
+        try trainer.fit(head, examples, epochs: 1, rng: &rng, initialise: false)
         let after = (head.ws, head.wd, head.b1, head.u)
         head.ws = before.0; head.wd = before.1; head.b1 = before.2; head.u = before.3
         let eps: Float = 1e-2
@@ -100,6 +101,28 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         for i in head.b1.indices { check({ head.b1[i] }, { head.b1[i] = $0 }, analytic: (before.2[i] - after.2[i]) / 1e-3) }
         for i in head.u.indices { check({ head.u[i] }, { head.u[i] = $0 }, analytic: (before.3[i] - after.3[i]) / 1e-3) }
         #expect(checked > 20)
+    }
+
+    /// Numbers that overflow Float make the loss or the weights non-finite: `fit` throws
+    /// `TrainingDiverged` instead of leaving NaN weights (the CLI tests check the message).
+    @Test func divergenceIsDetected() throws {
+        var settings = TrainSettings()
+        settings.learningRate = 1e30; settings.l2 = 0
+        let s = samples()
+        let vocabulary = Vocabulary.build(s.map(\.raw))
+        var rows: [Int32] = [], values: [Float] = []
+        let examples = s.map { x -> Example in
+            vocabulary.weigh(x.raw, config: FeatureConfig(), rows: &rows, values: &values)
+            return Example(rows: rows, values: values.map { $0 * 1e30 }, dense: nil, label: x.label == "refund" ? 0 : 1)
+        }
+        let head = Head(task: "", labels: ["refund", "track"], vocabulary: vocabulary, denseCount: 0, hidden: 0)
+        var rng = SeededRNG(seed: 1)
+        #expect(throws: TrainingDiverged.self) { try Trainer(settings: settings).fit(head, examples, epochs: 3, rng: &rng) }
+        // The same examples at a sane scale train finite weights.
+        settings.learningRate = 8
+        let sane = examples.map { e -> Example in var e = e; e.values = e.values.map { $0 / 1e30 }; return e }
+        try Trainer(settings: settings).fit(head, sane, epochs: 3, rng: &rng)
+        #expect(head.allFinite)
     }
 
     @Test func learnsTheTinyProblem() throws {
@@ -302,6 +325,38 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
     }
 }
 
+@Suite struct NonFiniteModelTests {
+    /// A model whose checksum is right but which holds a NaN (or an infinity) is refused at load,
+    /// by the library and by `predict` (exit 2, no output), rather than crashing or printing NaN.
+    @Test func loadingRefusesNonFiniteNumbers() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-nan-model-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (name, poison) in [("nan", Float.nan), ("inf", Float.infinity)] {
+            let model = try ModelBuilder(features: FeatureConfig(), settings: TrainSettings(), verbose: false).build(samples())
+            model.heads[0].ws[3] = poison
+            let bytes = ModelFile.encode(model)
+            #expect(throws: SetupError.self) { try ModelFile.decode(bytes, name: name) }
+            let path = dir.appendingPathComponent("\(name).model").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let p = try runTool("kdsl-model", ["predict", "--model", path], input: #"{"text":"refund my money"}"# + "\n")
+            #expect(p.status == 2, "\(name): \(p.err)")
+            #expect(p.err.contains("non-finite number in head \"\" (text weights [3])"), "\(p.err)")
+            #expect(p.out.isEmpty)
+        }
+    }
+
+    /// Should a NaN probability ever reach the writer, it prints 0 instead of trapping in `Int(_:)`.
+    @Test func nanProbabilityPrintsZero() {
+        var out: [UInt8] = []
+        Predictor.appendProbability(.nan, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "0.0")
+        var json: [UInt8] = []
+        Predictor.rounded(.nan).serialize(into: &json)
+        #expect(String(decoding: json, as: UTF8.self) == "0.0")
+    }
+}
+
 @Suite struct StreamingEquivalenceTests {
     /// The splice fast path writes the same bytes as Record.set + serialize.
     @Test func fastPathEqualsGeneralPath() throws {
@@ -311,9 +366,9 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         for line in [#"{"id":1,"text":"refund my money"}"#, #"{ "text" : "快递 到哪里了" }  "#, "{}", #"{"a":[1,{"b":"}"}],"text":"x\"y"}"#] {
             let record = try Record(line)
             var fast: [UInt8] = []
-            #expect(predictor.appendFast(record, to: &fast))
+            #expect(try predictor.appendFast(record, to: &fast))
             var general = record
-            predictor.apply(&general)
+            try predictor.apply(&general)
             #expect(String(decoding: fast, as: UTF8.self) == String(decoding: general.serialized(), as: UTF8.self))
         }
         for k in 0...10000 {

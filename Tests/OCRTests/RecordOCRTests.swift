@@ -4,16 +4,16 @@ import Testing
 
 @Suite struct RecordOCRTests {
     @Test func pathsFromImagesOrImage() throws {
-        #expect(try RecordOCR.imagePaths(of: Record(#"{"images":["a.png","b.jpg"]}"#), field: nil) == ["a.png", "b.jpg"])
-        #expect(try RecordOCR.imagePaths(of: Record(#"{"image":"a.png"}"#), field: nil) == ["a.png"])
-        #expect(try RecordOCR.imagePaths(of: Record(#"{"id":1}"#), field: nil) == [])
-        #expect(try RecordOCR.imagePaths(of: Record(#"{"images":null}"#), field: nil) == [])
-        #expect(try RecordOCR.imagePaths(of: Record(#"{"m":{"pics":["x"]},"images":["y"]}"#), field: "m.pics") == ["x"])
+        #expect(try ImagePaths.of(Record(#"{"images":["a.png","b.jpg"]}"#), field: nil) == ["a.png", "b.jpg"])
+        #expect(try ImagePaths.of(Record(#"{"image":"a.png"}"#), field: nil) == ["a.png"])
+        #expect(try ImagePaths.of(Record(#"{"id":1}"#), field: nil) == [])
+        #expect(try ImagePaths.of(Record(#"{"images":null}"#), field: nil) == [])
+        #expect(try ImagePaths.of(Record(#"{"m":{"pics":["x"]},"images":["y"]}"#), field: "m.pics") == ["x"])
     }
 
     @Test func wrongShapeIsARecordError() throws {
-        #expect(throws: RecordError.self) { try RecordOCR.imagePaths(of: Record(#"{"images":3}"#), field: nil) }
-        #expect(throws: RecordError.self) { try RecordOCR.imagePaths(of: Record(#"{"images":["a",{}]}"#), field: nil) }
+        #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"images":3}"#), field: nil) }
+        #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"images":["a",{}]}"#), field: nil) }
     }
 
     @Test func relativePathsResolveAgainstTheRoot() {
