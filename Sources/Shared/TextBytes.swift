@@ -53,7 +53,7 @@ public final class TextBytes {
     /// text must be strings, the dialogue a string or an array of turns; null counts as absent):
     /// what to report, e.g. `text is a number, expected a string`. The views then treat the
     /// field as absent; a stage reports the record as bad rather than read it as empty text.
-    public private(set) var mistyped: String?
+    @exclusivity(unchecked) public private(set) var mistyped: String?
 
     /// A copy of `field`'s bytes (tests, tools).
     public func bytes(_ field: TextField) -> [UInt8] { Array(views[field.slot].buffer) }
