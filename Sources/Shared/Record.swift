@@ -172,6 +172,18 @@ public struct Record: Sendable {
     /// The string at `path`; nil when absent or not a string.
     public func string(at path: FieldPath) -> String? { value(at: path)?.stringValue }
 
+    /// The string at `path`; nil when it is absent or null; throws `RecordError` (`task is a
+    /// number, expected a string`) when it has another type, which `string(at:)` would read as
+    /// absent. One lookup.
+    public func optionalString(at path: FieldPath) throws -> String? {
+        guard let v = value(at: path) else { return nil }
+        switch v {
+        case .string(let s): return s
+        case .null: return nil
+        default: throw RecordError("\(path) is \(v.kindName), expected a string")
+        }
+    }
+
     /// Whether the record has a top-level key `key`.
     public func has(_ key: String) -> Bool { value(at: FieldPath(keys: [key])) != nil }
 

@@ -72,8 +72,9 @@ public final class TextBytes {
         let dialogue = needDialogue ? record.rawValue(at: dialoguePath, scratch: &scratch) : .absent
         let ocr = needOCR ? record.rawValue(at: ocrPath, scratch: &scratch) : .absent
         if plain == .unknown || dialogue == .unknown || ocr == .unknown {
-            mistyped = Self.typeProblem(record, [(textPath, false), (dialoguePath, true), (ocrPath, false)].enumerated()
-                .filter { [needPlain, needDialogue, needOCR][$0.offset] }.map(\.element))
+            mistyped = (needPlain ? Self.typeProblem(record, textPath, arrays: false) : nil)
+                ?? (needDialogue ? Self.typeProblem(record, dialoguePath, arrays: true) : nil)
+                ?? (needOCR ? Self.typeProblem(record, ocrPath, arrays: false) : nil)
             loadReference(record, want)
             return
         }
@@ -85,11 +86,11 @@ public final class TextBytes {
                 return c == UInt8(ascii: "\"") || c == UInt8(ascii: "n") || (arrays && c == UInt8(ascii: "["))
             }
             if !wellTyped(plain, arrays: false) {
-                mistyped = Self.typeProblem(record, [(textPath, false)])
+                mistyped = Self.typeProblem(record, textPath, arrays: false)
             } else if !wellTyped(dialogue, arrays: true) {
-                mistyped = Self.typeProblem(record, [(dialoguePath, true)])
+                mistyped = Self.typeProblem(record, dialoguePath, arrays: true)
             } else if !wellTyped(ocr, arrays: false) {
-                mistyped = Self.typeProblem(record, [(ocrPath, false)])
+                mistyped = Self.typeProblem(record, ocrPath, arrays: false)
             }
             // Plain text opens the user and all views.
             emit(Self.rawBody(plain, line), to: want & (Self.user | Self.all))
@@ -123,17 +124,14 @@ public final class TextBytes {
         }
     }
 
-    /// The first of `fields` present with the wrong type, described (slow path: errors only).
-    private static func typeProblem(_ record: Record, _ fields: [(FieldPath, Bool)]) -> String? {
-        for (path, arrays) in fields {
-            guard let v = record.value(at: path) else { continue }
-            switch v {
-            case .null, .string: continue
-            case .array where arrays: continue
-            default: return "\(path) is \(v.kindName), expected a string\(arrays ? " or an array of turns" : "")"
-            }
+    /// What is wrong with the value at `path` (a string, null or absent is fine; an array too
+    /// when `arrays`), or nil. Slow path: the fast path reaches it only for a mistyped field.
+    private static func typeProblem(_ record: Record, _ path: FieldPath, arrays: Bool) -> String? {
+        switch record.value(at: path) {
+        case nil, .null?, .string?: return nil
+        case .array? where arrays: return nil
+        case let v?: return "\(path) is \(v.kindName), expected a string\(arrays ? " or an array of turns" : "")"
         }
-        return nil
     }
 
     private static let user = 1 << TextField.user.slot, agent = 1 << TextField.agent.slot

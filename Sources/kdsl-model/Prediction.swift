@@ -28,7 +28,7 @@ final class Predictor {
 
     /// The `model` value for `record`.
     func predict(_ record: Record) throws -> JSON {
-        let task = reader.task(record)
+        let task = try reader.task(record)
         guard let head = model.head(for: task) else {
             let known = model.heads.map(\.task).filter { !$0.isEmpty }.joined(separator: ", ")
             let reason = task.map { "the model has no head for task \"\($0)\" (it knows: \(known))" }
@@ -104,7 +104,7 @@ final class Predictor {
     /// `model` key, took jansson's slow path, or its task is unknown.
     func appendFast(_ record: Record, to out: inout [UInt8]) throws -> Bool {
         guard record.isFastPath, key.keys.count == 1 else { return false }
-        let task = reader.task(record)
+        let task = try reader.task(record)
         guard let head = model.head(for: task), !record.has(key.keys[0]) else { return false }
         let bytes = record.bytes
         var close = bytes.count - 1

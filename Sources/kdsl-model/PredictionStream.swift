@@ -21,9 +21,8 @@ struct PredictionStream {
                 let predictor = makePredictor()
                 made.locked { predictors.all.append(predictor) }
                 return { record, out in
-                    // A field of the wrong type (a task, or one the head reads) throws before
+                    // A field of the wrong type (the task, or one the head reads) throws before
                     // anything is written: the record is forwarded with `error`.
-                    try predictor.reader.checkTask(record)
                     // The fast writer splices `model` into the record's bytes; it declines
                     // records that need the general path (unknown task, an existing `model`...).
                     if try !out.writeRecord({ try predictor.appendFast(record, to: &$0) }) { try predictor.apply(&record) }

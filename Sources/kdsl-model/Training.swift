@@ -47,23 +47,17 @@ final class SampleReader {
         try ImagePaths.of(record, field: fields.images == "images" ? nil : fields.images)
     }
 
-    func task(_ record: Record) -> String? { record.string(at: fields.task) }
-
-    /// Throws `RecordError` when the task is present but not a string (it would otherwise read
-    /// as "no task"). Decodes the field only when it is not a plain string.
-    func checkTask(_ record: Record) throws {
-        if record.string(at: fields.task) == nil, let v = record.value(at: fields.task), !v.isNull {
-            throw RecordError("\(fields.task) is \(v.kindName), expected a string")
-        }
-    }
+    /// The record's task; throws `RecordError` when it is present but not a string (it would
+    /// otherwise read as "no task").
+    func task(_ record: Record) throws -> String? { try record.optionalString(at: fields.task) }
 
     /// The record's text, hashed into `raw`: its views' normalised bytes come straight from the
     /// record's JSON (Shared's `TextBytes`, as prediction reads them).
-    func text(_ record: Record, into raw: inout RawText) throws {
+    func text(_ record: Record, task: String?, into raw: inout RawText) throws {
         textBytes.load(record, views: features.views)
         // A text field of the wrong type is a bad record, not empty text (`TextBytes` sees it).
         if let problem = textBytes.mistyped { throw RecordError(problem) }
-        hasher.extract(textBytes, task: task(record), into: &raw, using: &viewHasher)
+        hasher.extract(textBytes, task: task, into: &raw, using: &viewHasher)
     }
     /// Made on first use: predictors build readers only for their image features and task.
     private lazy var textBytes = TextBytes(text: fields.text, dialogue: fields.dialogue, ocr: fields.ocr)
@@ -94,17 +88,17 @@ final class SampleReader {
     /// warnings at the record's line as it is read (train and cv read on one thread, so they
     /// come in input order).
     func sample(_ record: Record) throws -> Sample {
-        try checkTask(record)
+        let task = try task(record)
         var label: String? = nil
         if let v = record.value(at: fields.label), !v.isNull {
             guard let s = v.stringValue else { throw RecordError("\(fields.label) is \(v.kindName), expected a string") }
             label = s
         }
         var raw = RawText()
-        try text(record, into: &raw)
+        try text(record, task: task, into: &raw)
         let image = try image(record)
         for message in takeImageFailures() { Diagnostics.shared.warning(message, at: record.location) }
-        return Sample(task: task(record), label: label, raw: raw, image: image, location: record.location)
+        return Sample(task: task, label: label, raw: raw, image: image, location: record.location)
     }
 }
 

@@ -18,10 +18,7 @@ enum ApplyStage {
                 let views = TextBytes(text: text, dialogue: dialogue, ocr: ocr)
                 let output = SerializedValue()
                 return { record, _ in
-                    let task = record.string(at: taskPath)
-                    if task == nil, let t = record.value(at: taskPath), !t.isNull {
-                        throw RecordError("\(taskPath) is \(t.kindName), expected a string")
-                    }
+                    let task = try record.optionalString(at: taskPath)
                     let fired: [Int32]
                     if !used.isEmpty {
                         views.load(record, views: used)

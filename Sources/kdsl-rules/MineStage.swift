@@ -25,11 +25,8 @@ enum LabelledInput {
             // A rule needs a non-empty label and task (`check` refuses empty ones): such records
             // cannot teach one, and a rule mined from them could not be applied.
             if label.isEmpty { throw RecordError("\"\(labelField)\" is empty") }
-            let task = r.string(at: taskPath)
+            let task = try r.optionalString(at: taskPath)
             if task == "" { throw RecordError("\"\(fieldPaths.task)\" is empty") }
-            if let t = r.value(at: taskPath), !t.isNull, t.stringValue == nil {
-                throw RecordError("\(fieldPaths.task) is \(t.kindName), expected a string")
-            }
             var prediction: String? = nil
             if let againstPath {
                 guard let p = r.string(at: againstPath) else {

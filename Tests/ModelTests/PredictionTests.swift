@@ -45,7 +45,7 @@ import TestSupport
         let reader = SampleReader(features: config, fields: FieldNames(), imageRoot: "")
         for (i, r) in records.enumerated() {
             var raw = RawText()
-            try reader.text(r, into: &raw)
+            try reader.text(r, task: try reader.task(r), into: &raw)
             #expect(raw.ids == raws[i].ids && raw.counts == raws[i].counts && raw.ends == raws[i].ends, "record \(i)")
         }
         var featuriser = Featuriser(config)
