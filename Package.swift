@@ -2,11 +2,21 @@
 // kdsl: Knowledge-Decoupled Synergetic Learning as Unix filters over JSON Lines.
 import PackageDescription
 
+/// Where deps/fetch.sh unpacked the OpenVINO headers, runtime and PP-OCR models (`make deps`):
+/// KDSL_DEPS when set at build time, else .deps/ beside this file. The path is compiled into
+/// kdsl-ocr as its default; `--models` and KDSL_PPOCR_MODELS / KDSL_OPENVINO_LIB override it at run time.
+let packageRoot = String(#filePath.dropLast("/Package.swift".count))
+let depsDir = Context.environment["KDSL_DEPS"] ?? packageRoot + "/.deps"
+
+/// Swift code that imports COpenVINO sees the same headers its C code was compiled against.
+let openVINOHeaders: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I", "-Xcc", depsDir + "/openvino/include"])]
+
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 /// One executable per stage; each is a thin command over its own concept files and Shared.
-func stage(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
-    .executableTarget(name: name, dependencies: ["Shared", "StageCLI", argumentParser] + extra, path: "Sources/\(name)")
+func stage(_ name: String, _ extra: [Target.Dependency] = [], swiftSettings: [SwiftSetting] = []) -> Target {
+    .executableTarget(name: name, dependencies: ["Shared", "StageCLI", argumentParser] + extra, path: "Sources/\(name)",
+                      swiftSettings: swiftSettings)
 }
 
 let package = Package(
@@ -26,10 +36,14 @@ let package = Package(
         .systemLibrary(name: "CJansson", path: "Sources/CJansson"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CTesseract", path: "Sources/CTesseract"),
+        // OpenVINO's C API, opened with dlopen (see its header); compiled against the wheel's headers.
+        .target(name: "COpenVINO", path: "Sources/COpenVINO",
+                cSettings: [.unsafeFlags(["-I", depsDir + "/openvino/include"]), .define("KDSL_DEPS_DIR", to: "\"\(depsDir)\"")],
+                linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "Shared", dependencies: ["CJansson"], path: "Sources/Shared"),
         .target(name: "StageCLI", dependencies: ["Shared", argumentParser], path: "Sources/StageCLI"),
         stage("kdsl-score"),
-        stage("kdsl-ocr", ["CTesseract"]),
+        stage("kdsl-ocr", ["CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
         stage("kdsl-rules"),
         stage("kdsl-model", ["COpenBLAS", "CTesseract"]),
         stage("kdsl-merge"),
@@ -37,7 +51,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "CJansson"], path: "Tests/SharedTests"),
         .testTarget(name: "ScoreTests", dependencies: ["TestSupport", "kdsl-score", "Shared"], path: "Tests/ScoreTests"),
-        .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "Shared"], path: "Tests/OCRTests"),
+        .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "Shared"], path: "Tests/OCRTests",
+                    swiftSettings: openVINOHeaders),
         .testTarget(name: "RulesTests", dependencies: ["TestSupport", "kdsl-rules", "Shared"], path: "Tests/RulesTests"),
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "kdsl-model", "Shared"], path: "Tests/ModelTests"),
         .testTarget(name: "MergeTests", dependencies: ["TestSupport", "kdsl-merge", "Shared"], path: "Tests/MergeTests"),

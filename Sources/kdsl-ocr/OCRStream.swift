@@ -1,13 +1,23 @@
 import Shared
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Everything `kdsl-ocr` needs to run, filled from the command line.
 struct OCROptions: Sendable {
+    typealias EngineChoice = OCRStream.EngineChoice
     var stream = StreamOptions()
     var settings = OCRSettings()
     var languages = "eng"
     var psm = 3
     var jobs = 1
     var datapath: String? = nil
+    var engine = EngineChoice.ppocr
+    /// PP-OCR's files, found before any input is read (nil for Tesseract).
+    var models: PPOCRModels? = nil
+    /// Progress on stderr (off with --quiet).
+    var progress = true
     /// Records held at most in the reorder window, per job.
     var windowPerJob = 8
 }
@@ -23,30 +33,71 @@ struct OCROptions: Sendable {
 /// traineddata is a setup error (exit 2) with nothing written. An image that cannot be read or
 /// recognised is a problem of its record, which is still written with its `ocr`.
 enum OCRStream {
+    /// `--engine`.
+    enum EngineChoice: String, CaseIterable, Sendable { case ppocr, tesseract }
+
     static func run(_ options: OCROptions) -> Never {
         let settings = options.settings
         var filter = ParallelFilter(options.stream, jobs: options.jobs)
         filter.batchLines = 1
         filter.batchesPerJob = options.windowPerJob
+        let progress = options.progress ? Progress(unit: "records", total: RecordCount.ofFiles(options.stream.inputs)) : nil
         runStage {
+            defer { progress?.finish() }
             try filter.run {
-                let engine: TesseractEngine
+                let engine: OCREngine
                 do {
-                    engine = try Traineddata.loadEngine(datapath: options.datapath, languages: options.languages, psm: options.psm)
+                    switch options.engine {
+                    case .tesseract:
+                        engine = .tesseract(try Traineddata.loadEngine(datapath: options.datapath, languages: options.languages, psm: options.psm))
+                    case .ppocr:
+                        engine = .ppocr(try PPOCREngine(models: options.models!))
+                    }
                 } catch let error as EngineSetupError {
                     throw SetupError(error.message)
                 }
+                let empty = RecordOCR.empty(engine: engine.name)
                 return { record, out in
                     let paths = try ImagePaths.of(record, field: settings.imagesField)
                     if paths.isEmpty {
-                        record.set("ocr", RecordOCR.empty)
+                        record.set("ocr", empty)
+                        progress?.advance()
                         return
                     }
                     let result = RecordOCR.run(paths: paths, engine: engine, settings: settings)
                     record.set("ocr", result.ocr)
                     out.problems = result.problems
+                    progress?.advance()
                 }
             }
         }
+    }
+}
+
+/// How many records the inputs hold, for progress: the non-blank lines of regular files (read once
+/// more, which costs far less than OCR); nil when an input is stdin, a pipe or unreadable.
+enum RecordCount {
+    static func ofFiles(_ inputs: [String]) -> Int? {
+        if inputs.isEmpty { return nil }
+        var total = 0
+        for path in inputs {
+            if path == "-" { return nil }
+            var st = stat()
+            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, let f = fopen(path, "rb") else { return nil }
+            defer { fclose(f) }
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            var blank = true
+            while true {
+                let n = fread(&buffer, 1, buffer.count, f)
+                if n == 0 { break }
+                for i in 0..<n {
+                    let c = buffer[i]
+                    if c == 0x0A { if !blank { total += 1 }; blank = true }
+                    else if c != 0x20 && c != 0x09 && c != 0x0D { blank = false }
+                }
+            }
+            if !blank { total += 1 }
+        }
+        return total
     }
 }

@@ -33,7 +33,29 @@ struct RecordOCRResult: Sendable {
     var problems: [String]
 }
 
-/// Builds a record's `ocr` value: `{"text", "images": [{"path","text","confidence","width","height"}]}`.
+/// The engine one worker reads images with (`--engine`).
+enum OCREngine {
+    case tesseract(TesseractEngine)
+    case ppocr(PPOCREngine)
+
+    /// The name written into `ocr.engine`.
+    var name: String {
+        switch self {
+        case .tesseract: return "tesseract"
+        case .ppocr: return "ppocr"
+        }
+    }
+
+    func recognize(_ image: DecodedImage, timeoutMs: Int) -> Recognition {
+        switch self {
+        case .tesseract(let e): return e.recognize(image, timeoutMs: timeoutMs)
+        case .ppocr(let e): return e.recognize(image, timeoutMs: timeoutMs)
+        }
+    }
+}
+
+/// Builds a record's `ocr` value: `{"text", "images": [{"path","text","confidence","width","height"
+/// [, "lines"]}], "engine"}`.
 enum RecordOCR {
     static func resolve(_ path: String, root: String) -> String {
         if path.hasPrefix("/") || root.isEmpty || root == "." { return path }
@@ -41,10 +63,20 @@ enum RecordOCR {
     }
 
     /// The `ocr` value of a record without images.
-    static let empty: JSON = .object([("text", ""), ("images", .array([]))])
+    static func empty(engine: String) -> JSON { .object([("text", ""), ("images", .array([])), ("engine", .string(engine))]) }
+
+    /// One line's JSON: `{"text", "box": [x0, y0, x1, y1], "confidence"}`.
+    static func json(_ line: TextLine) -> JSON {
+        .object([("text", .string(line.text)), ("box", .array(line.box.map { .int(Int64($0)) })), ("confidence", .int(Int64(line.confidence)))])
+    }
 
     /// OCRs every image of `paths` with `engine`.
     static func run(paths: [String], engine: TesseractEngine, settings: OCRSettings) -> RecordOCRResult {
+        run(paths: paths, engine: .tesseract(engine), settings: settings)
+    }
+
+    /// OCRs every image of `paths` with `engine`.
+    static func run(paths: [String], engine: OCREngine, settings: OCRSettings) -> RecordOCRResult {
         var images: [JSON] = []
         var texts: [String] = []
         var problems: [String] = []
@@ -52,7 +84,9 @@ enum RecordOCR {
             let file = resolve(path, root: settings.imageRoot)
             var entry: [(String, JSON)] = [("path", .string(path))]
             func fail(_ message: String, _ w: Int, _ h: Int) {
-                entry += [("text", ""), ("confidence", 0), ("width", .int(Int64(w))), ("height", .int(Int64(h))), ("error", .string(message))]
+                entry += [("text", ""), ("confidence", 0), ("width", .int(Int64(w))), ("height", .int(Int64(h)))]
+                if case .ppocr = engine { entry.append(("lines", .array([]))) }
+                entry.append(("error", .string(message)))
                 problems.append("image \(shorten(path)): \(message)")
             }
             switch settings.decoder.decode(path: file) {
@@ -63,15 +97,17 @@ enum RecordOCR {
                 switch engine.recognize(image, timeoutMs: settings.timeoutMs) {
                 case .failure(let message):
                     fail(message, decoded.width, decoded.height)
-                case .success(let text, let confidence):
-                    entry += [("text", .string(text)), ("confidence", .int(Int64(confidence))),
+                case .success(let page):
+                    entry += [("text", .string(page.text)), ("confidence", .int(Int64(page.confidence))),
                               ("width", .int(Int64(decoded.width))), ("height", .int(Int64(decoded.height)))]
-                    if !text.isEmpty { texts.append(text) }
+                    if let lines = page.lines { entry.append(("lines", .array(lines.map(json)))) }
+                    if !page.text.isEmpty { texts.append(page.text) }
                 }
             }
             images.append(.object(entry))
         }
-        return RecordOCRResult(ocr: .object([("text", .string(texts.joined(separator: "\n"))), ("images", .array(images))]),
+        return RecordOCRResult(ocr: .object([("text", .string(texts.joined(separator: "\n"))), ("images", .array(images)),
+                                             ("engine", .string(engine.name))]),
                                problems: problems)
     }
 

@@ -81,7 +81,7 @@ final class TesseractEngine: @unchecked Sendable {
         let confidence = Int(TessBaseAPIMeanTextConf(handle))
         let cleaned = OCRText.clean(text)
         // A mean over no words means nothing: report 0 when nothing was read.
-        return .success(text: cleaned, confidence: cleaned.isEmpty ? 0 : max(0, confidence))
+        return .success(PageReading(text: cleaned, confidence: cleaned.isEmpty ? 0 : max(0, confidence), lines: nil))
     }
 }
 
@@ -91,9 +91,17 @@ struct Deadline {
     var expired: Bool
 }
 
+/// What an engine read in one image: its text, a confidence 0-100, and, for engines that give
+/// them, the lines with their boxes in reading order.
+struct PageReading: Equatable, Sendable {
+    var text: String
+    var confidence: Int
+    var lines: [TextLine]?
+}
+
 /// The outcome of recognising one image.
 enum Recognition: Equatable {
-    case success(text: String, confidence: Int)
+    case success(PageReading)
     case failure(String)
 }
 

@@ -12,12 +12,12 @@ import Testing
 
     @Test func readsAnEnglishPageAlmostExactly() throws {
         let engine = try Traineddata.loadEngine(datapath: nil, languages: "eng", psm: 3)
-        guard case .success(let text, let confidence) = engine.recognize(try image("phototest.png"), timeoutMs: 0) else {
+        guard case .success(let page) = engine.recognize(try image("phototest.png"), timeoutMs: 0) else {
             Issue.record("recognition failed"); return
         }
-        let cer = characterErrorRate(text, OCRFixtures.phototestText)
-        #expect(cer < 0.03, "CER \(cer): \(text)")
-        #expect(confidence > 80 && confidence <= 100)
+        let cer = characterErrorRate(page.text, OCRFixtures.phototestText)
+        #expect(cer < 0.03, "CER \(cer): \(page.text)")
+        #expect(page.confidence > 80 && page.confidence <= 100)
     }
 
     @Test func engineIsReusableAndDeterministic() throws {
@@ -30,20 +30,20 @@ import Testing
 
     @Test func readsAChineseLineWithChiSim() throws {
         let engine = try Traineddata.loadEngine(datapath: nil, languages: "chi_sim+eng", psm: 7)
-        guard case .success(let text, _) = engine.recognize(try image("zh-line.png"), timeoutMs: 0) else {
+        guard case .success(let page) = engine.recognize(try image("zh-line.png"), timeoutMs: 0) else {
             Issue.record("recognition failed"); return
         }
-        #expect(text == OCRFixtures.zhLineText)
+        #expect(page.text == OCRFixtures.zhLineText)
     }
 
     @Test func deadlineCancelsRecognition() throws {
         let engine = try Traineddata.loadEngine(datapath: nil, languages: "eng", psm: 3)
         #expect(engine.recognize(try image("phototest.png"), timeoutMs: 1) == .failure("timed out after 1 ms"))
         // The engine still works after a cancelled page.
-        guard case .success(let text, _) = engine.recognize(try image("phototest.png"), timeoutMs: 0) else {
+        guard case .success(let page) = engine.recognize(try image("phototest.png"), timeoutMs: 0) else {
             Issue.record("recognition failed after a timeout"); return
         }
-        #expect(text.hasPrefix("This is a lot of 12 point text"))
+        #expect(page.text.hasPrefix("This is a lot of 12 point text"))
     }
 
     @Test func missingLanguageNamesItsDebianPackage() {

@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A progress line on stderr for a stage whose units are slow (images, pages), so a user watching
+/// a minutes-long run sees how far it is and how long is left:
+/// `kdsl-ocr: 120/828 images (14%), 3.6 images/s, 3m16s left` (`kdsl-ocr: 120 images, 3.6 images/s`
+/// when the total is unknown).
+///
+/// - On a terminal the line is rewritten in place (`\r`, text, `ESC[K`) at most once per
+///   `interval` (default 0.1 s). Otherwise a plain line is written once per `interval` (default
+///   5 s), and nothing at all when the work ends before the first interval, so logs stay short.
+/// - No background thread: `advance` reads the clock on every call (one
+///   `clock_gettime(CLOCK_MONOTONIC)`, tens of nanoseconds, nothing next to one unit of work) and
+///   the call that finds the interval elapsed prints. The counter's lock is not held while
+///   writing, and a thread that finds another one writing skips its turn, so a slow stderr stalls
+///   at most one worker.
+/// - Writes only to `fd`, each line with one `write(2)`, never to stdout.
+public final class Progress: @unchecked Sendable {
+    private let prefix: String, unit: String, total: Int?, fd: Int32
+    private let terminal: Bool, interval: Double, clock: () -> Double, start: Double
+
+    private let lock = Mutex()
+    private var count = 0, nextDue: Double, printed = false, finished = false  // under `lock`
+    /// Held while writing; `closed` (set by `finish`) is read and written under it only.
+    private let printLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var closed = false
+
+    /// Starts the clock for a run of `total` units (`nil` when unknown) named `unit` in messages
+    /// (a plural noun: `images`). `stage` prefixes every line as in all kdsl messages. `interval` is
+    /// the time between lines in seconds (default 0.1 on a terminal, 5 otherwise); `isTerminal`
+    /// defaults to `isatty(fd)`; `clock` returns monotonic seconds (default CLOCK_MONOTONIC) and is
+    /// only injected by tests. Prints nothing yet.
+    public init(stage: String = Diagnostics.shared.stage, unit: String, total: Int?, fd: Int32 = 2,
+                interval: Double? = nil, isTerminal: Bool? = nil, clock: (() -> Double)? = nil) {
+        self.prefix = stage
+        self.unit = unit
+        self.total = total
+        self.fd = fd
+        self.terminal = isTerminal ?? (isatty(fd) == 1)
+        self.interval = interval ?? (terminal ? 0.1 : 5)
+        self.clock = clock ?? Progress.monotonicSeconds
+        self.start = self.clock()
+        self.nextDue = start + self.interval
+        pthread_mutex_init(printLock, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(printLock)
+        printLock.deallocate()
+    }
+
+    /// Counts `n` more units done; safe to call from any number of threads at once. Prints the
+    /// progress line when the interval since the last line (or the start) has elapsed.
+    public func advance(by n: Int = 1) {
+        let due: (done: Int, elapsed: Double)? = lock.locked {
+            count += n
+            let now = clock()
+            guard !finished, now >= nextDue else { return nil }
+            nextDue = now + interval
+            printed = true
+            return (count, now - start)
+        }
+        guard let due, pthread_mutex_trylock(printLock) == 0 else { return }
+        defer { pthread_mutex_unlock(printLock) }
+        if closed { return }
+        let line = status(done: due.done, elapsed: due.elapsed)
+        put(terminal ? "\r\(line)\u{1B}[K" : "\(line)\n")
+    }
+
+    /// The number of units counted so far.
+    public var done: Int { lock.locked { count } }
+
+    /// Ends the run: prints the summary `kdsl-ocr: 828/828 images in 3m50s, 3.6 images/s` when a
+    /// progress line was printed before or the run took at least one interval (on a terminal it
+    /// replaces the live line and ends it with a newline). Later calls, and later `advance` lines,
+    /// print nothing.
+    public func finish() {
+        let (done, elapsed, wasPrinted, first): (Int, Double, Bool, Bool) = lock.locked {
+            defer { finished = true }
+            return (count, clock() - start, printed, !finished)
+        }
+        // Blocking here waits out a line being written, so the summary is always last.
+        pthread_mutex_lock(printLock)
+        defer { pthread_mutex_unlock(printLock) }
+        closed = true
+        guard first, wasPrinted || elapsed >= interval else { return }
+        let line = summary(done: done, elapsed: elapsed)
+        put(terminal ? "\r\(line)\u{1B}[K\n" : "\(line)\n")
+    }
+
+    /// The progress line for `done` units after `elapsed` seconds, without `\r` or newline.
+    func status(done: Int, elapsed: Double) -> String {
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let speed = "\(Progress.rate(rate)) \(unit)/s"
+        guard let total else { return "\(prefix): \(done) \(unit), \(speed)" }
+        let percent = total > 0 ? min(100, done * 100 / total) : 100
+        var line = "\(prefix): \(done)/\(total) \(unit) (\(percent)%), \(speed)"
+        if rate > 0, done < total { line += ", \(Progress.duration(Double(total - done) / rate)) left" }
+        return line
+    }
+
+    /// The closing line for `done` units after `elapsed` seconds, without `\r` or newline.
+    func summary(done: Int, elapsed: Double) -> String {
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let count = total.map { "\(done)/\($0)" } ?? "\(done)"
+        return "\(prefix): \(count) \(unit) in \(Progress.duration(elapsed)), \(Progress.rate(rate)) \(unit)/s"
+    }
+
+    /// Whole seconds as `45s`, `3m16s` or `1h02m` (truncated, never negative).
+    static func duration(_ seconds: Double) -> String {
+        let s = seconds.isFinite ? Int(max(0, min(seconds, 1e9))) : 0
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(two(s % 60))s" }
+        return "\(s / 3600)h\(two(s / 60 % 60))m"
+    }
+
+    /// A rate with the decimals that matter: `0.42`, `3.6`, `12.5`, `250`.
+    static func rate(_ r: Double) -> String {
+        let places = r >= 100 ? 0 : r >= 1 ? 1 : 2
+        let scale = places == 0 ? 1 : places == 1 ? 10 : 100
+        let v = Int((max(0, min(r, 1e12)) * Double(scale)).rounded())
+        if places == 0 { return "\(v)" }
+        let frac = "\(v % scale)"
+        return "\(v / scale)." + String(repeating: "0", count: places - frac.count) + frac
+    }
+
+    /// Seconds on CLOCK_MONOTONIC: unaffected by changes to the wall clock.
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Writes `text` to `fd` with as few `write(2)` calls as it takes (one, for a line), as
+    /// `Diagnostics.emit` does; a failed write is dropped, progress is not worth failing a run for.
+    private func put(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = write(fd, raw.baseAddress! + off, raw.count - off)
+                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
+                off += n
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The PP-OCR model files one run uses, checked before any input is read.
+struct PPOCRModels: Sendable {
+    var detector: String
+    var recognizer: String
+    /// The recogniser's characters, one per entry (from the model's `character` metadata, or a
+    /// keys file given with --rec-keys).
+    var dictionary: [String]
+
+    /// File names of the default set (PP-OCRv4, from the rapidocr_onnxruntime 1.4.4 wheel).
+    static let defaultDetector = "ch_PP-OCRv4_det_infer.onnx"
+    static let defaultRecognizer = "ch_PP-OCRv4_rec_infer.onnx"
+
+    /// The model folder: `--models`, else KDSL_PPOCR_MODELS, else the deps folder's ppocr/.
+    static func directory(_ flag: String?) -> String {
+        if let flag { return flag }
+        if let v = getenv("KDSL_PPOCR_MODELS"), v.pointee != 0 { return String(cString: v) }
+        return OpenVINORuntime.defaultDepsDirectory + "/ppocr"
+    }
+
+    /// Finds the files and reads the dictionary; every problem is a setup error naming the file
+    /// and how to get it.
+    static func locate(directory flag: String?, detector: String?, recognizer: String?, keys: String?) throws(EngineSetupError) -> PPOCRModels {
+        let dir = directory(flag)
+        func file(_ explicit: String?, _ name: String, _ what: String) throws(EngineSetupError) -> String {
+            let path = explicit ?? (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
+            if access(path, R_OK) != 0 {
+                let why = String(cString: strerror(errno))
+                throw EngineSetupError("the PP-OCR \(what) model \(path) cannot be read (\(why)); run `make deps` in the kdsl "
+                    + "checkout (it fetches the models from PyPI), or point --models or KDSL_PPOCR_MODELS at a folder holding "
+                    + "\(name), or use --engine tesseract")
+            }
+            return path
+        }
+        let det = try file(detector, defaultDetector, "detection")
+        let rec = try file(recognizer, defaultRecognizer, "recognition")
+        var characters: [String]
+        if let keys {
+            guard let f = fopen(keys, "rb") else {
+                throw EngineSetupError("cannot read the recogniser's keys file \(keys): \(String(cString: strerror(errno)))")
+            }
+            var bytes: [UInt8] = []
+            var c = getc(f)
+            while c != EOF { bytes.append(UInt8(c)); c = getc(f) }
+            fclose(f)
+            characters = dictionaryLines(String(decoding: bytes, as: UTF8.self))
+        } else {
+            let meta: [String: String]
+            switch ONNXMetadata.read(path: rec) {
+            case .success(let m): meta = m
+            case .failure(let e): throw e
+            }
+            guard let chars = meta["character"] else {
+                throw EngineSetupError("\(rec) carries no character dictionary in its metadata; give its keys file with --rec-keys")
+            }
+            characters = dictionaryLines(chars)
+        }
+        if characters.isEmpty { throw EngineSetupError("the recogniser's dictionary is empty") }
+        return PPOCRModels(detector: det, recognizer: rec, dictionary: characters)
+    }
+
+    /// One character per line (a final newline does not add an empty entry; `\r\n` is one break).
+    static func dictionaryLines(_ s: String) -> [String] {
+        var lines = s.split(separator: "\n", omittingEmptySubsequences: false).map { l -> String in
+            l.hasSuffix("\r") ? String(l.dropLast()) : String(l)
+        }
+        if lines.last == "" { lines.removeLast() }
+        return lines
+    }
+}
+
+/// One line PP-OCR read: its text, its axis-aligned box in the original image's pixels
+/// (x0, y0, x1, y1) and its confidence 0-100 (mean character probability × 100).
+struct TextLine: Equatable, Sendable {
+    var text: String
+    var box: [Int]
+    var confidence: Int
+}
+
+/// PP-OCR on OpenVINO: detection, then recognition of each box, lines in reading order. One per
+/// worker (it owns the workers' compiled networks and inference requests); loading compiles both
+/// networks once, and every image after that reuses them.
+final class PPOCREngine: @unchecked Sendable {
+    private let detectorNet: CompiledNetwork
+    private let recognizerNet: CompiledNetwork
+    private let detector = TextDetector()
+    private let recognizer: TextRecognizer
+    /// RapidOCR's global limits: longer side at most 2000 px, shorter side at least 30 px; an
+    /// image 30 px high or less, or more than 8 times wider than high, gets black bands above
+    /// and below before detection.
+    var maxSide = 2000, minSide = 30, minHeight = 30, maxAspect = 8.0
+
+    init(models: PPOCRModels, threads: Int = 1) throws(EngineSetupError) {
+        let runtime = try OpenVINORuntime.shared()
+        detectorNet = try CompiledNetwork(runtime: runtime, path: models.detector, threads: threads)
+        recognizerNet = try CompiledNetwork(runtime: runtime, path: models.recognizer, threads: threads)
+        recognizer = TextRecognizer(dictionary: models.dictionary)
+    }
+
+    /// Reads one decoded image. `timeoutMs` 0 means no deadline; it is checked between detection
+    /// and each batch of recognition.
+    func recognize(_ decoded: DecodedImage, timeoutMs: Int) -> Recognition {
+        let due = timeoutMs > 0 ? monotonicNanoseconds() + UInt64(timeoutMs) * 1_000_000 : 0
+        func late() -> Bool { due != 0 && monotonicNanoseconds() >= due }
+        guard let raw = RasterImage(decoded) else { return .failure("cannot convert the image's pixels") }
+        do {
+            var image = raw
+            var ratioW = 1.0, ratioH = 1.0
+            if max(image.height, image.width) > maxSide {
+                let (scaled, rw, rh) = PPOCREngine.rescaled(image, ratio: Double(maxSide) / Double(max(image.height, image.width)))
+                image = scaled; ratioW *= rw; ratioH *= rh
+            }
+            if min(image.height, image.width) < minSide {
+                let (scaled, rw, rh) = PPOCREngine.rescaled(image, ratio: Double(minSide) / Double(min(image.height, image.width)))
+                image = scaled; ratioW *= rw; ratioH *= rh
+            }
+            var top = 0
+            if image.height <= minHeight || Double(image.width) / Double(image.height) > maxAspect {
+                let target = max(Int(Double(image.width) / maxAspect), minHeight) * 2
+                top = abs(target - image.height) / 2
+                image = image.padded(top: top, bottom: top)
+            }
+            let boxes = try detector.detect(image, network: detectorNet)
+            if late() { return .failure("timed out after \(timeoutMs) ms") }
+            var crops: [RasterImage] = [], kept: [Quad] = []
+            for b in boxes { if let c = image.crop(b) { crops.append(c); kept.append(b) } }
+            var readings: [TextRecognizer.Reading] = []
+            // Recognition in chunks, so that a deadline can stop a page with many lines.
+            var start = 0
+            while start < crops.count {
+                let end = min(crops.count, start + 4 * recognizer.batchSize)
+                readings += try recognizer.read(Array(crops[start..<end]), network: recognizerNet)
+                start = end
+                if late() { return .failure("timed out after \(timeoutMs) ms") }
+            }
+            var lines: [TextLine] = []
+            for (box, r) in zip(kept, readings) where r.score >= recognizer.minScore {
+                let xs = box.map { min(max(($0.x) * ratioW, 0), Double(raw.width)) }
+                let ys = box.map { min(max(($0.y - Double(top)) * ratioH, 0), Double(raw.height)) }
+                lines.append(TextLine(text: r.text, box: [Int(xs.min()!), Int(ys.min()!), Int(xs.max()!.rounded(.up)), Int(ys.max()!.rounded(.up))],
+                                      confidence: Int((r.score * 100).rounded())))
+            }
+            let text = lines.map(\.text).joined(separator: "\n")
+            let confidence = lines.isEmpty ? 0 : Int((Double(lines.reduce(0) { $0 + $1.confidence }) / Double(lines.count)).rounded())
+            return .success(PageReading(text: text, confidence: confidence, lines: lines))
+        } catch let e as InferenceError {
+            return .failure(e.message)
+        } catch {
+            return .failure("\(error)")
+        }
+    }
+
+    /// The image scaled by `ratio`, sides rounded to multiples of 32, and the factors that map its
+    /// coordinates back (RapidOCR's reduce_max_side / increase_min_side).
+    static func rescaled(_ image: RasterImage, ratio: Double) -> (RasterImage, Double, Double) {
+        let h = TextDetector.multipleOf32(Int(Double(image.height) * ratio))
+        let w = TextDetector.multipleOf32(Int(Double(image.width) * ratio))
+        let rh = max(h, 32), rw = max(w, 32)
+        return (image.resized(width: rw, height: rh), Double(image.width) / Double(rw), Double(image.height) / Double(rh))
+    }
+}

@@ -1,0 +1,124 @@
+/// PP-OCR's text recogniser: each detected box is cut out upright, scaled to 48 px high and read
+/// by an SVTR-LCNet network whose per-column character probabilities are CTC-decoded (greedy:
+/// the best character per column, repeats merged, blanks dropped). Follows RapidOCR 1.4.4's
+/// TextRecognizer: crops sorted by aspect ratio and read 6 at a time, each batch padded to its
+/// widest crop (at least 320 px), values scaled to [-1, 1]; a line whose mean character
+/// probability is under 0.5 is dropped (its `text_score`).
+struct TextRecognizer {
+    /// The decoder's characters: index 0 is the CTC blank, then the model's dictionary, then a space.
+    var characters: [String]
+    var height = 48
+    var minWidth = 320
+    var batchSize = 6
+    var minScore = 0.5
+
+    /// The dictionary of `keys` (one character per line) in the decoder's order.
+    init(dictionary keys: [String]) {
+        characters = [""] + keys + [" "]
+    }
+
+    /// One read line: its text and mean character probability.
+    struct Reading { var text: String; var score: Double }
+
+    /// Reads every crop; results in the order of `crops`.
+    func read(_ crops: [RasterImage], network: CompiledNetwork) throws -> [Reading] {
+        var results = [Reading](repeating: Reading(text: "", score: 0), count: crops.count)
+        let ratios = crops.map { Double($0.width) / Double($0.height) }
+        // Stable, so that equal ratios keep their order and batches are the same on every run.
+        let order = crops.indices.sorted { ratios[$0] != ratios[$1] ? ratios[$0] < ratios[$1] : $0 < $1 }
+        var start = 0
+        while start < order.count {
+            let batch = Array(order[start..<min(start + batchSize, order.count)])
+            start += batchSize
+            var maxRatio = Double(minWidth) / Double(height)
+            for i in batch { maxRatio = max(maxRatio, ratios[i]) }
+            let width = Int(Double(height) * maxRatio)
+            let plane = height * width
+            var input = [Float](repeating: 0, count: batch.count * 3 * plane)
+            for (n, i) in batch.enumerated() {
+                let scaled = min(width, Int((Double(height) * ratios[i]).rounded(.up)))
+                let line = crops[i].resized(width: max(1, scaled), height: height)
+                line.writeNormalizedPlanes(into: &input, offset: n * 3 * plane, stride: width, planeSize: plane)
+            }
+            let readings = try network.infer(&input, shape: [batch.count, 3, height, width]) { probs, shape -> [Reading] in
+                guard shape.count == 3, shape[0] == batch.count, shape[2] == characters.count else {
+                    throw InferenceError("the recogniser's output has shape \(shape), expected [\(batch.count), T, \(characters.count)] "
+                        + "(\(characters.count - 2) dictionary characters, a blank and a space): is the dictionary the model's?")
+                }
+                return (0..<batch.count).map { decode(probs, item: $0, steps: shape[1]) }
+            }
+            for (n, i) in batch.enumerated() { results[i] = readings[n] }
+        }
+        return results
+    }
+
+    /// Greedy CTC decoding of one item of a [N, T, C] probability tensor.
+    func decode(_ probs: UnsafeBufferPointer<Float>, item: Int, steps: Int) -> Reading {
+        let classes = characters.count
+        var text = ""
+        var sum = 0.0, count = 0
+        var previous = -1
+        for t in 0..<steps {
+            let base = (item * steps + t) * classes
+            var best = 0
+            var bestP = probs[base]
+            for c in 1..<classes where probs[base + c] > bestP { best = c; bestP = probs[base + c] }
+            if best != 0 && best != previous {
+                text += characters[best]
+                sum += Double(bestP); count += 1
+            }
+            previous = best
+        }
+        return Reading(text: text, score: count == 0 ? 0 : sum / Double(count))
+    }
+}
+
+extension RasterImage {
+    /// The quad's contents as an upright image (the reference's get_rotate_crop_image): as wide as
+    /// its longer horizontal edge and as high as its longer vertical edge, sampled through the
+    /// perspective map with bicubic interpolation (OpenCV's INTER_CUBIC, a = −0.75) and the border
+    /// replicated; a crop 1.5 times taller than wide is turned to read as a line.
+    func crop(_ q: Quad) -> RasterImage? {
+        let w = Int(max(BoxGeometry.distance(q[0], q[1]), BoxGeometry.distance(q[2], q[3])))
+        let h = Int(max(BoxGeometry.distance(q[0], q[3]), BoxGeometry.distance(q[1], q[2])))
+        guard w > 0, h > 0, let m = BoxGeometry.perspective(toQuad: q, width: Double(w), height: Double(h)) else { return nil }
+        var out = RasterImage(width: w, height: h)
+        let sw = width, sh = height
+        func weights(_ t: Double) -> (Double, Double, Double, Double) {
+            let a = -0.75
+            let w0 = ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a
+            let w1 = ((a + 2) * t - (a + 3)) * t * t + 1
+            let w2 = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1
+            return (w0, w1, w2, 1 - w0 - w1 - w2)
+        }
+        bytes.withUnsafeBufferPointer { s in
+            out.bytes.withUnsafeMutableBufferPointer { o in
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let X = Double(x), Y = Double(y)
+                        let d = m[6] * X + m[7] * Y + m[8]
+                        let fx = (m[0] * X + m[1] * Y + m[2]) / d, fy = (m[3] * X + m[4] * Y + m[5]) / d
+                        let ix = Int(fx.rounded(.down)), iy = Int(fy.rounded(.down))
+                        let (wx0, wx1, wx2, wx3) = weights(fx - Double(ix))
+                        let (wy0, wy1, wy2, wy3) = weights(fy - Double(iy))
+                        let wx = [wx0, wx1, wx2, wx3], wy = [wy0, wy1, wy2, wy3]
+                        var acc = (0.0, 0.0, 0.0)
+                        for j in 0..<4 {
+                            let yy = min(max(iy - 1 + j, 0), sh - 1)
+                            for i in 0..<4 {
+                                let xx = min(max(ix - 1 + i, 0), sw - 1)
+                                let k = (yy * sw + xx) * 3, f = wx[i] * wy[j]
+                                acc.0 += f * Double(s[k]); acc.1 += f * Double(s[k + 1]); acc.2 += f * Double(s[k + 2])
+                            }
+                        }
+                        let k = (y * w + x) * 3
+                        o[k] = UInt8(min(255, max(0, acc.0.rounded())))
+                        o[k + 1] = UInt8(min(255, max(0, acc.1.rounded())))
+                        o[k + 2] = UInt8(min(255, max(0, acc.2.rounded())))
+                    }
+                }
+            }
+        }
+        return Double(h) / Double(w) >= 1.5 ? out.rotatedCounterClockwise() : out
+    }
+}
