@@ -64,9 +64,8 @@ struct PPOCRModels: Sendable {
 
     /// One character per line (a final newline does not add an empty entry; `\r\n` is one break).
     static func dictionaryLines(_ s: String) -> [String] {
-        var lines = s.split(separator: "\n", omittingEmptySubsequences: false).map { l -> String in
-            l.hasSuffix("\r") ? String(l.dropLast()) : String(l)
-        }
+        // "\r\n" is one Character in Swift: split on both.
+        var lines = s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
         if lines.last == "" { lines.removeLast() }
         return lines
     }

@@ -6,8 +6,14 @@ import TestSupport
 @Suite struct OCRCLITests {
     static let fixtures = repositoryRoot.appendingPathComponent("Tests/OCRTests/Fixtures").path
 
+    /// The Tesseract engine on the fixtures (its output is exact enough to compare by string).
     private func ocr(_ args: [String], _ input: String) throws -> ToolRun {
-        try runTool("kdsl-ocr", ["--image-root", Self.fixtures] + args, input: input)
+        try runTool("kdsl-ocr", ["--engine", "tesseract", "--image-root", Self.fixtures] + args, input: input)
+    }
+
+    /// The default engine, PP-OCR on OpenVINO, on the fixtures.
+    private func ppocr(_ args: [String], _ input: String) throws -> ToolRun {
+        try runTool("kdsl-ocr", ["--image-root", Self.fixtures, "--quiet"] + args, input: input)
     }
 
     private func objects(_ run: ToolRun) throws -> [[String: Any]] {
@@ -135,7 +141,7 @@ import TestSupport
     @Test func helpDocumentsFieldsStatusesAndAnExample() throws {
         let run = try runTool("kdsl-ocr", ["--help"])
         #expect(run.status == 0)
-        for needle in ["Add the text inside", "Reads:", "Writes:", "Exit status", "kdsl-ocr --lang chi_sim+eng", "--psm"] {
+        for needle in ["Add the text inside", "Reads:", "Writes:", "Exit status", "kdsl-ocr --image-root data/", "--psm", "--engine", "ppocr"] {
             #expect(run.out.contains(needle), "missing \(needle)")
         }
     }
@@ -143,9 +149,10 @@ import TestSupport
     @Test func helpExamplePipeRuns() throws {
         // The --help example, with the fixtures as data/ and a two-record records.jsonl.
         let script = """
-        d=$(mktemp -d); printf '{"images":["zh-line.png"]}\\n{"id":2}\\n' > "$d/records.jsonl"
-        kdsl-ocr --lang chi_sim+eng --image-root Tests/OCRTests/Fixtures/ --jobs 2 \\
-          < "$d/records.jsonl" | jq -r '.ocr.text'; rm -r "$d"
+        d=$(mktemp -d); ln -s "$PWD/Tests/OCRTests/Fixtures" "$d/data"
+        printf '{"images":["zh-line.png"]}\\n{"id":2}\\n' > "$d/records.jsonl"; cd "$d"
+        kdsl-ocr --image-root data/ --jobs 2 < records.jsonl \\
+          | jq -r '.ocr.text'; cd /; rm -r "$d"
         """
         let run = try runShell(script)
         #expect(run.status == 0, "\(run.err)")
@@ -168,5 +175,88 @@ import TestSupport
         """
         let run = try runShell(script)
         #expect(run.out == "OMP_THREAD_LIMIT=1\n", "\(run.out) \(run.err)")
+    }
+
+    // MARK: PP-OCR (the default engine)
+
+    private func lines(_ image: [String: Any]) -> [[String: Any]] { (image["lines"] as? [[String: Any]]) ?? [] }
+
+    @Test func ppocrReadsAChineseLineWithItsBox() throws {
+        let run = try ppocr([], #"{"images":["zh-line.png"]}"# + "\n")
+        #expect(run.status == 0, "\(run.err)")
+        let record = try #require(try objects(run).first)
+        let ocr = try #require(record["ocr"] as? [String: Any])
+        #expect(ocr["engine"] as? String == "ppocr")
+        let image = try #require(images(record).first)
+        let read = lines(image)
+        #expect(read.count == 1)
+        #expect((read.first?["text"] as? String)?.replacingOccurrences(of: " ", with: "") == "订单已签收退款成功")
+        let box = try #require(read.first?["box"] as? [Int])
+        let (w, h) = (try #require(image["width"] as? Int), try #require(image["height"] as? Int))
+        #expect(box.count == 4 && box[0] < box[2] && box[1] < box[3] && box[0] >= 0 && box[1] >= 0 && box[2] <= w && box[3] <= h)
+        let confidence = try #require(read.first?["confidence"] as? Int)
+        #expect(confidence > 80 && confidence <= 100)
+        #expect(image["text"] as? String == read.first?["text"] as? String)
+    }
+
+    @Test func ppocrReadsAnEnglishPageInReadingOrder() throws {
+        let run = try ppocr([], #"{"images":["phototest.png"]}"# + "\n")
+        #expect(run.status == 0, "\(run.err)")
+        let record = try #require(try objects(run).first)
+        let image = try #require(images(record).first)
+        let read = lines(image)
+        #expect(read.count >= 6)
+        let tops = read.compactMap { ($0["box"] as? [Int])?[1] }
+        #expect(tops == tops.sorted(), "lines top to bottom: \(tops)")
+        let text = try #require(image["text"] as? String)
+        #expect(text == read.compactMap { $0["text"] as? String }.joined(separator: "\n"))
+        #expect(text.hasPrefix("This is a lot of 12 point text"), "\(text)")
+        #expect(text.contains("quick brown dog"))
+    }
+
+    @Test func ppocrIsTheSameBytesForAnyJobs() throws {
+        let one = try ppocr(["--jobs", "1"], mixed)
+        let three = try ppocr(["--jobs", "3"], mixed)
+        #expect(one.status == 0 && three.status == 0, "\(three.err)")
+        #expect(three.stdout == one.stdout)
+        #expect(try objects(three).map { $0["id"] as? Int } == (0..<12).map { $0 })
+    }
+
+    @Test func ppocrTimeoutIsAPerImageError() throws {
+        let run = try ppocr(["--timeout-ms", "1"], #"{"images":["phototest.png"]}"# + "\n" + #"{"id":2}"# + "\n")
+        #expect(run.status == 1)
+        let records = try objects(run)
+        #expect(images(records[0]).first?["error"] as? String == "timed out after 1 ms")
+        #expect(records.count == 2)
+    }
+
+    @Test func missingModelsAreASetupErrorBeforeAnyInput() throws {
+        let run = try ppocr(["--models", "/nonexistent/models"], "not json at all\n")
+        #expect(run.status == 2)
+        #expect(run.out.isEmpty)
+        #expect(run.err.contains("/nonexistent/models/ch_PP-OCRv4_det_infer.onnx") && run.err.contains("make deps"), "\(run.err)")
+        #expect(!run.err.contains("line 1"))
+    }
+
+    @Test func missingRuntimeIsASetupErrorThatSaysHowToInstallIt() throws {
+        let run = try runTool("kdsl-ocr", ["--image-root", Self.fixtures], input: #"{"images":["zh-line.png"]}"# + "\n",
+                              environment: ["KDSL_OPENVINO_LIB": "/nonexistent/libopenvino_c.so"])
+        #expect(run.status == 2)
+        #expect(run.out.isEmpty)
+        #expect(run.err.contains("OpenVINO runtime cannot be loaded from /nonexistent/libopenvino_c.so") && run.err.contains("make deps"), "\(run.err)")
+        // The other engine does not need it.
+        let tess = try runTool("kdsl-ocr", ["--engine", "tesseract", "--image-root", Self.fixtures], input: #"{"id":1}"# + "\n",
+                               environment: ["KDSL_OPENVINO_LIB": "/nonexistent/libopenvino_c.so"])
+        #expect(tess.status == 0, "\(tess.err)")
+    }
+
+    @Test func flagsOfTheOtherEngineAreRefused() throws {
+        let lang = try ppocr(["--lang", "chi_sim+eng"], "")
+        #expect(lang.status == 2 && lang.err.contains("--lang is a Tesseract option"), "\(lang.err)")
+        #expect(try ppocr(["--psm", "6"], "").status == 2)
+        let models = try ocr(["--models", "/tmp"], "")
+        #expect(models.status == 2 && models.err.contains("--models is a PP-OCR option"), "\(models.err)")
+        let engine = try ppocr(["--engine", "easyocr"], "")
+        #expect(engine.status == 2 && engine.err.contains("--engine must be one of ppocr, tesseract"), "\(engine.err)")
     }
 }

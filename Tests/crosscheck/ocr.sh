@@ -16,7 +16,7 @@ fail=0
 for psm in 3 6; do
   for lang in eng chi_sim+eng; do
     printf '%s\n' "${images[@]}" | jq -cR '{images: [.]}' \
-      | "$BIN/kdsl-ocr" --lang "$lang" --psm "$psm" --jobs 2 > "$tmp/kdsl.jsonl"
+      | "$BIN/kdsl-ocr" --engine tesseract --lang "$lang" --psm "$psm" --jobs 2 --quiet > "$tmp/kdsl.jsonl"
     i=0
     for img in "${images[@]}"; do
       i=$((i + 1))

@@ -1,0 +1,102 @@
+import Testing
+@testable import kdsl_ocr
+
+/// The PP-OCR engine's own code: geometry, regions, reading order, CTC decoding, ONNX metadata.
+@Suite struct PPOCRTests {
+    @Test func minAreaRectOfAnAxisAlignedBlockIsItsPixelSpan() {
+        // Pixels x 2...11, y 5...8 (pixel coordinates, as OpenCV's contours give them).
+        let points = (5...8).flatMap { y in [Point(x: 2, y: Double(y)), Point(x: 11, y: Double(y))] }
+        let (corners, side) = BoxGeometry.minAreaRect(points)
+        #expect(side == 3)
+        let q = BoxGeometry.ordered(corners)
+        #expect(abs(q[0].x - 2) < 1e-9 && abs(q[0].y - 5) < 1e-9 && abs(q[2].x - 11) < 1e-9 && abs(q[2].y - 8) < 1e-9)
+    }
+
+    @Test func minAreaRectFollowsARotatedLine() {
+        // A segment at 45°, 2 px thick: the rectangle is long and thin, not the bounding box.
+        let points = (0..<20).flatMap { i in [Point(x: Double(i), y: Double(i)), Point(x: Double(i + 1), y: Double(i))] }
+        let (corners, side) = BoxGeometry.minAreaRect(points)
+        let (area, _) = BoxGeometry.areaAndPerimeter(corners)
+        #expect(side < 1 && area < 20 * 1.5 * 1.5)
+    }
+
+    @Test func growAddsTheDistanceOnEverySide() {
+        let rect = [Point(x: 0, y: 0), Point(x: 10, y: 0), Point(x: 10, y: 4), Point(x: 0, y: 4)]
+        let g = BoxGeometry.ordered(BoxGeometry.grow(rect, by: 2))
+        #expect(g == [Point(x: -2, y: -2), Point(x: 12, y: -2), Point(x: 12, y: 6), Point(x: -2, y: 6)])
+    }
+
+    @Test func perspectiveMapsTheCropCornersOntoTheQuad() throws {
+        let q = [Point(x: 10, y: 20), Point(x: 110, y: 25), Point(x: 108, y: 65), Point(x: 8, y: 60)]
+        let m = try #require(BoxGeometry.perspective(toQuad: q, width: 100, height: 40))
+        for (i, (x, y)) in [(0.0, 0.0), (100.0, 0.0), (100.0, 40.0), (0.0, 40.0)].enumerated() {
+            let d = m[6] * x + m[7] * y + m[8]
+            #expect(abs((m[0] * x + m[1] * y + m[2]) / d - q[i].x) < 1e-6)
+            #expect(abs((m[3] * x + m[4] * y + m[5]) / d - q[i].y) < 1e-6)
+        }
+    }
+
+    @Test func regionsAreEightConnected() {
+        // Two diagonal pixels touch (one region); a pixel two columns away does not.
+        let w = 6, h = 3
+        var bits = [UInt8](repeating: 0, count: w * h)
+        bits[0 * w + 0] = 1; bits[1 * w + 1] = 1; bits[1 * w + 4] = 1; bits[2 * w + 4] = 1; bits[2 * w + 5] = 1
+        let regions = Regions.of(bits, width: w, height: h)
+        #expect(regions.count == 2)
+        #expect(Set(regions[0].map { "\(Int($0.x)),\(Int($0.y))" }) == ["0,0", "1,1"])
+        #expect(Set(regions[1].map { "\(Int($0.x)),\(Int($0.y))" }) == ["4,1", "4,2", "5,2"])
+    }
+
+    @Test func aUShapedRegionJoinsWhenItsArmsMeet() {
+        // Two arms that start apart and join at the bottom row are one region.
+        let rows = ["1..1", "1..1", "1111"]
+        let w = 4
+        let bits = rows.flatMap { $0.map { $0 == "1" ? UInt8(1) : 0 } }
+        #expect(Regions.of(bits, width: w, height: rows.count).count == 1)
+    }
+
+    @Test func readingOrderIsTopToBottomThenLeftToRightWithinALine() {
+        func box(_ x: Double, _ y: Double) -> Quad { [Point(x: x, y: y), Point(x: x + 10, y: y), Point(x: x + 10, y: y + 5), Point(x: x, y: y + 5)] }
+        // Same line (tops 4 px apart), the right one slightly higher: still read left first.
+        let order = TextDetector.readingOrder([box(50, 100), box(200, 10), box(10, 104), box(0, 12)])
+        #expect(order.map { $0[0].x } == [0, 200, 10, 50])
+    }
+
+    @Test func multipleOf32RoundsHalfToEvenLikePython() {
+        #expect(TextDetector.multipleOf32(2000) == 1984)  // 62.5 → 62
+        #expect(TextDetector.multipleOf32(2032) == 2048)  // 63.5 → 64
+        #expect(TextDetector.multipleOf32(900) == 896)
+        #expect(TextDetector.multipleOf32(15) == 0)
+    }
+
+    @Test func ctcDecodingMergesRepeatsAndDropsBlanks() {
+        let r = TextRecognizer(dictionary: ["a", "b"])  // 0 blank, 1 a, 2 b, 3 space
+        // Steps: a a blank a b b space → "aab " (the blank separates the two a's).
+        let best = [1, 1, 0, 1, 2, 2, 3]
+        var probs = [Float](repeating: 0.01, count: best.count * 4)
+        for (t, c) in best.enumerated() { probs[t * 4 + c] = 0.9 }
+        let reading = probs.withUnsafeBufferPointer { r.decode($0, item: 0, steps: best.count) }
+        #expect(reading.text == "aab ")
+        #expect(abs(reading.score - 0.9) < 1e-6)
+        let none = [Float](repeating: 0.25, count: 4 * 3).withUnsafeBufferPointer { r.decode($0, item: 0, steps: 3) }
+        #expect(none.text == "" && none.score == 0)
+    }
+
+    @Test func onnxMetadataIsReadFromTheTopLevelOfTheProtobuf() {
+        func field(_ n: UInt8, _ payload: [UInt8]) -> [UInt8] { [n << 3 | 2, UInt8(payload.count)] + payload }
+        let entry = field(1, Array("character".utf8)) + field(2, Array("a\nb\n".utf8))
+        let model: [UInt8] = [0x08, 0x07] + field(7, [1, 2, 3, 4]) + field(14, entry)
+        #expect(ONNXMetadata.parse(model) == ["character": "a\nb\n"])
+        #expect(ONNXMetadata.parse([0x72, 0x40, 1]) == nil)  // a length past the end
+    }
+
+    @Test func dictionaryLinesKeepEveryCharacter() {
+        #expect(PPOCRModels.dictionaryLines("a\nb\r\n \n") == ["a", "b", " "])
+        #expect(PPOCRModels.dictionaryLines("x") == ["x"])
+    }
+
+    @Test func theDefaultRecogniserCarriesItsDictionary() throws {
+        let models = try PPOCRModels.locate(directory: nil, detector: nil, recognizer: nil, keys: nil)
+        #expect(models.dictionary.count == 6623)
+    }
+}
