@@ -68,10 +68,10 @@ for set in shots receipts; do
   jq -cR '{images: [.]}' < "$list" > "$OUT/$set.jsonl"
   rm -f "$OUT/$set".*.time
   for r in $(seq "$ROUNDS"); do
-    timed "$set.kdsl.$r" sh -c '"$0" --lang "$1" --psm "$2" --jobs "$3" < "$4" > "$5"' "$BIN/kdsl-ocr" "$lang" "$PSM" "$JOBS" "$OUT/$set.jsonl" "$OUT/$set.kdsl.jsonl"
+    timed "$set.kdsl.$r" sh -c '"$0" --engine tesseract --lang "$1" --psm "$2" --jobs "$3" < "$4" > "$5"' "$BIN/kdsl-ocr" "$lang" "$PSM" "$JOBS" "$OUT/$set.jsonl" "$OUT/$set.kdsl.jsonl"
     timed "$set.cli.$r" sh -c 'xargs -P "$3" -I{} tesseract {} - -l "$1" --psm "$2" < "$0" > "$4" 2>/dev/null' "$list" "$lang" "$PSM" "$JOBS" "$OUT/$set.cli.txt"
     timed "$set.pytess.$r" sh -c '"$0" "$1" "$2" "$3" "$4" "$5" > "$6"' "$PY" "$OUT/pytess.py" "$lang" "$JOBS" "$PSM" "$list" "$OUT/$set.pytess.txt"
-    timed "$set.kdsl1.$r" sh -c '"$0" --lang "$1" --psm "$2" --jobs 1 < "$3" > "$4"' "$BIN/kdsl-ocr" "$lang" "$PSM" "$OUT/$set.jsonl" "$OUT/$set.kdsl1.jsonl"
+    timed "$set.kdsl1.$r" sh -c '"$0" --engine tesseract --lang "$1" --psm "$2" --jobs 1 < "$3" > "$4"' "$BIN/kdsl-ocr" "$lang" "$PSM" "$OUT/$set.jsonl" "$OUT/$set.kdsl1.jsonl"
   done
   cmp -s "$OUT/$set.kdsl.jsonl" "$OUT/$set.kdsl1.jsonl" || echo "warning: --jobs $JOBS and --jobs 1 outputs differ" >&2
   k=$(ips "$set.kdsl" "$n"); c=$(ips "$set.cli" "$n"); k1=$(ips "$set.kdsl1" "$n")

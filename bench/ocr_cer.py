@@ -70,7 +70,7 @@ def receipts_full():
 
 def kdsl_texts(paths, lang, psm, prepare):
     records = "".join(json.dumps({"images": [p]}) + "\n" for p in paths)
-    r = subprocess.run([kdsl, "--lang", lang, "--psm", str(psm), "--prepare", prepare, "--jobs", "2"],
+    r = subprocess.run([kdsl, "--engine", "tesseract", "--lang", lang, "--psm", str(psm), "--prepare", prepare, "--jobs", "2"],
                        input=records.encode(), capture_output=True, env=env)
     return [json.loads(l)["ocr"]["images"][0]["text"] for l in r.stdout.decode().splitlines()]
 

@@ -8,7 +8,7 @@ if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv" >&2; fi
 need=()
 for p in "$@"; do
   mod="${p%%[=<>]*}"
-  case "$mod" in scikit-learn) mod=sklearn;; fasttext-wheel) mod=fasttext;; esac
+  case "$mod" in scikit-learn) mod=sklearn;; fasttext-wheel) mod=fasttext;; opencv-python*) mod=cv2;; esac
   "$venv/bin/python" -c "import $mod" 2>/dev/null || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then "$venv/bin/pip" install -q "${need[@]}" >&2; fi

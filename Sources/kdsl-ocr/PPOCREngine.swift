@@ -6,6 +6,8 @@ import Glibc
 struct PPOCRModels: Sendable {
     var detector: String
     var recognizer: String
+    /// The text-direction classifier; nil runs none.
+    var classifier: String?
     /// The recogniser's characters, one per entry (from the model's `character` metadata, or a
     /// keys file given with --rec-keys).
     var dictionary: [String]
@@ -13,6 +15,7 @@ struct PPOCRModels: Sendable {
     /// File names of the default set (PP-OCRv4, from the rapidocr_onnxruntime 1.4.4 wheel).
     static let defaultDetector = "ch_PP-OCRv4_det_infer.onnx"
     static let defaultRecognizer = "ch_PP-OCRv4_rec_infer.onnx"
+    static let defaultClassifier = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
 
     /// The model folder: `--models`, else KDSL_PPOCR_MODELS, else the deps folder's ppocr/.
     static func directory(_ flag: String?) -> String {
@@ -23,7 +26,8 @@ struct PPOCRModels: Sendable {
 
     /// Finds the files and reads the dictionary; every problem is a setup error naming the file
     /// and how to get it.
-    static func locate(directory flag: String?, detector: String?, recognizer: String?, keys: String?) throws(EngineSetupError) -> PPOCRModels {
+    static func locate(directory flag: String?, detector: String?, recognizer: String?, classifier: String? = nil,
+                       useClassifier: Bool = true, keys: String?) throws(EngineSetupError) -> PPOCRModels {
         let dir = directory(flag)
         func file(_ explicit: String?, _ name: String, _ what: String) throws(EngineSetupError) -> String {
             let path = explicit ?? (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
@@ -37,6 +41,7 @@ struct PPOCRModels: Sendable {
         }
         let det = try file(detector, defaultDetector, "detection")
         let rec = try file(recognizer, defaultRecognizer, "recognition")
+        let cls = useClassifier ? try file(classifier, defaultClassifier, "text-direction") : nil
         var characters: [String]
         if let keys {
             guard let f = fopen(keys, "rb") else {
@@ -59,7 +64,7 @@ struct PPOCRModels: Sendable {
             characters = dictionaryLines(chars)
         }
         if characters.isEmpty { throw EngineSetupError("the recogniser's dictionary is empty") }
-        return PPOCRModels(detector: det, recognizer: rec, dictionary: characters)
+        return PPOCRModels(detector: det, recognizer: rec, classifier: cls, dictionary: characters)
     }
 
     /// One character per line (a final newline does not add an empty entry; `\r\n` is one break).
@@ -85,7 +90,9 @@ struct TextLine: Equatable, Sendable {
 final class PPOCREngine: @unchecked Sendable {
     private let detectorNet: CompiledNetwork
     private let recognizerNet: CompiledNetwork
-    private let detector = TextDetector()
+    private let classifierNet: CompiledNetwork?
+    private let direction = TextDirection()
+    private var detector = TextDetector()
     private let recognizer: TextRecognizer
     /// RapidOCR's global limits: longer side at most 2000 px, shorter side at least 30 px; an
     /// image 30 px high or less, or more than 8 times wider than high, gets black bands above
@@ -96,7 +103,9 @@ final class PPOCREngine: @unchecked Sendable {
         let runtime = try OpenVINORuntime.shared()
         detectorNet = try CompiledNetwork(runtime: runtime, path: models.detector, threads: threads)
         recognizerNet = try CompiledNetwork(runtime: runtime, path: models.recognizer, threads: threads)
+        classifierNet = try models.classifier.map { path throws(EngineSetupError) in try CompiledNetwork(runtime: runtime, path: path, threads: threads) }
         recognizer = TextRecognizer(dictionary: models.dictionary)
+        if let v = getenv("KDSL_DET_MAX") { detector.limitToMax = true; detector.limitSideLength = Int(atoi(v)) }
     }
 
     /// Reads one decoded image. `timeoutMs` 0 means no deadline; it is checked between detection
@@ -126,6 +135,7 @@ final class PPOCREngine: @unchecked Sendable {
             if late() { return .failure("timed out after \(timeoutMs) ms") }
             var crops: [RasterImage] = [], kept: [Quad] = []
             for b in boxes { if let c = image.crop(b) { crops.append(c); kept.append(b) } }
+            if let classifierNet { crops = try direction.upright(crops, network: classifierNet) }
             var readings: [TextRecognizer.Reading] = []
             // Recognition in chunks, so that a deadline can stop a page with many lines.
             var start = 0

@@ -50,45 +50,59 @@ struct RasterImage {
         self.init(width: w, height: h, bytes: out)
     }
 
-    /// Bilinear resize with OpenCV's pixel-centre convention (`cv2.resize`, INTER_LINEAR), which the
-    /// models' reference pre-processing uses.
+    /// Bilinear resize with OpenCV's pixel-centre convention and its 11-bit fixed-point weights
+    /// (`cv2.resize`, INTER_LINEAR on 8-bit images), which the models' reference pre-processing uses.
     func resized(width dw: Int, height dh: Int) -> RasterImage {
         if dw == width && dh == height { return self }
         var out = RasterImage(width: dw, height: dh)
-        let sx = Double(width) / Double(dw), sy = Double(height) / Double(dh)
-        // Per destination column: the left source column and its weight (the same for every row).
-        var x0 = [Int](repeating: 0, count: dw), wx = [Float](repeating: 0, count: dw)
-        for x in 0..<dw {
-            var f = (Double(x) + 0.5) * sx - 0.5
-            if f < 0 { f = 0 }
-            var i = Int(f)
-            var frac = f - Double(i)
-            if i >= width - 1 { i = width - 1; frac = 0 }
-            x0[x] = i; wx[x] = Float(frac)
+        let one: Int32 = 2048
+        func taps(_ n: Int, _ dn: Int) -> (index: [Int32], weight: [Int32]) {
+            let scale = Double(n) / Double(dn)
+            var index = [Int32](repeating: 0, count: dn), weight = [Int32](repeating: 0, count: dn)
+            for d in 0..<dn {
+                var f = (Double(d) + 0.5) * scale - 0.5
+                var i = Int(f.rounded(.down))
+                f -= Double(i)
+                if i < 0 { i = 0; f = 0 }
+                if i >= n - 1 { i = n - 1; f = 0 }
+                index[d] = Int32(i); weight[d] = Int32((f * Double(one)).rounded())
+            }
+            return (index, weight)
         }
-        let w = width
+        let (xi, xw) = taps(width, dw), (yi, yw) = taps(height, dh)
+        let w = width, h = height
+        // Horizontal pass of one source row, cached: consecutive output rows share source rows.
+        var rowA = [Int32](repeating: 0, count: dw * 3), rowB = rowA
+        var rowAIndex = -1, rowBIndex = -1
         bytes.withUnsafeBufferPointer { s in
+            func horizontal(_ y: Int, into r: inout [Int32]) {
+                r.withUnsafeMutableBufferPointer { o in
+                    let base = y * w * 3
+                    for x in 0..<dw {
+                        let i = Int(xi[x]), a = xw[x]
+                        let j = min(i + 1, w - 1)
+                        let p = base + i * 3, q = base + j * 3
+                        o[x * 3] = Int32(s[p]) * (one - a) + Int32(s[q]) * a
+                        o[x * 3 + 1] = Int32(s[p + 1]) * (one - a) + Int32(s[q + 1]) * a
+                        o[x * 3 + 2] = Int32(s[p + 2]) * (one - a) + Int32(s[q + 2]) * a
+                    }
+                }
+            }
             out.bytes.withUnsafeMutableBufferPointer { o in
                 for y in 0..<dh {
-                    var f = (Double(y) + 0.5) * sy - 0.5
-                    if f < 0 { f = 0 }
-                    var j = Int(f)
-                    var fy = Float(f - Double(j))
-                    if j >= height - 1 { j = height - 1; fy = 0 }
-                    let j1 = min(j + 1, height - 1)
-                    let r0 = j * w * 3, r1 = j1 * w * 3
-                    var k = y * dw * 3
-                    for x in 0..<dw {
-                        let i = x0[x], fx = wx[x]
-                        let i1 = min(i + 1, w - 1)
-                        for c in 0..<3 {
-                            let a = Float(s[r0 + i * 3 + c]), b = Float(s[r0 + i1 * 3 + c])
-                            let cc = Float(s[r1 + i * 3 + c]), d = Float(s[r1 + i1 * 3 + c])
-                            let top = a + (b - a) * fx, bottom = cc + (d - cc) * fx
-                            let v = top + (bottom - top) * fy
-                            o[k + c] = UInt8(min(255, max(0, (v + 0.5).rounded(.down))))
+                    let j0 = Int(yi[y]), j1 = min(j0 + 1, h - 1), b = yw[y]
+                    if rowAIndex != j0 {
+                        if rowBIndex == j0 { swap(&rowA, &rowB); swap(&rowAIndex, &rowBIndex) } else { horizontal(j0, into: &rowA); rowAIndex = j0 }
+                    }
+                    if rowBIndex != j1 { horizontal(j1, into: &rowB); rowBIndex = j1 }
+                    rowA.withUnsafeBufferPointer { ra in
+                        rowB.withUnsafeBufferPointer { rb in
+                            let base = y * dw * 3
+                            for k in 0..<(dw * 3) {
+                                let v = (Int64(ra[k]) * Int64(one - b) + Int64(rb[k]) * Int64(b) + (1 << 21)) >> 22
+                                o[base + k] = UInt8(truncatingIfNeeded: min(255, max(0, v)))
+                            }
                         }
-                        k += 3
                     }
                 }
             }

@@ -3,9 +3,13 @@
 /// post-processing follow PaddleOCR's DBPostProcess as RapidOCR 1.4.4 configures it (its
 /// config.yaml and ch_ppocr_det/utils.py): shorter side at least 736 px, sides rounded to
 /// multiples of 32, threshold 0.3, box score ≥ 0.5 (mean probability inside the box), a 2×2
-/// dilation of the map, boxes grown by area × 1.6 / perimeter, at most 1,000 candidates.
+/// dilation of the map, boxes grown by area × 1.6 / perimeter (a Clipper-style round offset on
+/// whole pixels, as pyclipper does it there), at most 1,000 candidates.
 struct TextDetector {
     var limitSideLength = 736
+    /// "min": the shorter side is scaled up to `limitSideLength` (RapidOCR); "max": the longer
+    /// side is scaled down to it (PaddleOCR's own default, 960).
+    var limitToMax = false
     var threshold: Float = 0.3
     var boxThreshold = 0.5
     var unclipRatio = 1.6
@@ -17,7 +21,11 @@ struct TextDetector {
     func detect(_ image: RasterImage, network: CompiledNetwork) throws -> [Quad] {
         let (h, w) = (image.height, image.width)
         var ratio = 1.0
-        if min(h, w) < limitSideLength { ratio = Double(limitSideLength) / Double(min(h, w)) }
+        if limitToMax {
+            if max(h, w) > limitSideLength { ratio = Double(limitSideLength) / Double(max(h, w)) }
+        } else if min(h, w) < limitSideLength {
+            ratio = Double(limitSideLength) / Double(min(h, w))
+        }
         let rh = TextDetector.multipleOf32(Int(Double(h) * ratio)), rw = TextDetector.multipleOf32(Int(Double(w) * ratio))
         if rh <= 0 || rw <= 0 { return [] }
         let resized = image.resized(width: rw, height: rh)
@@ -56,7 +64,7 @@ struct TextDetector {
             if side < minSize { continue }
             if score(map, width: width, height: height, rect) < boxThreshold { continue }
             let (area, length) = BoxGeometry.areaAndPerimeter(rect)
-            let grown = BoxGeometry.grow(rect, by: length > 0 ? area * unclipRatio / length : 0)
+            let grown = BoxGeometry.offsetRound(rect, by: length > 0 ? area * unclipRatio / length : 0)
             let (box, grownSide) = BoxGeometry.minAreaRect(grown)
             if grownSide < minSize + 2 { continue }
             boxes.append(box.map { p in
