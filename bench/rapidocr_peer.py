@@ -9,7 +9,8 @@ bench/ppocr_cer.py.
       image, in LIST's order: {"path", "text", "lines": [{"text", "box", "confidence"}]}; "text" is
       the lines' texts in RapidOCR's reading order joined with "\n" ("" when it finds nothing).
       The model load is part of the run, as it is of a kdsl-ocr run. RAPIDOCR_USE_CLS=0 turns
-      RapidOCR's text-direction classifier off (kdsl-ocr's engine has none), to tell its effect.
+      RapidOCR's text-direction classifier off (as kdsl-ocr --no-cls), RAPIDOCR_MAX_SIDE=N sets
+      its max_side_len (as kdsl-ocr --max-side N).
 
   python bench/rapidocr_peer.py agree KDSL.jsonl PEER.jsonl [--min M] [--worst K] [--label NAME]
       KDSL.jsonl: kdsl-ocr output, one record per image ({"images": [path]} in); PEER.jsonl: the
@@ -27,12 +28,15 @@ import sys
 
 def rapidocr_engine():
     """A RapidOCR engine with default settings on one intra-op (and inter-op) thread.
-    RAPIDOCR_USE_CLS=0 turns its text-direction classifier off (kdsl-ocr has none), for diagnosis."""
+    RAPIDOCR_USE_CLS=0 turns its text-direction classifier off (kdsl-ocr --no-cls), for diagnosis;
+    RAPIDOCR_MAX_SIDE=N sets its max_side_len (kdsl-ocr --max-side N)."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import cv2
     cv2.setNumThreads(1)
     from rapidocr_onnxruntime import RapidOCR
     kw = {} if os.environ.get("RAPIDOCR_USE_CLS", "1") != "0" else {"use_cls": False}
+    if os.environ.get("RAPIDOCR_MAX_SIDE"):
+        kw["max_side_len"] = int(os.environ["RAPIDOCR_MAX_SIDE"])
     return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, **kw)
 
 

@@ -91,6 +91,9 @@ struct OCRCommand: ParsableCommand {
     @Flag(help: "PP-OCR: do not run the text-direction classifier (upside-down lines are then misread).")
     var noCls = false
 
+    @Option(help: ArgumentHelp("PP-OCR: images with a longer side are scaled down to it first (RapidOCR's max_side_len).", valueName: "PX"))
+    var maxSide: Int?
+
     @Option(help: ArgumentHelp("Tesseract languages, '+'-joined (default eng; the WWW2025 data needs chi_sim+eng).", valueName: "LANGS"))
     var lang: String?
 
@@ -132,10 +135,12 @@ struct OCRCommand: ParsableCommand {
             }
         } else {
             for (flag, given) in [("--models", models != nil), ("--det-model", detModel != nil), ("--rec-model", recModel != nil),
-                                  ("--rec-keys", recKeys != nil), ("--cls-model", clsModel != nil), ("--no-cls", noCls)] where given {
+                                  ("--rec-keys", recKeys != nil), ("--cls-model", clsModel != nil), ("--no-cls", noCls),
+                                  ("--max-side", maxSide != nil)] where given {
                 throw ValidationError("\(flag) is a PP-OCR option; it means nothing with --engine tesseract")
             }
         }
+        if let maxSide, maxSide < 32 { throw ValidationError("--max-side must be at least 32, got \(maxSide)") }
         if let psm, !(0...13).contains(psm) { throw ValidationError("--psm must be 0-13, got \(psm)") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if timeoutMs < 0 { throw ValidationError("--timeout-ms must be 0 or more, got \(timeoutMs)") }
@@ -160,6 +165,7 @@ struct OCRCommand: ParsableCommand {
             }
         }
         options.progress = !quiet
+        if let maxSide { options.maxSide = maxSide }
         options.stream = StreamOptions(strict: strict, inputs: files)
         options.settings.imagesField = imagesField.map { FieldPath($0) }
         options.settings.imageRoot = imageRoot

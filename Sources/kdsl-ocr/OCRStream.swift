@@ -16,6 +16,8 @@ struct OCROptions: Sendable {
     var engine = EngineChoice.ppocr
     /// PP-OCR's files, found before any input is read (nil for Tesseract).
     var models: PPOCRModels? = nil
+    /// PP-OCR: the longest side an image keeps before detection.
+    var maxSide = 2000
     /// Progress on stderr (off with --quiet).
     var progress = true
     /// Records held at most in the reorder window, per job.
@@ -51,7 +53,9 @@ enum OCRStream {
                     case .tesseract:
                         engine = .tesseract(try Traineddata.loadEngine(datapath: options.datapath, languages: options.languages, psm: options.psm))
                     case .ppocr:
-                        engine = .ppocr(try PPOCREngine(models: options.models!))
+                        let e = try PPOCREngine(models: options.models!)
+                        e.maxSide = options.maxSide
+                        engine = .ppocr(e)
                     }
                 } catch let error as EngineSetupError {
                     throw SetupError(error.message)
