@@ -30,9 +30,10 @@ struct OCROptions: Sendable {
 /// Shared's `ParallelFilter` does the streaming, with the error semantics of `runFilter`; a record
 /// is one batch (OCR takes a second per screenshot: batching saves nothing, and a batch of them
 /// would hold the records behind it). Each worker owns one engine for its whole life (Tesseract
-/// engines are not thread-safe, and loading one costs far more than recognising a screenshot);
-/// the engines load on the workers' threads, in parallel, before any input is read, so missing
-/// traineddata is a setup error (exit 2) with nothing written. An image that cannot be read or
+/// engines and OpenVINO inference requests are not thread-safe, and loading one costs far more
+/// than recognising a screenshot); the engines load on the workers' threads, in parallel, before
+/// any input is read, so missing traineddata or an unloadable network is a setup error (exit 2)
+/// with nothing written (PP-OCR's model files are checked earlier still, by the command). An image that cannot be read or
 /// recognised is a problem of its record, which is still written with its `ocr`.
 enum OCRStream {
     /// `--engine`.
@@ -62,16 +63,15 @@ enum OCRStream {
                 }
                 let empty = RecordOCR.empty(engine: engine.name)
                 return { record, out in
+                    defer { progress?.advance() }
                     let paths = try ImagePaths.of(record, field: settings.imagesField)
                     if paths.isEmpty {
                         record.set("ocr", empty)
-                        progress?.advance()
                         return
                     }
                     let result = RecordOCR.run(paths: paths, engine: engine, settings: settings)
                     record.set("ocr", result.ocr)
                     out.problems = result.problems
-                    progress?.advance()
                 }
             }
         }

@@ -7,6 +7,9 @@
 struct TextRecognizer {
     /// The decoder's characters: index 0 is the CTC blank, then the model's dictionary, then a space.
     var characters: [String]
+    /// The same dictionary as given, for a model whose classes are exactly its entries (a keys file
+    /// that already lists the blank first and the space last, as PP-OCRv5's ppocr_keys_v5.txt does).
+    var asGiven: [String]
     var height = 48
     var minWidth = 320
     var batchSize = 6
@@ -15,6 +18,7 @@ struct TextRecognizer {
     /// The dictionary of `keys` (one character per line) in the decoder's order.
     init(dictionary keys: [String]) {
         characters = [""] + keys + [" "]
+        asGiven = [""] + keys.dropFirst()
     }
 
     /// One read line: its text and mean character probability.
@@ -41,19 +45,21 @@ struct TextRecognizer {
                 line.writeNormalizedPlanes(into: &input, offset: n * 3 * plane, stride: width, planeSize: plane)
             }
             let readings = try network.infer(&input, shape: [batch.count, 3, height, width]) { probs, shape -> [Reading] in
-                guard shape.count == 3, shape[0] == batch.count, shape[2] == characters.count else {
+                guard shape.count == 3, shape[0] == batch.count, shape[2] == characters.count || shape[2] == asGiven.count else {
                     throw InferenceError("the recogniser's output has shape \(shape), expected [\(batch.count), T, \(characters.count)] "
                         + "(\(characters.count - 2) dictionary characters, a blank and a space): is the dictionary the model's?")
                 }
-                return (0..<batch.count).map { decode(probs, item: $0, steps: shape[1]) }
+                let table = shape[2] == characters.count ? characters : asGiven
+                return (0..<batch.count).map { decode(probs, item: $0, steps: shape[1], characters: table) }
             }
             for (n, i) in batch.enumerated() { results[i] = readings[n] }
         }
         return results
     }
 
-    /// Greedy CTC decoding of one item of a [N, T, C] probability tensor.
-    func decode(_ probs: UnsafeBufferPointer<Float>, item: Int, steps: Int) -> Reading {
+    /// Greedy CTC decoding of one item of a [N, T, C] probability tensor (C = `characters.count`).
+    func decode(_ probs: UnsafeBufferPointer<Float>, item: Int, steps: Int, characters: [String]? = nil) -> Reading {
+        let characters = characters ?? self.characters
         let classes = characters.count
         var text = ""
         var sum = 0.0, count = 0
