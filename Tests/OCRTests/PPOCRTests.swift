@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import kdsl_ocr
 
@@ -98,5 +99,41 @@ import Testing
     @Test func theDefaultRecogniserCarriesItsDictionary() throws {
         let models = try PPOCRModels.locate(directory: nil, detector: nil, recognizer: nil, keys: nil)
         #expect(models.dictionary.count == 6623)
+    }
+
+    @Test func roundOffsetOfABoxIsTheBoxGrownOnWholePixels() {
+        // A 10 × 4 box at fractional corners: truncated to (2, 3)-(12, 7), grown by 2 on each side.
+        let rect = [Point(x: 2.7, y: 3.2), Point(x: 12.9, y: 3.2), Point(x: 12.9, y: 7.6), Point(x: 2.7, y: 7.6)]
+        let grown = BoxGeometry.offsetRound(rect, by: 2)
+        #expect(grown.allSatisfy { $0.x == $0.x.rounded() && $0.y == $0.y.rounded() })
+        let (box, side) = BoxGeometry.minAreaRect(grown)
+        let xs = box.map(\.x), ys = box.map(\.y)
+        #expect(abs(xs.min()! - 0) < 1e-9 && abs(xs.max()! - 14) < 1e-9 && abs(ys.min()! - 1) < 1e-9 && abs(ys.max()! - 9) < 1e-9)
+        #expect(abs(side - 8) < 1e-9)
+        // The same box listed clockwise grows the same way (Clipper fixes the orientation).
+        let other = BoxGeometry.minAreaRect(BoxGeometry.offsetRound(rect.reversed(), by: 2))
+        #expect(abs(other.shortSide - 8) < 1e-9)
+    }
+
+    @Test func aKeysFileListingTheBlankAndTheSpaceDecodesAsGiven() {
+        // PP-OCRv5's keys file starts with "blank" and ends with " ": the model has exactly that many classes.
+        let r = TextRecognizer(dictionary: ["blank", "a", "b", " "])
+        #expect(r.characters.count == 6 && r.asGiven.count == 4)
+        let best = [1, 0, 2, 3, 3]  // a, blank, b, space
+        var probs = [Float](repeating: 0.01, count: best.count * 4)
+        for (t, c) in best.enumerated() { probs[t * 4 + c] = 0.9 }
+        let reading = probs.withUnsafeBufferPointer { r.decode($0, item: 0, steps: best.count, characters: r.asGiven) }
+        #expect(reading.text == "ab ")
+    }
+
+    @Test func recordCountIsKnownForFilesOnly() throws {
+        let path = "/tmp/kdsl-ocr-count-\(getpid()).jsonl"
+        try "{\"a\":1}\n\n  \n{\"b\":2}".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { unlink(path) }
+        #expect(RecordCount.ofFiles([path]) == 2)
+        #expect(RecordCount.ofFiles([path, path]) == 4)
+        #expect(RecordCount.ofFiles([]) == nil)
+        #expect(RecordCount.ofFiles(["-"]) == nil)
+        #expect(RecordCount.ofFiles(["/nonexistent"]) == nil)
     }
 }
