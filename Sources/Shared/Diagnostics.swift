@@ -73,9 +73,17 @@ public final class Diagnostics: @unchecked Sendable {
     /// Prints an informational line (progress, summaries) on stderr.
     public func note(_ message: String) { emit(message) }
 
+    /// Whether a live progress line (`Progress` on a terminal) is on stderr's last row; a message
+    /// then clears that row first, and the progress line is redrawn below it on its next tick.
+    private var liveLine = false
+
+    /// Set by a terminal `Progress` while its live line is shown.
+    public func setLiveLine(_ on: Bool) { lock.locked { liveLine = on } }
+
     /// Writes `kdsl-<stage>: message\n` to stderr with one `write(2)` so lines from threads do not mix.
     public func emit(_ message: String) {
-        let line = "\(stage): \(message)\n"
+        let clear = lock.locked { liveLine } ? "\r\u{1B}[K" : ""
+        let line = "\(clear)\(stage): \(message)\n"
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBytes { raw in
             var off = 0

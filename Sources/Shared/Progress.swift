@@ -70,6 +70,7 @@ public final class Progress: @unchecked Sendable {
         if closed { return }
         let line = status(done: due.done, elapsed: due.elapsed)
         put(terminal ? "\r\(line)\u{1B}[K" : "\(line)\n")
+        if terminal && fd == 2 { Diagnostics.shared.setLiveLine(true) }
     }
 
     /// The number of units counted so far.
@@ -88,6 +89,7 @@ public final class Progress: @unchecked Sendable {
         pthread_mutex_lock(printLock)
         defer { pthread_mutex_unlock(printLock) }
         closed = true
+        if terminal && fd == 2 { Diagnostics.shared.setLiveLine(false) }
         guard first, wasPrinted || elapsed >= interval else { return }
         let line = summary(done: done, elapsed: elapsed)
         put(terminal ? "\r\(line)\u{1B}[K\n" : "\(line)\n")
