@@ -92,7 +92,7 @@ final class PPOCREngine: @unchecked Sendable {
     private let recognizerNet: CompiledNetwork
     private let classifierNet: CompiledNetwork?
     private let direction = TextDirection()
-    private var detector = TextDetector()
+    private let detector = TextDetector()
     private let recognizer: TextRecognizer
     /// RapidOCR's global limits: longer side at most 2000 px, shorter side at least 30 px; an
     /// image 30 px high or less, or more than 8 times wider than high, gets black bands above
@@ -105,7 +105,6 @@ final class PPOCREngine: @unchecked Sendable {
         recognizerNet = try CompiledNetwork(runtime: runtime, path: models.recognizer, threads: threads)
         classifierNet = try models.classifier.map { path throws(EngineSetupError) in try CompiledNetwork(runtime: runtime, path: path, threads: threads) }
         recognizer = TextRecognizer(dictionary: models.dictionary)
-        if let v = getenv("KDSL_DET_MAX") { detector.limitToMax = true; detector.limitSideLength = Int(atoi(v)) }
     }
 
     /// Reads one decoded image. `timeoutMs` 0 means no deadline; it is checked between detection
@@ -136,14 +135,9 @@ final class PPOCREngine: @unchecked Sendable {
             var crops: [RasterImage] = [], kept: [Quad] = []
             for b in boxes { if let c = image.crop(b) { crops.append(c); kept.append(b) } }
             if let classifierNet { crops = try direction.upright(crops, network: classifierNet) }
-            var readings: [TextRecognizer.Reading] = []
-            // Recognition in chunks, so that a deadline can stop a page with many lines.
-            var start = 0
-            while start < crops.count {
-                let end = min(crops.count, start + 4 * recognizer.batchSize)
-                readings += try recognizer.read(Array(crops[start..<end]), network: recognizerNet)
-                start = end
-                if late() { return .failure("timed out after \(timeoutMs) ms") }
+            // The deadline is checked between batches, so a page with many lines can be stopped.
+            guard let readings = try recognizer.read(crops, network: recognizerNet, stop: late) else {
+                return .failure("timed out after \(timeoutMs) ms")
             }
             var lines: [TextLine] = []
             for (box, r) in zip(kept, readings) where r.score >= recognizer.minScore {

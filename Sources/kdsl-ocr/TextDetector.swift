@@ -7,9 +7,6 @@
 /// whole pixels, as pyclipper does it there), at most 1,000 candidates.
 struct TextDetector {
     var limitSideLength = 736
-    /// "min": the shorter side is scaled up to `limitSideLength` (RapidOCR); "max": the longer
-    /// side is scaled down to it (PaddleOCR's own default, 960).
-    var limitToMax = false
     var threshold: Float = 0.3
     var boxThreshold = 0.5
     var unclipRatio = 1.6
@@ -21,11 +18,7 @@ struct TextDetector {
     func detect(_ image: RasterImage, network: CompiledNetwork) throws -> [Quad] {
         let (h, w) = (image.height, image.width)
         var ratio = 1.0
-        if limitToMax {
-            if max(h, w) > limitSideLength { ratio = Double(limitSideLength) / Double(max(h, w)) }
-        } else if min(h, w) < limitSideLength {
-            ratio = Double(limitSideLength) / Double(min(h, w))
-        }
+        if min(h, w) < limitSideLength { ratio = Double(limitSideLength) / Double(min(h, w)) }
         let rh = TextDetector.multipleOf32(Int(Double(h) * ratio)), rw = TextDetector.multipleOf32(Int(Double(w) * ratio))
         if rh <= 0 || rw <= 0 { return [] }
         let resized = image.resized(width: rw, height: rh)

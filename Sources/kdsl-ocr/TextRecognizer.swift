@@ -24,8 +24,9 @@ struct TextRecognizer {
     /// One read line: its text and mean character probability.
     struct Reading { var text: String; var score: Double }
 
-    /// Reads every crop; results in the order of `crops`.
-    func read(_ crops: [RasterImage], network: CompiledNetwork) throws -> [Reading] {
+    /// Reads every crop; results in the order of `crops`. `stop` is asked after each batch; nil
+    /// when it said yes.
+    func read(_ crops: [RasterImage], network: CompiledNetwork, stop: () -> Bool = { false }) throws -> [Reading]? {
         var results = [Reading](repeating: Reading(text: "", score: 0), count: crops.count)
         let ratios = crops.map { Double($0.width) / Double($0.height) }
         // Stable, so that equal ratios keep their order and batches are the same on every run.
@@ -53,6 +54,7 @@ struct TextRecognizer {
                 return (0..<batch.count).map { decode(probs, item: $0, steps: shape[1], characters: table) }
             }
             for (n, i) in batch.enumerated() { results[i] = readings[n] }
+            if stop() { return nil }
         }
         return results
     }
