@@ -11,6 +11,7 @@
 #   $KDSL_DEPS/wheels/            the downloaded wheels (kept, so a second run fetches nothing)
 #
 # Runs in a second when everything is in place (a stamp per wheel records its checked sha256).
+# KDSL_WHEELS names another list in deps/wheels.txt's format (the tests use it).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 DEPS=${KDSL_DEPS:-"$here/../.deps"}
@@ -50,7 +51,10 @@ while read -r wheel sha files; do
       *) args+=(--python-version "${pytag#cp}" --platform "$plat" --implementation cp --abi "$abi") ;;
     esac
     echo "deps/fetch.sh: downloading $name $version" >&2
-    $PIP "${args[@]}" -q >&2
+    if ! $PIP "${args[@]}" -q >&2; then
+      echo "deps/fetch.sh: pip could not download $name $version (is PyPI reachable?); see its message above" >&2
+      exit 2
+    fi
     if [ ! -e "$file" ]; then echo "deps/fetch.sh: pip did not produce $wheel" >&2; exit 2; fi
   fi
   if ! echo "$sha  $file" | sha256sum -c --quiet - >&2; then
@@ -81,7 +85,7 @@ PY
   done
   rm -rf "$tmp"
   touch "$stamp"
-done < "$here/wheels.txt"
+done < "${KDSL_WHEELS:-$here/wheels.txt}"
 
 # dlopen and the linker look for the unversioned name; the wheel ships only the versioned one.
 lib="$DEPS/openvino/lib"

@@ -17,6 +17,7 @@ tesseract-ocr:the tesseract command line, Tests/crosscheck/ocr.sh and bench/ocr.
 python3-venv:bench/venv.sh runs python3 -m venv for the peers of the cross-checks
 jq:the example Makefiles and the cross-checks
 make:make test, make demo
+python3-pip:deps/fetch.sh downloads the pinned OpenVINO and PP-OCR wheels with pip
 LIST
 if command -v apt-cache >/dev/null 2>&1; then
   for p in $pkgs; do
@@ -33,5 +34,5 @@ rc=0; env -i PATH="$bare" bash "$t/.ci/run" > "$t/out" 2>&1 || rc=$?
 if [ "$rc" != 2 ] || ! grep -q 'swift. not found' "$t/out" || ! grep -q 'swift.org' "$t/out"; then
   echo "FAIL: .ci/run without swift: exit $rc, want 2 and a message naming swift.org:" >&2; sed 's/^/    /' "$t/out" >&2; fail=1
 fi
-[ "$fail" = 0 ] && echo "setup.sh: make deps covers tesseract-ocr, python3-venv, jq, make; .ci/run without swift says where to get it"
+[ "$fail" = 0 ] && echo "setup.sh: make deps covers tesseract-ocr, python3-venv, jq, make, python3-pip; .ci/run without swift says where to get it"
 exit "$fail"
