@@ -8,7 +8,7 @@ import TestSupport
 
     /// The Tesseract engine on the fixtures (its output is exact enough to compare by string).
     private func ocr(_ args: [String], _ input: String) throws -> ToolRun {
-        try runTool("kdsl-ocr", ["--engine", "tesseract", "--image-root", Self.fixtures] + args, input: input)
+        try runTool("kdsl-ocr", ["--engine", "tesseract", "--image-root", Self.fixtures, "--quiet"] + args, input: input)
     }
 
     /// The default engine, PP-OCR on OpenVINO, on the fixtures.
@@ -78,7 +78,8 @@ import TestSupport
         ]
         let input = cases.enumerated().map { #"{"id":\#($0.offset),"images":["\#($0.element.0)"]}"# + "\n" }.joined()
             + #"{"id":"ok","images":["\#(Self.fixtures)/phototest.png","nope.png"]}"# + "\n"
-        let run = try runTool("kdsl-ocr", ["--image-root", dir.path], input: input)
+        // --quiet: a run over 5 s (a loaded machine) would add progress lines to stderr.
+        let run = try runTool("kdsl-ocr", ["--image-root", dir.path, "--quiet"], input: input)
         #expect(run.status == 1)
         let records = try objects(run)
         #expect(records.count == cases.count + 1)
