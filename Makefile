@@ -5,6 +5,7 @@ SWIFT    ?= swift
 RELEASE  := .build/release
 # tesseract-ocr: the `tesseract` command line the OCR cross-check compares against (only a
 # Recommends of the libraries); python3-venv: bench/venv.sh's `python3 -m venv` for the peers.
+# python3-pip: deps/fetch.sh downloads the OpenVINO and PP-OCR wheels with `pip download`.
 APT_PKGS := libjansson-dev libopenblas-dev libtesseract-dev libleptonica-dev \
             tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim pkg-config jq make python3-venv \
             python3-pip

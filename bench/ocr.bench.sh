@@ -7,7 +7,7 @@
 #   kdsl-ocr --jobs 1             for the 1 -> JOBS speed-up
 # Sets: N_SHOTS WWW2025 screenshots (chi_sim+eng) and N_RECEIPTS SROIE receipts (eng), then the
 # CER table (bench/ocr_cer.py) and the share of empty OCR text over all WWW2025 images, from
-# OCR_RECORDS (default: examples/www2025's OCR cache, built by bench/www2025-input.sh when missing;
+# OCR_RECORDS (default: examples/www2025's Tesseract OCR cache, built by bench/www2025-input.sh when missing;
 # OCR_RECORDS=none skips it).
 # The machine this was written on is shared (load 5-6 on 2 cores from other work), so the four
 # variants run interleaved, ROUNDS times, and each figure is the best round: a load spike that hits
@@ -79,7 +79,7 @@ for set in shots receipts; do
     "$(awk -v a="$k" -v b="$c" 'BEGIN{printf "%.2f×", a/b}') | $(awk -v a="$(cpu "$set.cli" "$n")" -v b="$(cpu "$set.kdsl" "$n")" 'BEGIN{printf "%.2f×", a/b}') | $(awk -v a="$k" -v b="$k1" 'BEGIN{printf "%.2f×", a/b}') |"
 done
 
-records=${OCR_RECORDS:-$(KDSL_BIN="$BIN" KDSL_DATA="$DATA" bash bench/www2025-input.sh ocr)}
+records=${OCR_RECORDS:-$(ENGINE=tesseract KDSL_BIN="$BIN" KDSL_DATA="$DATA" bash bench/www2025-input.sh ocr)}
 if [ "$records" != none ]; then
   echo
   jq -rs '[.[] | .ocr.images[]?] | "WWW2025 images OCRed: \(length); empty text: \(map(select(.text == "")) | length) (\(100 * (map(select(.text == "")) | length) / length | . * 10 | round / 10)%); with an error: \(map(select(.error)) | length)"' "$records"
