@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+import ocr_truth  # bench/ocr_truth.py, beside this script
+
 kdsl, data, out = sys.argv[1], sys.argv[2], sys.argv[3]
 receipts = int(sys.argv[4]) if len(sys.argv) > 4 else 8
 os.makedirs(out, exist_ok=True)
@@ -28,14 +30,6 @@ env = dict(os.environ, OMP_THREAD_LIMIT="1")
 
 def norm(s):
     return re.sub(r"\s+", " ", s).strip()
-
-
-def pages():
-    d = os.path.join(data, "ocr/tesseract-test")
-    for name in sorted(os.listdir(d)):
-        if name.endswith(".tif"):
-            with open(os.path.join(d, name[:-4] + ".txt"), encoding="utf-8") as f:
-                yield os.path.join(d, name), f.read()
 
 
 def lines():
@@ -60,14 +54,6 @@ def lines():
                 yield path, parts[8]
 
 
-def receipts_full():
-    box_dir = os.path.join(data, "ocr/sroie/box")
-    for name in sorted(os.listdir(box_dir))[:receipts]:
-        with open(os.path.join(box_dir, name), encoding="utf-8", errors="replace") as f:
-            text = "\n".join(row.rstrip("\n").split(",", 8)[8] for row in f if row.count(",") >= 8)
-        yield os.path.join(data, "ocr/sroie/img", name[:-4] + ".jpg"), text
-
-
 def kdsl_texts(paths, lang, psm, prepare):
     records = "".join(json.dumps({"images": [p]}) + "\n" for p in paths)
     r = subprocess.run([kdsl, "--engine", "tesseract", "--lang", lang, "--psm", str(psm), "--prepare", prepare, "--jobs", "2"],
@@ -89,7 +75,7 @@ def cer(hyps, refs, fold=False):
     return edits / max(1, sum(len(f(r)) for r in refs))
 
 
-sets = {"tesseract-test pages": list(pages()), f"SROIE receipts, whole": list(receipts_full()),
+sets = {"tesseract-test pages": list(ocr_truth.pages(data)), f"SROIE receipts, whole": list(ocr_truth.receipts(data, receipts)),
         f"SROIE lines ({receipts} receipts)": list(lines())}
 variants = [(3, "none"), (4, "none"), (6, "none"), (7, "none"), (3, "gray"), (3, "upscale"), (7, "upscale")]
 # SROIE transcribes everything in capitals: its CER is also given case-folded (CER^).

@@ -28,26 +28,12 @@ from collections import Counter
 
 from rapidfuzz.distance import Levenshtein
 
+import ocr_truth  # bench/ocr_truth.py, beside this script
+
 here = os.path.dirname(os.path.abspath(__file__))
 kdsl, data, out = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
 receipts = int(sys.argv[4]) if len(sys.argv) > 4 else 80
 os.makedirs(out, exist_ok=True)
-
-
-def pages():
-    d = os.path.join(data, "ocr/tesseract-test")
-    for name in sorted(os.listdir(d)):
-        if name.endswith(".tif"):
-            with open(os.path.join(d, name[:-4] + ".txt"), encoding="utf-8") as f:
-                yield os.path.join(d, name), f.read()
-
-
-def receipts_full():
-    box_dir = os.path.join(data, "ocr/sroie/box")
-    for name in sorted(os.listdir(box_dir))[:receipts]:
-        with open(os.path.join(box_dir, name), encoding="utf-8", errors="replace") as f:
-            text = "\n".join(row.rstrip("\n").split(",", 8)[8] for row in f if row.count(",") >= 8)
-        yield os.path.join(data, "ocr/sroie/img", name[:-4] + ".jpg"), text
 
 
 def kdsl_texts(paths, *flags):
@@ -109,7 +95,7 @@ def cer(hyps, refs, measure):
 engines = [("kdsl-ocr ppocr", lambda paths, tag: kdsl_texts(paths, "--engine", "ppocr")),
            ("RapidOCR", rapidocr_texts),
            ("kdsl-ocr tesseract eng", lambda paths, tag: kdsl_texts(paths, "--engine", "tesseract", "--lang", "eng"))]
-sets = [("tesseract-test pages", "pages", list(pages())), (f"SROIE receipts, whole", "sroie", list(receipts_full()))]
+sets = [("tesseract-test pages", "pages", list(ocr_truth.pages(data))), (f"SROIE receipts, whole", "sroie", list(ocr_truth.receipts(data, receipts)))]
 print("| set | images | engine | CER | CER^ | CER^ no spaces | order-free^ | empty texts |")
 print("|---|---|---|---|---|---|---|---|")
 results = {}

@@ -33,6 +33,7 @@ const char *kdsl_openvino_open(const char *library_path, kdsl_openvino_api *api)
     RESOLVE(get_openvino_version, ov_get_openvino_version);
     RESOLVE(version_free, ov_version_free);
     RESOLVE(get_last_err_msg, ov_get_last_err_msg);
+    RESOLVE(free, ov_free);
     RESOLVE(get_error_info, ov_get_error_info);
     RESOLVE(core_create, ov_core_create);
     RESOLVE(core_free, ov_core_free);

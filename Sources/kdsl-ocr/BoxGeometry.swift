@@ -59,23 +59,6 @@ enum BoxGeometry {
         return (corners, shortSide)
     }
 
-    /// The rectangle with the same centre and orientation as `rect` (four corners in order),
-    /// grown by `distance` on every side: the DB detector's "unclip" of a shrunk text kernel. For a
-    /// rectangle this equals the minimum-area rectangle of the polygon offset with round joins.
-    static func grow(_ rect: [Point], by distance: Double) -> [Point] {
-        let cx = rect.reduce(0) { $0 + $1.x } / 4, cy = rect.reduce(0) { $0 + $1.y } / 4
-        func unit(_ a: Point, _ b: Point) -> (Double, Double) {
-            let l = ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).squareRoot()
-            return l == 0 ? (0, 0) : ((b.x - a.x) / l, (b.y - a.y) / l)
-        }
-        let (ux, uy) = unit(rect[0], rect[1]), (vx, vy) = unit(rect[1], rect[2])
-        return rect.map { p in
-            let su: Double = (p.x - cx) * ux + (p.y - cy) * uy >= 0 ? 1 : -1
-            let sv: Double = (p.x - cx) * vx + (p.y - cy) * vy >= 0 ? 1 : -1
-            return Point(x: p.x + distance * (su * ux + sv * vx), y: p.y + distance * (su * uy + sv * vy))
-        }
-    }
-
     /// The polygon offset outwards by `delta` with round joins, as the Clipper library does it
     /// (pyclipper's ClipperOffset, JT_ROUND, arc tolerance 0.25), which PaddleOCR's "unclip" calls:
     /// the vertices are truncated to whole pixels on the way in (Clipper works on integers) and

@@ -76,8 +76,8 @@ final class OpenVINORuntime: @unchecked Sendable {
         var text = api.get_error_info(status).map { String(cString: $0) } ?? "status \(status.rawValue)"
         if let last = api.get_last_err_msg() {
             let m = String(cString: last)
-            // The runtime allocates the message; it is small and this is an error path only.
-            free(UnsafeMutableRawPointer(mutating: last))
+            // A copy the runtime allocated with new[]: it is released by the runtime's own ov_free.
+            api.free(last)
             let firstLines = m.split(separator: "\n").prefix(3).joined(separator: " ")
             if !firstLines.isEmpty { text += ": " + firstLines }
         }
@@ -133,15 +133,16 @@ final class CompiledNetwork {
         var ovShape = ov_shape_t()
         guard api.shape_create(Int64(dims.count), &dims, &ovShape) == OK else { throw InferenceError("cannot create a tensor shape") }
         defer { _ = api.shape_free(&ovShape) }
-        var tensor: OpaquePointer?
-        var status = input.withUnsafeMutableBytes { buf in
-            api.tensor_create_from_host_ptr(F32, ovShape, buf.baseAddress, &tensor)
+        // The tensor wraps the array's storage, so it is created, set and run while that storage
+        // is pinned, and freed before the pin ends.
+        var status = input.withUnsafeMutableBytes { buf -> ov_status_e in
+            var tensor: OpaquePointer?
+            var s = api.tensor_create_from_host_ptr(F32, ovShape, buf.baseAddress, &tensor)
+            guard s == OK, let tensor else { return s }
+            defer { _ = api.tensor_free(tensor) }
+            s = api.infer_request_set_input_tensor(request, tensor)
+            return s == OK ? api.infer_request_infer(request) : s
         }
-        guard status == OK, let tensor else { throw InferenceError("cannot wrap the input: \(OpenVINORuntime.describe(api, status))") }
-        defer { _ = api.tensor_free(tensor) }
-        status = api.infer_request_set_input_tensor(request, tensor)
-        guard status == OK else { throw InferenceError("cannot set the input: \(OpenVINORuntime.describe(api, status))") }
-        status = input.withUnsafeMutableBytes { _ in api.infer_request_infer(request) }
         guard status == OK else { throw InferenceError("inference failed: \(OpenVINORuntime.describe(api, status))") }
         var output: OpaquePointer?
         status = api.infer_request_get_output_tensor(request, &output)

@@ -132,6 +132,31 @@ struct RasterImage {
         return out
     }
 
+    /// The width over the height.
+    var aspect: Double { Double(width) / Double(height) }
+
+    /// The indices of `crops` in order of aspect ratio, cut into batches of `size`: the order in
+    /// which PP-OCR's direction classifier and recogniser take lines (RapidOCR's). Stable, so that
+    /// equal ratios keep their order and the batches are the same on every run.
+    static func batchesByAspect(_ crops: [RasterImage], size: Int) -> [[Int]] {
+        let ratios = crops.map(\.aspect)
+        let order = crops.indices.sorted { ratios[$0] != ratios[$1] ? ratios[$0] < ratios[$1] : $0 < $1 }
+        return stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min($0 + size, order.count)]) }
+    }
+
+    /// The crops of `batch` as one N×3×`height`×`width` tensor: each scaled to `height` and, keeping
+    /// its aspect, to at most `width`, values in [-1, 1], the rest of its row padded with 0.
+    static func tensor(_ crops: [RasterImage], _ batch: [Int], height: Int, width: Int) -> [Float] {
+        let plane = height * width
+        var input = [Float](repeating: 0, count: batch.count * 3 * plane)
+        for (n, i) in batch.enumerated() {
+            let scaled = min(width, Int((Double(height) * crops[i].aspect).rounded(.up)))
+            crops[i].resized(width: max(1, scaled), height: height)
+                .writeNormalizedPlanes(into: &input, offset: n * 3 * plane, stride: width, planeSize: plane)
+        }
+        return input
+    }
+
     /// Writes the image as planar C×H×W floats `(v / 255 − 0.5) / 0.5` into `tensor` at `offset`,
     /// in rows of `stride` values (wider than the image when the batch is padded).
     func writeNormalizedPlanes(into tensor: inout [Float], offset: Int, stride: Int, planeSize: Int) {

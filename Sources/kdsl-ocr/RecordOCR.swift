@@ -71,11 +71,6 @@ enum RecordOCR {
     }
 
     /// OCRs every image of `paths` with `engine`.
-    static func run(paths: [String], engine: TesseractEngine, settings: OCRSettings) -> RecordOCRResult {
-        run(paths: paths, engine: .tesseract(engine), settings: settings)
-    }
-
-    /// OCRs every image of `paths` with `engine`.
     static func run(paths: [String], engine: OCREngine, settings: OCRSettings) -> RecordOCRResult {
         var images: [JSON] = []
         var texts: [String] = []

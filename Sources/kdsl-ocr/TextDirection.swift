@@ -11,19 +11,8 @@ struct TextDirection {
     /// The crops, each turned 180° where the classifier says it is upside down.
     func upright(_ crops: [RasterImage], network: CompiledNetwork) throws -> [RasterImage] {
         var out = crops
-        let ratios = crops.map { Double($0.width) / Double($0.height) }
-        let order = crops.indices.sorted { ratios[$0] != ratios[$1] ? ratios[$0] < ratios[$1] : $0 < $1 }
-        let plane = height * width
-        var start = 0
-        while start < order.count {
-            let batch = Array(order[start..<min(start + batchSize, order.count)])
-            start += batchSize
-            var input = [Float](repeating: 0, count: batch.count * 3 * plane)
-            for (n, i) in batch.enumerated() {
-                let scaled = min(width, Int((Double(height) * ratios[i]).rounded(.up)))
-                crops[i].resized(width: max(1, scaled), height: height)
-                    .writeNormalizedPlanes(into: &input, offset: n * 3 * plane, stride: width, planeSize: plane)
-            }
+        for batch in RasterImage.batchesByAspect(crops, size: batchSize) {
+            var input = RasterImage.tensor(crops, batch, height: height, width: width)
             let turn = try network.infer(&input, shape: [batch.count, 3, height, width]) { probs, shape -> [Bool] in
                 guard shape.count == 2, shape[0] == batch.count, shape[1] == 2 else {
                     throw InferenceError("the direction classifier's output has shape \(shape), expected [\(batch.count), 2]")

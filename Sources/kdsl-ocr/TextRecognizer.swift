@@ -28,23 +28,11 @@ struct TextRecognizer {
     /// when it said yes.
     func read(_ crops: [RasterImage], network: CompiledNetwork, stop: () -> Bool = { false }) throws -> [Reading]? {
         var results = [Reading](repeating: Reading(text: "", score: 0), count: crops.count)
-        let ratios = crops.map { Double($0.width) / Double($0.height) }
-        // Stable, so that equal ratios keep their order and batches are the same on every run.
-        let order = crops.indices.sorted { ratios[$0] != ratios[$1] ? ratios[$0] < ratios[$1] : $0 < $1 }
-        var start = 0
-        while start < order.count {
-            let batch = Array(order[start..<min(start + batchSize, order.count)])
-            start += batchSize
-            var maxRatio = Double(minWidth) / Double(height)
-            for i in batch { maxRatio = max(maxRatio, ratios[i]) }
+        for batch in RasterImage.batchesByAspect(crops, size: batchSize) {
+            // The batch is as wide as its widest line at this height, and at least `minWidth`.
+            let maxRatio = batch.reduce(Double(minWidth) / Double(height)) { max($0, crops[$1].aspect) }
             let width = Int(Double(height) * maxRatio)
-            let plane = height * width
-            var input = [Float](repeating: 0, count: batch.count * 3 * plane)
-            for (n, i) in batch.enumerated() {
-                let scaled = min(width, Int((Double(height) * ratios[i]).rounded(.up)))
-                let line = crops[i].resized(width: max(1, scaled), height: height)
-                line.writeNormalizedPlanes(into: &input, offset: n * 3 * plane, stride: width, planeSize: plane)
-            }
+            var input = RasterImage.tensor(crops, batch, height: height, width: width)
             let readings = try network.infer(&input, shape: [batch.count, 3, height, width]) { probs, shape -> [Reading] in
                 guard shape.count == 3, shape[0] == batch.count, shape[2] == characters.count || shape[2] == asGiven.count else {
                     throw InferenceError("the recogniser's output has shape \(shape), expected [\(batch.count), T, \(characters.count)] "
@@ -99,6 +87,7 @@ extension RasterImage {
             let w2 = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1
             return (w0, w1, w2, 1 - w0 - w1 - w2)
         }
+        func byte(_ v: Double) -> UInt8 { UInt8(min(255, max(0, v.rounded()))) }
         bytes.withUnsafeBufferPointer { s in
             out.bytes.withUnsafeMutableBufferPointer { o in
                 for y in 0..<h {
@@ -107,22 +96,21 @@ extension RasterImage {
                         let d = m[6] * X + m[7] * Y + m[8]
                         let fx = (m[0] * X + m[1] * Y + m[2]) / d, fy = (m[3] * X + m[4] * Y + m[5]) / d
                         let ix = Int(fx.rounded(.down)), iy = Int(fy.rounded(.down))
-                        let (wx0, wx1, wx2, wx3) = weights(fx - Double(ix))
-                        let (wy0, wy1, wy2, wy3) = weights(fy - Double(iy))
-                        let wx = [wx0, wx1, wx2, wx3], wy = [wy0, wy1, wy2, wy3]
-                        var acc = (0.0, 0.0, 0.0)
+                        let wx = weights(fx - Double(ix)), wy = weights(fy - Double(iy))
+                        // The 4×4 neighbourhood, rows weighted by wy, columns by wx, the border replicated.
+                        var b = 0.0, g = 0.0, r = 0.0
                         for j in 0..<4 {
                             let yy = min(max(iy - 1 + j, 0), sh - 1)
+                            let fyj = j == 0 ? wy.0 : j == 1 ? wy.1 : j == 2 ? wy.2 : wy.3
                             for i in 0..<4 {
                                 let xx = min(max(ix - 1 + i, 0), sw - 1)
-                                let k = (yy * sw + xx) * 3, f = wx[i] * wy[j]
-                                acc.0 += f * Double(s[k]); acc.1 += f * Double(s[k + 1]); acc.2 += f * Double(s[k + 2])
+                                let f = (i == 0 ? wx.0 : i == 1 ? wx.1 : i == 2 ? wx.2 : wx.3) * fyj
+                                let k = (yy * sw + xx) * 3
+                                b += f * Double(s[k]); g += f * Double(s[k + 1]); r += f * Double(s[k + 2])
                             }
                         }
                         let k = (y * w + x) * 3
-                        o[k] = UInt8(min(255, max(0, acc.0.rounded())))
-                        o[k + 1] = UInt8(min(255, max(0, acc.1.rounded())))
-                        o[k + 2] = UInt8(min(255, max(0, acc.2.rounded())))
+                        o[k] = byte(b); o[k + 1] = byte(g); o[k + 2] = byte(r)
                     }
                 }
             }

@@ -35,12 +35,6 @@ import Testing
         #expect(area < 45)
     }
 
-    @Test func growAddsTheDistanceOnEverySide() {
-        let rect = [Point(x: 0, y: 0), Point(x: 10, y: 0), Point(x: 10, y: 4), Point(x: 0, y: 4)]
-        let g = BoxGeometry.ordered(BoxGeometry.grow(rect, by: 2))
-        #expect(g == [Point(x: -2, y: -2), Point(x: 12, y: -2), Point(x: 12, y: 6), Point(x: -2, y: 6)])
-    }
-
     @Test func perspectiveMapsTheCropCornersOntoTheQuad() throws {
         let q = [Point(x: 10, y: 20), Point(x: 110, y: 25), Point(x: 108, y: 65), Point(x: 8, y: 60)]
         let m = try #require(BoxGeometry.perspective(toQuad: q, width: 100, height: 40))

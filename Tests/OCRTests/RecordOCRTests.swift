@@ -32,7 +32,7 @@ import Testing
     @Test func recordGetsTextPerImageAndErrorsInPlace() throws {
         let engine = try Traineddata.loadEngine(datapath: nil, languages: "eng", psm: 3)
         let settings = OCRSettings(imageRoot: OCRFixtures.directory)
-        let result = RecordOCR.run(paths: ["phototest.png", "missing.png"], engine: engine, settings: settings)
+        let result = RecordOCR.run(paths: ["phototest.png", "missing.png"], engine: .tesseract(engine), settings: settings)
         let images = try #require(result.ocr["images"]?.arrayValue)
         #expect(images.count == 2)
         #expect(images[0]["width"] == 640 && images[0]["height"] == 480 && images[0]["error"] == nil)

@@ -18,6 +18,7 @@ typedef struct {
     __typeof__(ov_get_openvino_version) *get_openvino_version;
     __typeof__(ov_version_free) *version_free;
     __typeof__(ov_get_last_err_msg) *get_last_err_msg;
+    __typeof__(ov_free) *free;
     __typeof__(ov_get_error_info) *get_error_info;
     __typeof__(ov_core_create) *core_create;
     __typeof__(ov_core_free) *core_free;
