@@ -21,7 +21,8 @@ import Darwin
 /// Not thread-safe: one instance per stream.
 public final class TextBytes {
     private let textPath: FieldPath, dialoguePath: FieldPath, ocrPath: FieldPath
-    /// The four views, indexed by `TextField.slot`.
+    private let layoutPath: FieldPath?
+    /// The views, indexed by `TextField.slot`.
     private var views: [ByteBuffer]
     /// The unescaped dialogue when the JSON spells it with escapes (the turn splitter needs its
     /// line breaks; plain and OCR text are unescaped while being normalised).
@@ -34,7 +35,8 @@ public final class TextBytes {
     /// `ocr` from these paths, as `RecordText` does.
     public init(text: FieldPath = "text", dialogue: FieldPath = "dialogue", ocr: FieldPath = "ocr.text") {
         textPath = text; dialoguePath = dialogue; ocrPath = ocr
-        views = (0..<4).map { _ in ByteBuffer() }
+        layoutPath = Shared.layoutPath(besideOCR: ocr)
+        views = TextField.allCases.map { _ in ByteBuffer() }
         unescaped = [ByteBuffer()]
     }
 
@@ -62,8 +64,10 @@ public final class TextBytes {
     public func load(_ record: Record, views fields: [TextField]) {
         var want = 0
         for f in fields { want |= 1 << f.slot }
-        for i in 0..<4 { views[i].count = 0 }
+        for v in views { v.count = 0 }
         mistyped = nil
+        if want & Self.layout != 0 { loadLayout(record, want) }
+        want &= ~Self.layout
         guard want != 0 else { return }
         let needPlain = want & (Self.user | Self.all) != 0
         let needDialogue = want & (Self.user | Self.agent | Self.all) != 0
@@ -136,6 +140,17 @@ public final class TextBytes {
 
     private static let user = 1 << TextField.user.slot, agent = 1 << TextField.agent.slot
     private static let ocr = 1 << TextField.ocr.slot, all = 1 << TextField.all.slot
+    private static let layout = 1 << TextField.title.slot | 1 << TextField.bottom.slot
+
+    /// The layout views (`ScreenLayout`): read from the parsed `ocr.images` (kdsl-ocr's lines are
+    /// short strings in a nested array; there is no byte fast path for them).
+    private func loadLayout(_ record: Record, _ want: Int) {
+        let layout = ScreenLayout(json: layoutPath.flatMap { record.value(at: $0) })
+        for field in [TextField.title, .bottom] where want & (1 << field.slot) != 0 {
+            Tokenizer.normalizedUTF8(field == .title ? layout.title : layout.bottom, into: &reference)
+            reference.withUnsafeBufferPointer { views[field.slot].append($0) }
+        }
+    }
 
     /// Normalises the JSON string body `bytes` once into the first view of `mask` and copies it
     /// into the others.
@@ -192,7 +207,7 @@ public final class TextBytes {
     /// The reference: `RecordText` and `Tokenizer.normalizedUTF8`, for records the bytes do not settle.
     private func loadReference(_ record: Record, _ want: Int) {
         let text = RecordText(record, text: textPath, dialogue: dialoguePath, ocr: ocrPath)
-        for field in TextField.allCases where want & (1 << field.slot) != 0 {
+        for field in TextField.allCases where want & (1 << field.slot) != 0 && !field.isLayout {
             Tokenizer.normalizedUTF8(text[field], into: &reference)
             reference.withUnsafeBufferPointer { views[field.slot].append($0) }
         }
@@ -533,6 +548,6 @@ func unescapeJSON(_ body: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
 extension TextField {
     /// Index of the view in `TextBytes`' tables.
     fileprivate var slot: Int {
-        switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3 }
+        switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3; case .title: return 4; case .bottom: return 5 }
     }
 }

@@ -16,10 +16,17 @@ struct MergeCommand: ParsableCommand {
           override  a fired rule replaces the model's label (the paper's collaboration).
           guarded   as override, except that the model keeps its label when it is confident \
         (model.p >= --model-confidence) and the rule's reward is below --rule-reward; a rule without \
-        a reward (hand-written, never scored) always stands. The defaults (0.3, 0.95) come from a \
-        grid over out-of-fold WWW2025 predictions (docs/benchmarks.md; not nested, so they are a \
-        starting point, not a tuned optimum): a softmax over ~23 classes rarely reaches 0.9, so a \
-        rule only overrules a model that has a clear favourite when the rule is very reliable.
+        a reward (hand-written, never scored) always stands. The defaults (0.3, 0.95) are a \
+        starting point; `--choose` picks thresholds from data. guarded:C:R gives them inline.
+          model     the model's label stands; a rule decides only records the model has no label for.
+        Per task: --policy intent=guarded:0.3:0.95,scene=model (an entry without TASK= covers the \
+        other tasks; otherwise they get override).
+
+        Choosing (--choose): reads records that carry out-of-fold `rules` and `model` verdicts and a \
+        gold label (from rules mined and a model trained without them: inner folds of a training \
+        set), and prints on stdout the --policy line that, per task, corrects the most model errors \
+        net of the right answers it breaks, among model, override and guarded on a grid (model wins \
+        ties); one line per task on stderr says what each did. No records are written.
 
         Exit status: 0 all records merged; 1 bad records (reported with their line, forwarded \
         with an `error` field); 2 usage error.
@@ -27,6 +34,8 @@ struct MergeCommand: ParsableCommand {
         Example:
           kdsl-rules apply --rules rules.jsonl < test.jsonl | kdsl-model predict --model m.kdsl \\
             | kdsl-merge | kdsl-score --by task
+          kdsl-merge --choose inner-oof.jsonl > policy.txt
+          kdsl-merge --policy "$(cat policy.txt)" test-verdicts.jsonl
         """)
 
     static func main() { stageMain() }
@@ -34,8 +43,17 @@ struct MergeCommand: ParsableCommand {
     @Argument(help: "Input files (default: stdin; - is stdin).")
     var files: [String] = []
 
-    @Option(help: "How rules and model combine: override or guarded.")
+    @Option(help: "How rules and model combine: override, guarded[:CONFIDENCE:REWARD] or model; or per task, TASK=POLICY,... (see above).")
     var policy: String = "override"
+
+    @Flag(help: "Print the --policy line that does best on these out-of-fold records instead of merging them.")
+    var choose = false
+
+    @Option(name: .customLong("task-field"), help: "Field holding the task (a per-task --policy and --choose).")
+    var taskField: String = "task"
+
+    @Option(name: .customLong("label-field"), help: "Field holding the gold label (--choose).")
+    var labelField: String = "label"
 
     @Option(help: "guarded: the model keeps its label when its probability is at least this.")
     var modelConfidence: Double = 0.3
@@ -56,22 +74,50 @@ struct MergeCommand: ParsableCommand {
     var strict = false
 
     func validate() throws {
-        guard MergePolicy(rawValue: policy) != nil else {
-            throw ValidationError("unknown policy '\(policy)'; expected one of: \(MergePolicy.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         guard (0...1).contains(modelConfidence) else { throw ValidationError("--model-confidence must be in [0, 1]") }
+        do { _ = try plan() } catch let e as PolicyError { throw ValidationError("--policy: \(e.description)") }
+    }
+
+    func plan() throws -> PolicyPlan {
+        try PolicyPlan.parse(policy, defaults: GuardThresholds(modelConfidence: modelConfidence, ruleReward: ruleReward))
     }
 
     func run() throws {
         Diagnostics.shared.stage = "kdsl-merge"
-        let policy = MergePolicy(rawValue: self.policy)!
-        let thresholds = GuardThresholds(modelConfidence: modelConfidence, ruleReward: ruleReward)
+        let plan = try self.plan()
         let reader = VerdictReader(rulesPath: FieldPath(rules), modelPath: FieldPath(model))
+        let taskPath = FieldPath(taskField)
+        let stream = StreamOptions(strict: strict, inputs: files)
+        if choose { chooseAndExit(reader, taskPath, stream) }
         let outputPath = FieldPath(output)
-        runFilter(StreamOptions(strict: strict, inputs: files)) { record in
+        runFilter(stream) { record in
+            let setting = plan.readsTask ? plan.setting(for: try record.optionalString(at: taskPath)) : plan.fallback
             let decision = decide(rule: try reader.rule(in: record), model: try reader.model(in: record),
-                                  policy: policy, thresholds: thresholds)
+                                  policy: setting.policy, thresholds: setting.thresholds)
             record.set(outputPath, decision.json)
+        }
+    }
+
+    /// `--choose`: reads every record, prints the chosen `--policy` line and ends the run.
+    private func chooseAndExit(_ reader: VerdictReader, _ taskPath: FieldPath, _ stream: StreamOptions) -> Never {
+        let goldPath = FieldPath(labelField)
+        runStage {
+            var chooser = PolicyChooser()
+            var unlabelled = 0, seen = 0
+            try readAll(stream) { record in
+                let task = try record.optionalString(at: taskPath)
+                let rule = try reader.rule(in: record), model = try reader.model(in: record)
+                guard let gold = try record.optionalString(at: goldPath) else { unlabelled += 1; return }
+                seen += 1
+                chooser.add(task: task, rule: rule, model: model, gold: gold)
+            }
+            guard seen > 0 else {
+                throw SetupError("--choose: no record has a gold label at '\(labelField)'\(unlabelled > 0 ? " (\(unlabelled) without one)" : ""): nothing to choose from")
+            }
+            if unlabelled > 0 { Diagnostics.shared.note("\(unlabelled) record(s) without a gold label left out of the choice") }
+            let (plan, notes) = chooser.choose()
+            for n in notes { Diagnostics.shared.note(n) }
+            StandardOutput.shared.write(plan.spec + "\n")
         }
     }
 }

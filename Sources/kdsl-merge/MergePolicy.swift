@@ -9,10 +9,13 @@ public enum MergePolicy: String, CaseIterable, Sendable {
     /// A rule without a reward (written by a person, never scored) always stands, as it ranks
     /// above every scored rule in kdsl-rules' conflict order.
     case guarded
+    /// The model's label stands even where a rule fired (the rules are left out: what a nested
+    /// choice picks for a task whose rules do not correct more than they break).
+    case model
 }
 
 /// The thresholds of the `guarded` policy.
-public struct GuardThresholds: Sendable {
+public struct GuardThresholds: Equatable, Sendable {
     /// The model keeps its label when its probability is at least this...
     public var modelConfidence: Double
     /// ...and the rule's reward is below this.
@@ -57,7 +60,7 @@ public struct Decision: Equatable, Sendable {
 
 /// Combines the two verdicts under `policy`. Pure: the whole of the merge logic.
 public func decide(rule: RuleVerdict?, model: ModelVerdict?, policy: MergePolicy, thresholds: GuardThresholds) -> Decision {
-    guard let rule else {
+    guard let rule, policy != .model || model == nil else {
         if let model { return Decision(label: model.label, source: .model, rule: nil) }
         return Decision(label: nil, source: .none, rule: nil)
     }

@@ -64,7 +64,7 @@ struct CommonOptions: ParsableArguments {
 
 /// Flags that shape the features and the training (train and cv).
 struct LearningOptions: ParsableArguments {
-    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all), or auto (per head, by inner 3-fold CV among user,agent,ocr / user,agent / user,ocr).")
+    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all, title, bottom), or auto (per head, by inner 3-fold CV among user,agent,ocr / user,agent / user,ocr).")
     var views: String = "auto"
     @Option(help: "Word n-grams 1...N (CJK characters are tokens, so character n-grams there), or auto (1 or 2, per head by inner 3-fold CV).")
     var wordNgrams: String = "auto"
@@ -74,6 +74,8 @@ struct LearningOptions: ParsableArguments {
     var bits: Int = 24
     @Flag(inversion: .prefixedNo, help: "Use image features (decoded from the pixels with Leptonica).")
     var images = true
+    @Flag(inversion: .prefixedNo, help: "Add the layout summary of the OCR lines (ocr.images[i].lines: line count, where the text sits, docs/records.md) to the image block.")
+    var layout = false
     @Option(help: "Norm of the standardised image block next to the unit-length text namespaces, or auto (chosen per head by inner 3-fold CV among 0, 0.25, 0.5, 1).")
     var imageWeight: String = "auto"
     @Flag(inversion: .prefixedNo, help: "Weight term frequency by inverse document frequency.")
@@ -122,7 +124,7 @@ struct LearningOptions: ParsableArguments {
     func featureConfig() throws -> FeatureConfig {
         var f = FeatureConfig()
         f.views = try (views == "auto" ? "user,agent,ocr" : views).split(separator: ",").map {
-            guard let v = TextField(rawValue: String($0)) else { throw ValidationError("unknown view \($0) (known: user, agent, ocr, all)") }
+            guard let v = TextField(rawValue: String($0)) else { throw ValidationError("unknown view \($0) (known: \(TextField.names))") }
             return v
         }
         f.wordNgrams = Int(wordNgrams) ?? 2
@@ -133,6 +135,7 @@ struct LearningOptions: ParsableArguments {
         }
         f.bits = bits
         f.images = images
+        f.layout = layout
         if imageWeight == "auto" { f.imageWeight = -1 } else {
             guard let w = Float(imageWeight), w >= 0, w <= LearningOptions.maxImageWeight else {
                 throw ValidationError("--image-weight takes a number in 0...\(Int(LearningOptions.maxImageWeight)) or auto (got \(imageWeight))")

@@ -62,6 +62,7 @@ enum ModelFile {
         if f.images { flags |= 4 }
         if f.taskFeature { flags |= 8 }
         if model.joint { flags |= 16 }
+        if f.layout { flags |= 32 }
         p.u32(flags)
         p.f32(f.imageWeight)
         p.string(model.info)
@@ -142,6 +143,7 @@ enum ModelFile {
         f.wordNgrams = Int(try r.u32()); f.charMin = Int(try r.u32()); f.charMax = Int(try r.u32()); f.bits = Int(try r.u32())
         let flags = try r.u32()
         f.sublinear = flags & 1 != 0; f.idf = flags & 2 != 0; f.images = flags & 4 != 0; f.taskFeature = flags & 8 != 0
+        f.layout = flags & 32 != 0
         f.imageWeight = try r.f32()
         guard f.imageWeight.isFinite else { throw r.corrupt("non-finite image weight") }
         let info = try r.string()

@@ -21,11 +21,32 @@ struct FeatureConfig: Equatable, Sendable {
     var idf = true
     /// Use image features.
     var images = true
+    /// Append the layout summary (`ScreenLayout.features`, from `ocr.images[i].lines`) to the image
+    /// block, as its own standardisation group.
+    var layout = false
     /// Norm of the standardised image block next to the unit-length text namespaces; negative:
     /// chosen per head by inner cross-validation (`--image-weight auto`).
     var imageWeight: Float = -1
     /// Add the record's task as a feature (joint mode: one head must tell the tasks apart).
     var taskFeature = false
+
+    /// Whether records have a dense block (image features, the layout summary, or both).
+    var hasDense: Bool { images || layout }
+
+    /// Length of the dense block: the image features when `images`, then the layout summary when `layout`.
+    var denseCount: Int { (images ? ImageFeatures.count : 0) + (layout ? ScreenLayout.featureNames.count : 0) }
+
+    /// The dense block's standardisation groups (each gets an equal share of its norm).
+    var denseGroups: [Range<Int>] {
+        (images ? ImageFeatures.groups : []) + (layout ? [(images ? ImageFeatures.count : 0)..<denseCount] : [])
+    }
+
+    /// A dense block as the horizontally flipped image would give it (`--augment flip`): the
+    /// image features mirrored; the layout summary is symmetric and stays.
+    func flipped(_ dense: [Float]) -> [Float] {
+        guard images else { return dense }
+        return ImageFeatures.flipped(dense)
+    }
 
     /// Whether a head with view mask `views` (bit i: `views[i]`) reads namespace `ns`; the task
     /// namespace (after the views) is always read.

@@ -63,8 +63,23 @@ final class SampleReader {
     private lazy var textBytes = TextBytes(text: fields.text, dialogue: fields.dialogue, ocr: fields.ocr)
     private lazy var viewHasher = ViewHasher(hasher)
 
-    /// The record's averaged image features, or nil (no image, all failed, or images off).
+    /// Where `ScreenLayout` reads the lines: `ocr.images` beside the OCR text.
+    private lazy var layoutPath = Shared.layoutPath(besideOCR: fields.ocr)
+
+    /// The record's dense block (`FeatureConfig.denseCount`): its averaged image features, then
+    /// (with `features.layout`) its layout summary; nil when images are on and none could be used
+    /// (no image, all failed), or when both are off.
     func image(_ record: Record) throws -> [Float]? {
+        let p = try pixels(record)
+        guard features.layout else { return p }
+        let layout = ScreenLayout(json: layoutPath.flatMap { record.value(at: $0) }).features
+        if !features.images { return layout }
+        guard let p else { return nil }
+        return p + layout
+    }
+
+    /// The record's averaged image features, or nil (no image, all failed, or images off).
+    private func pixels(_ record: Record) throws -> [Float]? {
         guard features.images else { return nil }
         let paths = try imagePaths(record)
         if paths.isEmpty { return nil }
@@ -153,7 +168,7 @@ struct ModelBuilder {
     }
 
     func describe() -> String {
-        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(chooseViews ? " views=auto" : "")\(chooseNgrams ? " word-ngrams=auto" : "")\(chooseChars ? " char-ngrams=auto" : "")\(joint ? " joint" : "")"
+        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(features.layout ? " layout" : "")\(chooseViews ? " views=auto" : "")\(chooseNgrams ? " word-ngrams=auto" : "")\(chooseChars ? " char-ngrams=auto" : "")\(joint ? " joint" : "")"
     }
 
     /// Trains one head on `group`; `text` fixes its text views, word n-gram order and character
@@ -187,13 +202,13 @@ struct ModelBuilder {
         let vocabulary = Vocabulary.build(group.map(\.raw), config: features, views: views, higher: higher, chars: chars)
         let images = group.compactMap(\.image)
         var weight = features.imageWeight
-        if features.images && !images.isEmpty && weight < 0 {
+        if features.hasDense && !images.isEmpty && weight < 0 {
             weight = try chooseImageWeight(group, seed: seed, text: text)
             if verbose { Diagnostics.shared.note("\(name)image weight \(weight) (chosen by inner 3-fold cross-validation)") }
         }
-        let dense = features.images && !images.isEmpty && weight > 0 ? ImageFeatures.count : 0
+        let dense = features.hasDense && !images.isEmpty && weight > 0 ? features.denseCount : 0
         let head = Head(task: task, labels: labels, views: views, wordNgrams: text.wordNgrams, chars: chars, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
-        head.fitStandardisation(images, weight: weight, groups: ImageFeatures.groups)
+        head.fitStandardisation(images, weight: weight, groups: features.denseGroups)
 
         // Split for early stopping by sample (an augmented copy must not leak into the holdout).
         var rng = SeededRNG(seed: seed)
@@ -218,7 +233,7 @@ struct ModelBuilder {
             if holdoutSet.contains(i) { holdout.append(e); continue }
             train.append(e)
             if augmentFlip, dense > 0, var img = s.image {
-                img = ImageFeatures.flipped(img)
+                img = features.flipped(img)
                 head.standardise(&img)
                 train.append(Example(rows: rows, values: values, dense: img, label: e.label))
             }
@@ -412,7 +427,7 @@ struct ModelBuilder {
             if var img = s.image { head.standardise(&img); x = img }
             out.append(Example(rows: rows, values: values, dense: x, label: index[s.label!]!))
             if var img = s.image {
-                img = ImageFeatures.flipped(img)
+                img = features.flipped(img)
                 head.standardise(&img)
                 out.append(Example(rows: rows, values: values, dense: img, label: index[s.label!]!))
             }

@@ -66,8 +66,8 @@ final class RuleMatcher {
         var none: [UInt8] = []
         RuleMatcher.noneValue.serialize(into: &none)
         noneBytes = none
-        var literals: [[String: Int32]] = Array(repeating: [:], count: 4)
-        var lists: [[[UInt8]]] = Array(repeating: [], count: 4)
+        var literals: [[String: Int32]] = Array(repeating: [:], count: TextField.allCases.count)
+        var lists: [[[UInt8]]] = Array(repeating: [], count: TextField.allCases.count)
         var perRule: [[(Int, Int32, Bool)]] = []
         for rule in ranked {
             var preds: [(Int, Int32, Bool)] = []
@@ -88,7 +88,7 @@ final class RuleMatcher {
             }
         }
         // Automata for used fields, in the fixed field order (never dictionary order).
-        var base = [Int32](repeating: 0, count: 4)
+        var base = [Int32](repeating: 0, count: TextField.allCases.count)
         var total: Int32 = 0
         for field in TextField.allCases where !lists[field.order].isEmpty {
             base[field.order] = total

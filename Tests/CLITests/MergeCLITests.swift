@@ -48,3 +48,40 @@ import TestSupport
         #expect(run.out.contains(#""prediction":{"label":"x","source":"model"}"#))
     }
 }
+
+@Suite struct MergeChooseCLITests {
+    static let oof = """
+    {"task":"t","label":"b","model":{"label":"a","p":0.9},"rules":{"label":"b","id":"r1","reward":0.99}}
+    {"task":"t","label":"b","model":{"label":"a","p":0.9},"rules":{"label":"b","id":"r1","reward":0.99}}
+    {"task":"v","label":"a","model":{"label":"a","p":0.6},"rules":{"label":"b","id":"r3","reward":0.85}}
+    {"task":"v","label":"b","model":{"label":"a","p":0.6},"rules":{"label":"b","id":"r3","reward":0.85}}
+    {"task":"v","model":{"label":"a","p":0.6}}
+
+    """
+
+    @Test func choosePrintsThePolicyLineAndSaysWhy() throws {
+        let run = try runTool("kdsl-merge", ["--choose"], input: Self.oof)
+        #expect(run.status == 0)
+        #expect(run.out == "t=override,v=model,model\n")
+        #expect(run.err.contains("kdsl-merge: t: override on 2 records: 2 corrected, 0 broken"))
+        #expect(run.err.contains("kdsl-merge: v: model on 2 records: 0 corrected, 0 broken (override: 1 corrected, 1 broken)"))
+        #expect(run.err.contains("1 record(s) without a gold label left out"))
+    }
+
+    @Test func thePrintedLineMergesPerTask() throws {
+        let run = try runShell(#"printf '%s\n' '{"task":"t","model":{"label":"a"},"rules":{"label":"b","id":"r1"}}' '{"task":"v","model":{"label":"a"},"rules":{"label":"b","id":"r3"}}' | kdsl-merge --policy t=override,v=model"#)
+        #expect(run.status == 0)
+        #expect(run.lines.count == 2)
+        #expect(run.lines[0].hasSuffix(#""prediction":{"label":"b","source":"rule","rule":"r1"}}"#))
+        #expect(run.lines[1].hasSuffix(#""prediction":{"label":"a","source":"model"}}"#))
+    }
+
+    @Test func chooseWithoutGoldLabelsIsASetupError() throws {
+        let run = try runTool("kdsl-merge", ["--choose"], input: #"{"task":"t","model":{"label":"a"}}"# + "\n")
+        #expect(run.status == 2)
+        #expect(run.err.contains("--choose: no record has a gold label at 'label' (1 without one)"))
+        let bad = try runTool("kdsl-merge", ["--policy", "scene=guarded:9:1"], input: "")
+        #expect(bad.status == 2)
+        #expect(bad.err.contains("--policy: 'guarded:9:1'"))
+    }
+}

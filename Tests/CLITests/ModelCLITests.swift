@@ -61,6 +61,19 @@ import TestSupport
         #expect(p.lines[0].hasPrefix(#"{"id":"a","task":"intent","text":"refund my money back","model":{"label":"refund","p":"#))
     }
 
+    /// `--layout` adds the OCR lines' geometry as a dense block (here without image features);
+    /// the model file remembers it, so predict reads the lines again.
+    @Test func layoutSummaryIsStoredAndUsed() throws {
+        let t = try train(data(), ["--layout", "--no-images", "--image-weight", "1"])
+        #expect(t.status == 0, "\(t.err)")
+        let bytes = try String(decoding: Data(contentsOf: URL(fileURLWithPath: path("m.model"))), as: UTF8.self)
+        #expect(bytes.contains(" layout"))
+        let record = #"{"task":"scene","ocr":{"text":"支付 密码","images":[{"path":"x.jpg","width":100,"height":200,"lines":[{"text":"支付 密码","box":[10,20,90,40],"confidence":99}]}]}}"# + "\n"
+        let p = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: record)
+        #expect(p.status == 0, "\(p.err)")
+        #expect(p.out.contains(#""label":"pay""#))
+    }
+
     @Test func sameBytesTwice() throws {
         let input = data()
         #expect(try train(input, ["--seed", "7", "--hidden", "8"]).status == 0)

@@ -195,6 +195,27 @@ import TestSupport
         #expect(run.err.contains("no string at \"model.label\": record left out"))
     }
 
+    /// Screenshots told apart only by their title line (the body text is the same): rules mined on
+    /// the `title` view find it, `show` prints it, and `apply` fires on it.
+    @Test func minesAndAppliesRulesOnTheTitleView() throws {
+        func screen(_ id: Int, _ title: String, _ label: String) -> String {
+            #"{"id":\#(id),"task":"scene","label":"\#(label)","ocr":{"text":"09:51\n\#(title)\n订单 商品 \#(id % 5)","images":[{"path":"x.jpg","width":100,"height":1000,"lines":[{"text":"09:51","box":[5,10,30,30],"confidence":99},{"text":"\#(title)","box":[20,60,80,90],"confidence":99},{"text":"订单 商品 退款详情","box":[10,400,90,440],"confidence":99}]}]}}"#
+        }
+        let data = (0..<24).map { screen($0, $0 % 2 == 0 ? "退款详情" : "订单详情", $0 % 2 == 0 ? "退款页面" : "订单详情页面") }.joined(separator: "\n") + "\n"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-rules-title-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let rules = dir.appendingPathComponent("rules.jsonl").path
+        let mine = try runTool("kdsl-rules", ["mine", "--fields", "title", "--iterations", "100", "--quiet", "--out", rules], input: data)
+        #expect(mine.status == 0, "\(mine.err)")
+        let show = try runTool("kdsl-rules", ["show", rules])
+        #expect(show.out.contains(#"title ∋ "退款""#) || show.out.contains(#"title ∋ "退款详情""#), "\(show.out)")
+        let apply = try runTool("kdsl-rules", ["apply", "--rules", rules], input: screen(99, "退款详情", "?") + "\n")
+        #expect(apply.lines.count == 1 && apply.lines[0].contains(#""rules":{"label":"退款页面""#), "\(apply.out)")
+        // The body holds 退款详情 too: on the ocr view alone it would not tell the pages apart.
+        let unknown = try runTool("kdsl-rules", ["mine", "--fields", "title,nope"], input: data)
+        #expect(unknown.status == 2 && unknown.err.contains("title, bottom"))
+    }
+
     /// Records whose label or task is empty, or whose task is not a string, are bad records
     /// (reported with their line, left out): a rule mined from them would fail `check`.
     @Test func mineLeavesOutEmptyLabelsAndTasks() throws {

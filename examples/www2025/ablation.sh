@@ -5,7 +5,7 @@
 # Usage: ablation.sh OUT VARIANT...
 set -euo pipefail
 out="$1"; shift
-names='{"model":"model","model-aug":"model + augmentation","model-rules":"model + rules","kdsl":"KDSL (model + aug + rules)","kdsl-guarded":"KDSL, guarded merge","joint":"joint head (seesaw check)"}'
+names='{"model":"model","model-aug":"model + augmentation","model-rules":"model + rules","kdsl":"KDSL (model + aug + rules)","kdsl-guarded":"KDSL, guarded merge","kdsl-nested":"KDSL, nested policy","kdsl-against":"KDSL, rules --against","joint":"joint head (seesaw check)"}'
 printf '\n%-28s %8s %8s %8s %8s\n' "5-fold CV, weighted F1" "DIS" "ISS" "OSS" "mean"
 printf '%-28s %8s %8s %8s %8s\n' "----------------------------" "--------" "--------" "--------" "--------"
 for v in "$@"; do
@@ -16,7 +16,7 @@ for v in "$@"; do
 done
 echo
 echo "OSS: one class-weighted F1 over all records pooled (the challenge's score); mean: mean of DIS and ISS."
-for v in model-rules kdsl kdsl-guarded; do
+for v in model-rules kdsl kdsl-guarded kdsl-nested kdsl-against; do
   [ -f "$out/cv-$v.jsonl" ] || continue
   jq -s -r --arg v "$v" '
     map(select(.prediction.source == "rule")) as $r
@@ -25,4 +25,8 @@ for v in model-rules kdsl kdsl-guarded; do
     | ($r | map(select(.model.label == .prediction.label)) | length) as $agree
     | "\($v): rules decided \($r | length) records: \($fix) corrected, \($broken) broken, \($agree) agreed with the model"
     ' "$out/cv-$v.jsonl"
+done
+for f in "$out"/fold*/policy.txt; do
+  [ -f "$f" ] || continue
+  echo "kdsl-nested, $(basename "$(dirname "$f")"): --policy $(cat "$f")"
 done
