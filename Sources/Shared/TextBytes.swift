@@ -66,8 +66,12 @@ public final class TextBytes {
         for f in fields { want |= 1 << f.slot }
         for v in views { v.count = 0 }
         mistyped = nil
-        if want & Self.layout != 0 { loadLayout(record, want) }
-        want &= ~Self.layout
+        if want & Self.derived != 0 { loadDerived(record, want) }
+        // `lines` reads the OCR text: a mistyped one is reported here when the fast path below does not read it.
+        if want & (1 << TextField.lines.slot) != 0 && want & (Self.ocr | Self.all) == 0 {
+            mistyped = Self.typeProblem(record, ocrPath, arrays: false)
+        }
+        want &= ~Self.derived
         guard want != 0 else { return }
         let needPlain = want & (Self.user | Self.all) != 0
         let needDialogue = want & (Self.user | Self.agent | Self.all) != 0
@@ -140,15 +144,22 @@ public final class TextBytes {
 
     private static let user = 1 << TextField.user.slot, agent = 1 << TextField.agent.slot
     private static let ocr = 1 << TextField.ocr.slot, all = 1 << TextField.all.slot
-    private static let layout = 1 << TextField.title.slot | 1 << TextField.bottom.slot
+    private static let derived = 1 << TextField.title.slot | 1 << TextField.bottom.slot | 1 << TextField.lines.slot
 
-    /// The layout views (`ScreenLayout`): read from the parsed `ocr.images` (kdsl-ocr's lines are
-    /// short strings in a nested array; there is no byte fast path for them).
-    private func loadLayout(_ record: Record, _ want: Int) {
-        let layout = ScreenLayout(json: layoutPath.flatMap { record.value(at: $0) })
-        for field in [TextField.title, .bottom] where want & (1 << field.slot) != 0 {
-            Tokenizer.normalizedUTF8(field == .title ? layout.title : layout.bottom, into: &reference)
-            reference.withUnsafeBufferPointer { views[field.slot].append($0) }
+    /// The views built from the parsed record (`TextField.isDerived`): the layout views from
+    /// `ocr.images` (kdsl-ocr's lines are short strings in a nested array) and `lines` from the
+    /// OCR text with its digits folded; there is no byte fast path for them.
+    private func loadDerived(_ record: Record, _ want: Int) {
+        if want & (1 << TextField.title.slot | 1 << TextField.bottom.slot) != 0 {
+            let layout = ScreenLayout(json: layoutPath.flatMap { record.value(at: $0) })
+            for field in [TextField.title, .bottom] where want & (1 << field.slot) != 0 {
+                Tokenizer.normalizedUTF8(field == .title ? layout.title : layout.bottom, into: &reference)
+                reference.withUnsafeBufferPointer { views[field.slot].append($0) }
+            }
+        }
+        if want & (1 << TextField.lines.slot) != 0, let ocr = record.string(at: ocrPath) {
+            Tokenizer.normalizedUTF8(RecordText.foldingDigits(ocr), into: &reference)
+            reference.withUnsafeBufferPointer { views[TextField.lines.slot].append($0) }
         }
     }
 
@@ -207,7 +218,7 @@ public final class TextBytes {
     /// The reference: `RecordText` and `Tokenizer.normalizedUTF8`, for records the bytes do not settle.
     private func loadReference(_ record: Record, _ want: Int) {
         let text = RecordText(record, text: textPath, dialogue: dialoguePath, ocr: ocrPath)
-        for field in TextField.allCases where want & (1 << field.slot) != 0 && !field.isLayout {
+        for field in TextField.allCases where want & (1 << field.slot) != 0 && !field.isDerived {
             Tokenizer.normalizedUTF8(text[field], into: &reference)
             reference.withUnsafeBufferPointer { views[field.slot].append($0) }
         }
@@ -548,6 +559,6 @@ func unescapeJSON(_ body: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
 extension TextField {
     /// Index of the view in `TextBytes`' tables.
     fileprivate var slot: Int {
-        switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3; case .title: return 4; case .bottom: return 5 }
+        switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3; case .title: return 4; case .bottom: return 5; case .lines: return 6 }
     }
 }

@@ -13,12 +13,23 @@ public enum TextField: String, CaseIterable, Sendable, Codable {
     case title
     /// The lines at the bottom of the images: tab bar, buttons (`ScreenLayout.bottom`).
     case bottom
+    /// `ocr.text` with every run of digits read as one `0` (prices, times and counts vary where
+    /// the page does not); the model takes each of its lines as one token (`tokenizesByLine`).
+    case lines
 
     /// The names, comma-separated, for help texts and messages.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// Whether the view is read from `ocr.images[i].lines` (the layout) rather than a text field.
     public var isLayout: Bool { self == .title || self == .bottom }
+
+    /// Whether the model takes each line of the view as one token (its n-grams: runs of whole
+    /// lines) instead of words and CJK characters: a screen's fixed strings ("申请退款", "物流详情")
+    /// are features of their own. Rules match substrings in it as in any view.
+    public var tokenizesByLine: Bool { self == .lines }
+
+    /// Whether the view is built from the parsed record rather than straight from its bytes.
+    public var isDerived: Bool { isLayout || self == .lines }
 }
 
 /// Where the layout views are read: `ocr.images` beside the OCR text at `ocr` (a path ending in
@@ -36,6 +47,7 @@ public struct RecordText: Sendable {
     public var all: String
     public var title: String
     public var bottom: String
+    public var lines: String
 
     /// Builds the views from `text`, `dialogue` (tagged text or `{role, text}` turns), `ocr.text`
     /// and, beside it, `ocr.images` (`ScreenLayout`). Missing fields are empty strings, never errors.
@@ -51,10 +63,29 @@ public struct RecordText: Sendable {
         let layout = ScreenLayout(json: layoutPath(besideOCR: ocr).flatMap { record.value(at: $0) })
         title = layout.title
         bottom = layout.bottom
+        lines = RecordText.foldingDigits(self.ocr)
     }
 
     public init(user: String, agent: String, ocr: String, all: String, title: String = "", bottom: String = "") {
         self.user = user; self.agent = agent; self.ocr = ocr; self.all = all; self.title = title; self.bottom = bottom
+        lines = RecordText.foldingDigits(ocr)
+    }
+
+    /// `text` with each maximal run of ASCII digits replaced by one "0" (the `lines` view).
+    public static func foldingDigits(_ text: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        var inDigits = false
+        for b in text.utf8 {
+            if b >= 0x30 && b <= 0x39 {
+                if !inDigits { out.append(0x30) }
+                inDigits = true
+            } else {
+                out.append(b)
+                inDigits = false
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The view named by `field`.
@@ -66,6 +97,7 @@ public struct RecordText: Sendable {
         case .all: return all
         case .title: return title
         case .bottom: return bottom
+        case .lines: return lines
         }
     }
 }

@@ -150,6 +150,23 @@ public enum Tokenizer {
         return out
     }
 
+    /// The tokens of the `lines` view: each line of normalised text, spaces, tabs and carriage
+    /// returns trimmed at both ends, empty lines dropped (the model's `ViewHasher` agrees).
+    public static func lineTokens(_ normalized: String) -> [String] {
+        normalized.split(separator: "\n", omittingEmptySubsequences: false).compactMap { line -> String? in
+            let t = line.unicodeScalars.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
+            let u = String(String.UnicodeScalarView(t)).unicodeScalars.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }
+            let s = String(String.UnicodeScalarView(u.reversed()))
+            return s.isEmpty ? nil : s
+        }
+    }
+
+    /// Line n-grams of order n: n consecutive line tokens joined by "\n".
+    public static func lineNgrams(_ lines: [String], n: Int) -> [String] {
+        guard n >= 1, lines.count >= n else { return [] }
+        return (0...(lines.count - n)).map { lines[$0..<($0 + n)].joined(separator: "\n") }
+    }
+
     static func needsSpace(_ a: String, _ b: String) -> Bool {
         guard let x = a.unicodeScalars.last, let y = b.unicodeScalars.first else { return false }
         return !isCJK(x) && !isCJK(y)

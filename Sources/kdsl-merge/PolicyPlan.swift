@@ -85,7 +85,8 @@ public struct PolicyPlan: Equatable, Sendable {
 
 /// `kdsl-merge --choose`: per task, the setting under which the rules correct the most model
 /// errors net of the right answers they break, on records that carry out-of-fold `rules`,
-/// `model` and a gold label (so the choice is made on records neither stage was fitted on).
+/// `model` and a gold label (so the choice is made on records neither stage was fitted on);
+/// the model alone unless that gain is clear of noise (`margin`).
 public struct PolicyChooser {
     /// What is tried, in order of preference on ties: the model alone (so rules that only break
     /// even are left out), override, then guarded over a grid of thresholds.
@@ -118,6 +119,15 @@ public struct PolicyChooser {
         public var net: Int { corrected - broken }
     }
 
+    /// How many standard deviations of the changes the net gain must reach before the rules are
+    /// let in (2, as kdsl-model's own choices: about a 2.5% chance that noise alone does it).
+    public static let margin = 2.0
+
+    /// Whether an outcome's net gain is clear of noise: corrected − broken > margin·√(corrected + broken).
+    static func clear(_ o: Outcome) -> Bool {
+        Double(o.net) > margin * Double(o.corrected + o.broken).squareRoot()
+    }
+
     static func outcome(_ cases: [Case], _ setting: PolicySetting) -> Outcome {
         var o = Outcome()
         for c in cases {
@@ -141,8 +151,13 @@ public struct PolicyChooser {
                 let o = Self.outcome(group, c)
                 if o.net > bestOutcome.net { best = c; bestOutcome = o }
             }
+            var note = ""
+            if best.policy != .model && !Self.clear(bestOutcome) {
+                note = "; \(best.spec) would correct \(bestOutcome.corrected) and break \(bestOutcome.broken), within noise"
+                best = Self.candidates[0]; bestOutcome = Outcome()
+            }
             let over = Self.outcome(group, Self.candidates[1])
-            notes.append("\(task ?? "(no task)"): \(best.spec) on \(group.count) records: \(bestOutcome.corrected) corrected, \(bestOutcome.broken) broken (override: \(over.corrected) corrected, \(over.broken) broken)")
+            notes.append("\(task ?? "(no task)"): \(best.spec) on \(group.count) records: \(bestOutcome.corrected) corrected, \(bestOutcome.broken) broken (override: \(over.corrected) corrected, \(over.broken) broken\(note))")
             if let task { plan.byTask[task] = best } else { plan.fallback = best }
         }
         return (plan, notes)

@@ -49,7 +49,8 @@ struct Featuriser {
     /// Adds namespace `ns` (view `config.views[ns]`, which the head must read) from the view's
     /// normalised UTF-8.
     private mutating func addView(namespace ns: Int, normalized bytes: UnsafeBufferPointer<UInt8>, head: Head) {
-        view.hash(bytes, namespace: ns, wordOrder: head.higher ? config.wordNgrams : 1, characters: head.chars)
+        view.hash(bytes, namespace: ns, wordOrder: head.higher ? config.wordNgrams : 1, characters: head.chars,
+                  lines: config.views[ns].tokenizesByLine)
         head.vocabulary.rows(of: view.unigrams.ids, count: view.unigrams.count, into: &lower, probes: &probes)
         if head.chars { head.vocabulary.rows(of: view.characterNgrams.ids, count: view.characterNgrams.count, into: &chars, probes: &probes) }
         if head.higher { head.vocabulary.rows(of: view.higherNgrams.ids, count: view.higherNgrams.count, into: &higher, probes: &probes) }

@@ -64,7 +64,7 @@ struct CommonOptions: ParsableArguments {
 
 /// Flags that shape the features and the training (train and cv).
 struct LearningOptions: ParsableArguments {
-    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all, title, bottom), or auto (per head, by inner 3-fold CV among user,agent,ocr / user,agent / user,ocr).")
+    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all, title, bottom, lines), or auto (per head, by inner 3-fold CV among user,agent,ocr,lines / user,agent / user,ocr,lines / user,agent,ocr), or auto:LIST (the same choice over LIST).")
     var views: String = "auto"
     @Option(help: "Word n-grams 1...N (CJK characters are tokens, so character n-grams there), or auto (1 or 2, per head by inner 3-fold CV).")
     var wordNgrams: String = "auto"
@@ -121,9 +121,14 @@ struct LearningOptions: ParsableArguments {
     /// much as a text view (auto tries 0...1); far above, the SGD steps on it overshoot.
     static let maxImageWeight: Float = 100
 
+    /// The views `--views` names: `auto` reads the default set, `auto:LIST` chooses among LIST.
+    static let autoViews = "user,agent,ocr,lines"
+    var choosesViews: Bool { views == "auto" || views.hasPrefix("auto:") }
+    var viewList: String { views == "auto" ? Self.autoViews : views.hasPrefix("auto:") ? String(views.dropFirst(5)) : views }
+
     func featureConfig() throws -> FeatureConfig {
         var f = FeatureConfig()
-        f.views = try (views == "auto" ? "user,agent,ocr" : views).split(separator: ",").map {
+        f.views = try viewList.split(separator: ",").map {
             guard let v = TextField(rawValue: String($0)) else { throw ValidationError("unknown view \($0) (known: \(TextField.names))") }
             return v
         }
@@ -151,7 +156,7 @@ struct LearningOptions: ParsableArguments {
         var s = TrainSettings()
         s.epochs = epochs; s.learningRate = lr ?? (hidden > 0 ? 1 : 8); s.batch = batch; s.l2 = l2; s.hidden = hidden
         s.validation = validation; s.patience = patience; s.seed = seed
-        return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: views == "auto", chooseNgrams: wordNgrams == "auto", chooseChars: charNgrams == "auto")
+        return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: choosesViews, chooseNgrams: wordNgrams == "auto", chooseChars: charNgrams == "auto")
     }
 }
 

@@ -138,7 +138,7 @@ struct TextHasher: Sendable {
     func extract(_ text: TextBytes, task: String?, into raw: inout RawText, using view: inout ViewHasher) {
         begin(&raw)
         for (ns, field) in config.views.enumerated() {
-            text.withView(field) { hashView($0, namespace: ns, into: &raw, using: &view) }
+            text.withView(field) { hashView($0, namespace: ns, lines: field.tokenizesByLine, into: &raw, using: &view) }
         }
         appendTask(task, to: &raw)
     }
@@ -151,7 +151,7 @@ struct TextHasher: Sendable {
         begin(&raw)
         for (ns, field) in config.views.enumerated() {
             Tokenizer.normalizedUTF8(text[field], into: &bytes)
-            bytes.withUnsafeBufferPointer { hashView($0, namespace: ns, into: &raw, using: &view) }
+            bytes.withUnsafeBufferPointer { hashView($0, namespace: ns, lines: field.tokenizesByLine, into: &raw, using: &view) }
         }
         appendTask(task, to: &raw)
     }
@@ -163,8 +163,8 @@ struct TextHasher: Sendable {
     }
 
     /// The three segments of one view (`RawText.ends`): every n-gram the configuration has.
-    private func hashView(_ bytes: UnsafeBufferPointer<UInt8>, namespace ns: Int, into raw: inout RawText, using view: inout ViewHasher) {
-        view.hash(bytes, namespace: ns, wordOrder: config.wordNgrams, characters: true)
+    private func hashView(_ bytes: UnsafeBufferPointer<UInt8>, namespace ns: Int, lines: Bool, into raw: inout RawText, using view: inout ViewHasher) {
+        view.hash(bytes, namespace: ns, wordOrder: config.wordNgrams, characters: true, lines: lines)
         appendCounted(&view.unigrams, to: &raw)
         appendCounted(&view.characterNgrams, to: &raw)
         appendCounted(&view.higherNgrams, to: &raw)

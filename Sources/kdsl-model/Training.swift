@@ -263,10 +263,13 @@ struct ModelBuilder {
     /// photos only adds noise to intent, while scene (screenshots) is told apart by its OCR text;
     /// the agent's turns carry little for some tasks.
     var viewCandidates: [UInt32] {
-        var out = [features.allViews]
-        for drop in [TextField.ocr, .agent] {
-            guard features.views.count >= 2, let i = features.views.firstIndex(of: drop) else { continue }
-            out.append(features.allViews & ~(1 << UInt32(i)))
+        let all = features.allViews
+        func mask(_ fields: [TextField]) -> UInt32 {
+            fields.compactMap { features.views.firstIndex(of: $0) }.reduce(0) { $0 | 1 << UInt32($1) }
+        }
+        var out = [all]
+        for drop in [mask([.ocr, .title, .bottom, .lines]), mask([.agent]), mask([.lines])] where drop != 0 && all & ~drop != 0 {
+            if !out.contains(all & ~drop) { out.append(all & ~drop) }
         }
         return out
     }

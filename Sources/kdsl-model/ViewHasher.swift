@@ -47,9 +47,33 @@ struct ViewHasher {
     /// Tokenises `bytes` (normalised UTF-8 of view `namespace`) and hashes its n-grams into
     /// `unigrams`, `characterNgrams` (only when `characters` and the configuration has a range)
     /// and `higherNgrams` (orders 2...`wordOrder`; none when `wordOrder` is 1).
-    mutating func hash(_ bytes: UnsafeBufferPointer<UInt8>, namespace: Int, wordOrder: Int, characters: Bool) {
-        tokenize(bytes)
-        hashTokens(bytes, namespace: namespace, wordOrder: wordOrder, charMax: characters ? hasher.config.charMax : 0)
+    ///
+    /// `lines` (the `lines` view, `TextField.tokenizesByLine`): each line is one token
+    /// (`Tokenizer.lineTokens`), n-grams join lines with "\n" (`Tokenizer.lineNgrams`), and there
+    /// are no character n-grams.
+    mutating func hash(_ bytes: UnsafeBufferPointer<UInt8>, namespace: Int, wordOrder: Int, characters: Bool, lines: Bool = false) {
+        if lines { tokenizeLines(bytes) } else { tokenize(bytes) }
+        hashTokens(bytes, namespace: namespace, wordOrder: wordOrder, charMax: characters && !lines ? hasher.config.charMax : 0, lines: lines)
+    }
+
+    /// Splits normalised UTF-8 into its lines as `Tokenizer.lineTokens` does: text between line
+    /// breaks, spaces, tabs and carriage returns trimmed at both ends, empty lines dropped.
+    private mutating func tokenizeLines(_ b: UnsafeBufferPointer<UInt8>) {
+        tokenStart.removeAll(keepingCapacity: true)
+        tokenEnd.removeAll(keepingCapacity: true)
+        tokenKind.removeAll(keepingCapacity: true)
+        @inline(__always) func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
+        var i = 0
+        let n = b.count
+        while i < n {
+            var end = i
+            while end < n && b[end] != 0x0A { end += 1 }
+            var lo = i, hi = end
+            while lo < hi && blank(b[lo]) { lo += 1 }
+            while hi > lo && blank(b[hi - 1]) { hi -= 1 }
+            if lo < hi { tokenStart.append(lo); tokenEnd.append(hi); tokenKind.append(1) }
+            i = end + 1
+        }
     }
 
     // MARK: Tokens
@@ -97,7 +121,7 @@ struct ViewHasher {
     // MARK: Hashing
 
     /// Hashes the tokens' n-grams into the three id lists; `charMax` 0: no character n-grams.
-    private mutating func hashTokens(_ b: UnsafeBufferPointer<UInt8>, namespace ns: Int, wordOrder maxOrder: Int, charMax: Int) {
+    private mutating func hashTokens(_ b: UnsafeBufferPointer<UInt8>, namespace ns: Int, wordOrder maxOrder: Int, charMax: Int, lines: Bool) {
         unigrams.count = 0; characterNgrams.count = 0; higherNgrams.count = 0
         let count = tokenKind.count
         if count == 0 { return }
@@ -123,7 +147,7 @@ struct ViewHasher {
             lowerOut[nLower] = hasher.id(h); nLower += 1
             var j = i + 1
             while j < count && j - i < maxOrder {
-                if tokenKind[j - 1] & 1 == 0 && tokenKind[j] & 1 == 0 { h = (h ^ 0x20) &* prime }
+                if lines { h = (h ^ 0x0A) &* prime } else if tokenKind[j - 1] & 1 == 0 && tokenKind[j] & 1 == 0 { h = (h ^ 0x20) &* prime }
                 for k in tokenStart[j]..<tokenEnd[j] { h = (h ^ UInt64(b[k])) &* prime }
                 higherOut[nHigher] = hasher.id(h); nHigher += 1
                 j += 1

@@ -50,9 +50,7 @@ import TestSupport
 }
 
 @Suite struct MergeChooseCLITests {
-    static let oof = """
-    {"task":"t","label":"b","model":{"label":"a","p":0.9},"rules":{"label":"b","id":"r1","reward":0.99}}
-    {"task":"t","label":"b","model":{"label":"a","p":0.9},"rules":{"label":"b","id":"r1","reward":0.99}}
+    static let oof = String(repeating: #"{"task":"t","label":"b","model":{"label":"a","p":0.9},"rules":{"label":"b","id":"r1","reward":0.99}}"# + "\n", count: 5) + """
     {"task":"v","label":"a","model":{"label":"a","p":0.6},"rules":{"label":"b","id":"r3","reward":0.85}}
     {"task":"v","label":"b","model":{"label":"a","p":0.6},"rules":{"label":"b","id":"r3","reward":0.85}}
     {"task":"v","model":{"label":"a","p":0.6}}
@@ -63,7 +61,7 @@ import TestSupport
         let run = try runTool("kdsl-merge", ["--choose"], input: Self.oof)
         #expect(run.status == 0)
         #expect(run.out == "t=override,v=model,model\n")
-        #expect(run.err.contains("kdsl-merge: t: override on 2 records: 2 corrected, 0 broken"))
+        #expect(run.err.contains("kdsl-merge: t: override on 5 records: 5 corrected, 0 broken"))
         #expect(run.err.contains("kdsl-merge: v: model on 2 records: 0 corrected, 0 broken (override: 1 corrected, 1 broken)"))
         #expect(run.err.contains("1 record(s) without a gold label left out"))
     }

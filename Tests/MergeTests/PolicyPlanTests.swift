@@ -36,25 +36,31 @@ import Testing
     }
 
     /// Per task, the setting with the most corrections net of broken answers; the model alone when
-    /// the rules break as much as they fix.
+    /// the rules break as much as they fix, or gain too little to tell from noise.
     @Test func chooserPicksPerTaskAndPrefersTheModelOnTies() {
         var c = PolicyChooser()
         let fix = RuleVerdict(label: "b", id: "r1", reward: 0.99)
-        // Task t: the rule corrects two records.
-        for _ in 0..<2 { c.add(task: "t", rule: fix, model: ModelVerdict(label: "a", p: 0.9), gold: "b") }
-        // Task u: a weak rule corrects one unsure model and breaks one confident model.
+        // Task t: the rule corrects five records (5 > 2·√5).
+        for _ in 0..<5 { c.add(task: "t", rule: fix, model: ModelVerdict(label: "a", p: 0.9), gold: "b") }
+        // Task u: a weak rule corrects five unsure models and breaks five confident ones.
         let weak = RuleVerdict(label: "b", id: "r2", reward: 0.85)
-        c.add(task: "u", rule: weak, model: ModelVerdict(label: "a", p: 0.25), gold: "b")
-        c.add(task: "u", rule: weak, model: ModelVerdict(label: "a", p: 0.95), gold: "a")
+        for _ in 0..<5 {
+            c.add(task: "u", rule: weak, model: ModelVerdict(label: "a", p: 0.25), gold: "b")
+            c.add(task: "u", rule: weak, model: ModelVerdict(label: "a", p: 0.95), gold: "a")
+        }
         // Task v: corrects one, breaks one, whatever the thresholds (same confidence and reward).
         let even = RuleVerdict(label: "b", id: "r3", reward: 0.85)
         c.add(task: "v", rule: even, model: ModelVerdict(label: "a", p: 0.6), gold: "b")
         c.add(task: "v", rule: even, model: ModelVerdict(label: "a", p: 0.6), gold: "a")
+        // Task w: three corrections and nothing broken: within noise (3 < 2·√3).
+        for _ in 0..<3 { c.add(task: "w", rule: fix, model: ModelVerdict(label: "a", p: 0.9), gold: "b") }
         let (plan, notes) = c.choose()
         #expect(plan.setting(for: "t").policy == .override)
         #expect(plan.setting(for: "u") == PolicySetting(.guarded, GuardThresholds(modelConfidence: 0.3, ruleReward: 0.9)))
         #expect(plan.setting(for: "v").policy == .model)
-        #expect(plan.spec == "t=override,u=guarded:0.3:0.9,v=model,model")
-        #expect(notes.count == 3 && notes[0].hasPrefix("t: override on 2 records: 2 corrected, 0 broken"))
+        #expect(plan.setting(for: "w").policy == .model)
+        #expect(plan.spec == "t=override,u=guarded:0.3:0.9,v=model,w=model,model")
+        #expect(notes.count == 4 && notes[0].hasPrefix("t: override on 5 records: 5 corrected, 0 broken"))
+        #expect(notes[3].hasSuffix("override would correct 3 and break 0, within noise)"))
     }
 }

@@ -44,6 +44,34 @@ extension ViewHasher.IDs {
         }
     }
 
+    /// The `lines` view: each line one token (`Tokenizer.lineTokens`), its n-grams runs of whole
+    /// lines joined by "\n" (`Tokenizer.lineNgrams`), no character n-grams.
+    @Test func linesAreTokensAsTokenizerSplitsThem() {
+        let hasher = TextHasher(FeatureConfig())
+        var view = ViewHasher(hasher)
+        var rng = SeededRNG(seed: 23)
+        let texts = ["申请退款\n  物流详情 \n\n￥0\n降", "\n", "", "a b\nc", "a\nb c"] + (0..<300).map { _ in randomText(&rng) }
+        var multiLine = 0
+        for text in texts {
+            var bytes: [UInt8] = []
+            Tokenizer.normalizedUTF8(text, into: &bytes)
+            let normalized = String(decoding: bytes, as: UTF8.self)
+            let lines = Tokenizer.lineTokens(normalized)
+            if lines.count > 1 { multiLine += 1 }
+            bytes.withUnsafeBufferPointer { view.hash($0, namespace: 4, wordOrder: 3, characters: true, lines: true) }
+            #expect(view.tokens(of: text) == lines, "\(text.debugDescription)")
+            #expect(view.unigrams.list == lines.map { hasher.wordID($0, namespace: 4) })
+            let higher = (2...3).flatMap { Tokenizer.lineNgrams(lines, n: $0) }.map { hasher.wordID($0, namespace: 4) }
+            #expect(view.higherNgrams.list.sorted() == higher.sorted(), "\(text.debugDescription)")
+            #expect(view.characterNgrams.count == 0)
+        }
+        #expect(Tokenizer.lineTokens("申请退款\n  物流详情 \n\n￥0\n降") == ["申请退款", "物流详情", "￥0", "降"])
+        // "a b" + "c" and "a" + "b c" are different line bigrams.
+        #expect(Tokenizer.lineNgrams(["a b", "c"], n: 2) != Tokenizer.lineNgrams(["a", "b c"], n: 2))
+        #expect(multiLine > 50)
+        #expect(RecordText.foldingDigits("￥309|券后￥249 x1 09:51") == "￥0|券后￥0 x0 0:0")
+    }
+
     /// The hasher must read n-grams exactly as Shared's String-level Tokenizer builds them (rules
     /// and model agree): each list against the hashes of `Tokenizer.ngrams` and
     /// `Tokenizer.characterNGrams` strings, for several orders and character ranges.
