@@ -25,8 +25,9 @@ struct MergeCommand: ParsableCommand {
         Choosing (--choose): reads records that carry out-of-fold `rules` and `model` verdicts and a \
         gold label (from rules mined and a model trained without them: inner folds of a training \
         set), and prints on stdout the --policy line that, per task, corrects the most model errors \
-        net of the right answers it breaks, among model, override and guarded on a grid (model wins \
-        ties); one line per task on stderr says what each did. No records are written.
+        net of the right answers it breaks, among model, override and guarded on a grid; the model \
+        alone wins ties and any gain not clear of noise (net ≤ 2·√(corrected + broken)). One line \
+        per task on stderr says what each did. No records are written.
 
         Exit status: 0 all records merged; 1 bad records (reported with their line, forwarded \
         with an `error` field); 2 usage error.

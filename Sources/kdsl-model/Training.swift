@@ -258,10 +258,11 @@ struct ModelBuilder {
     /// the first before `chooseText` takes it (2: about a 2.5% chance that noise alone does it).
     static let choiceMargin = 2.0
 
-    /// `--views auto` candidates, as masks over `features.views`: all of them, then without
-    /// `ocr`, then without `agent` (when present and something is left). OCR text of product
-    /// photos only adds noise to intent, while scene (screenshots) is told apart by its OCR text;
-    /// the agent's turns carry little for some tasks.
+    /// `--views auto` candidates, as masks over `features.views`: all of them, then without the
+    /// text of the images (`ocr`, `title`, `bottom`, `lines`), without `agent`, and without
+    /// `lines` (each when present and something is left). OCR text of product photos often only
+    /// adds noise to intent, while scene (screenshots) is told apart by its OCR text; the agent's
+    /// turns carry little for some tasks.
     var viewCandidates: [UInt32] {
         let all = features.allViews
         func mask(_ fields: [TextField]) -> UInt32 {
