@@ -172,9 +172,13 @@ public struct ParallelFilter {
         try pool.start()
         var batch = LineBatch()
         var waiting = false
+        // Whether a batch went out without a flush after it: a batch that filled up just before
+        // the reader waits must still be flushed once written, so an empty batch carries the flush.
+        var unflushed = false
         func submit() {
-            if batch.count == 0 { return }
+            if batch.count == 0 && !(waiting && unflushed) { return }
             batch.flushAfter = waiting
+            unflushed = !waiting
             let (size, file) = (batch.bytes.count, batch.file)
             pool.submit(batch)
             batch = LineBatch()

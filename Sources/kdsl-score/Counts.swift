@@ -109,6 +109,11 @@ struct ScoreCounts: Sendable {
     var noGold = 0
     /// Whether a counts header has fixed `fields` (when merging).
     private var sawHeader = false
+    /// Records counted so far (cells and `noGold`), never above `maxTotal`.
+    private(set) var total = 0
+    /// The most records one run's counts may sum to: 2^53, where a Double still holds every
+    /// integer, so every sum and ratio of the report is exact; merged counts past it are bad lines.
+    static let maxTotal = 1 << 53
 
     init(fields: ScoreFields) { self.fields = fields }
 
@@ -116,6 +121,7 @@ struct ScoreCounts: Sendable {
     mutating func add(_ cell: Cell, count: Int = 1) {
         let key = CellKey(group: cell.group.map { groups.id($0) } ?? -1, gold: labels.id(cell.gold), pred: cell.pred.map { labels.id($0) } ?? -1)
         table[key, default: 0] += count
+        total += count
     }
 
     /// The counts by cell.
@@ -163,6 +169,7 @@ struct ScoreCounts: Sendable {
         let hasError = record.has("error")
         guard case .string(let gold)? = goldValue else {
             noGold += 1
+            total += 1
             var why = goldValue.map { "the gold label at \"\(fields.gold)\" is \($0.kindName), expected a string" }
                 ?? "no gold label at \"\(fields.gold)\""
             if hasError { why += " (the record carries an error from an earlier stage)" }
@@ -179,6 +186,7 @@ struct ScoreCounts: Sendable {
             }
         }
         table[key, default: 0] += 1
+        total += 1
         return key.pred >= 0
     }
 
@@ -232,14 +240,25 @@ struct ScoreCounts: Sendable {
                   let predValue = record.value(at: "pred"), predValue.isNull || predValue.stringValue != nil else {
                 throw RecordError("a counts cell needs \"group\" (string or null), \"gold\" (string), \"pred\" (string or null) and \"count\" (integer >= 0)")
             }
+            try checkRoom(count)
             if count > 0 {
                 add(Cell(group: groupValue.stringValue.map(Label.init), gold: Label(gold), pred: predValue.stringValue.map(Label.init)), count: count)
             }
         case "no_gold":
             guard let count = Self.count(record) else { throw RecordError("a counts no_gold line needs \"count\" (integer >= 0)") }
+            try checkRoom(count)
             noGold += count
+            total += count
         default:
             throw RecordError("unknown counts line kind \"\(kind)\"")
+        }
+    }
+
+    /// A count that would take the total past `maxTotal` is a bad line (it cannot come from a
+    /// real run, and summing it would overflow).
+    private func checkRoom(_ count: Int) throws {
+        guard count <= Self.maxTotal - total else {
+            throw RecordError("count \(count) takes the merged total past 2^53 (\(Self.maxTotal)) records; no run holds that many")
         }
     }
 

@@ -296,4 +296,21 @@ import TestSupport
         #expect(mixed.status == 2)
         #expect(mixed.err.contains("counts of different runs cannot be merged"))
     }
+
+    /// A count no run can hold (past 2^53 in all, or an Int64 near its limit) is a bad line named
+    /// with its number, never an arithmetic trap; the counts before it are still reported.
+    @Test func impossibleCountsAreBadLinesNotTraps() throws {
+        let header = #"{"kind":"header","version":1,"gold":"label","pred":"prediction.label","by":null}"#
+        for big in ["4611686018427387904", "9223372036854775807"] {
+            let run = try runTool("kdsl-score", ["--merge-counts", "--format", "json"], input: header + "\n" + #"{"kind":"cell","group":null,"gold":"a","pred":"a","count":3}"# + "\n" + #"{"kind":"cell","group":null,"gold":"a","pred":"b","count":\#(big)}"# + "\n")
+            #expect(run.status == 1, "\(run.err)")
+            #expect(run.err.contains("line 3: count \(big) takes the merged total past 2^53"))
+            #expect(run.out.contains(#""support":3"#))
+        }
+        // Up to the limit the sums are exact.
+        let edge = try runTool("kdsl-score", ["--merge-counts", "--format", "json"], input: header + "\n" + #"{"kind":"cell","group":null,"gold":"a","pred":"a","count":9007199254740991}"# + "\n" + #"{"kind":"no_gold","count":1}"# + "\n" + #"{"kind":"no_gold","count":1}"# + "\n")
+        #expect(edge.status == 1)
+        #expect(edge.err.contains("line 4: count 1 takes the merged total past 2^53"))
+        #expect(edge.out.contains(#""support":9007199254740991"#))
+    }
 }

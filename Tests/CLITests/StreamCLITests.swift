@@ -15,6 +15,29 @@ import TestSupport
         return dir
     }
 
+    /// With several jobs, a batch that fills up just before the producer pauses (one record for
+    /// OCR, 256 lines for apply) is written and flushed at once, not held until the next line or
+    /// the end of the input.
+    @Test func aFullBatchIsNotHeldBackWhileTheProducerPauses() throws {
+        let dir = try temporaryDirectory()
+        let rules = dir.appendingPathComponent("rules.jsonl").path
+        try #"{"id":"r1","label":"a","when":[{"field":"user","contains":"x"}]}"#.write(toFile: rules, atomically: true, encoding: .utf8)
+        // The lines arrive in one write, so the batch fills before the reader ever waits. The
+        // reader's end is cut with SIGKILL: a test process may hand its children a blocked SIGTERM.
+        let input = dir.appendingPathComponent("in.jsonl").path
+        try String(repeating: #"{"text":"x"}"# + "\n", count: 256).write(toFile: input, atomically: true, encoding: .utf8)
+        let one = dir.appendingPathComponent("one.jsonl").path
+        try (#"{"id":1}"# + "\n").write(toFile: one, atomically: true, encoding: .utf8)
+        let apply = try runShell("""
+            (cat \(input); sleep 8) | kdsl-rules apply --jobs 2 --rules \(rules) 2>/dev/null | (timeout -s KILL 4 cat | wc -l)
+            """)
+        #expect(apply.out.trimmingCharacters(in: .whitespacesAndNewlines) == "256", "\(apply.out)")
+        let ocr = try runShell("""
+            (cat \(one); sleep 12) | kdsl-ocr --jobs 2 2>/dev/null | (timeout -s KILL 8 cat | wc -l)
+            """)
+        #expect(ocr.out.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(ocr.out)")
+    }
+
     @Test func recordsInEqualRecordsOutInOrder() throws {
         let input = (0..<2000).map { #"{"id":"r\#($0)", "n" : \#($0).50, "t":"x\u00e9\n"}"# }
         let run = try runTool(tool, input: input.joined(separator: "\n") + "\n")
