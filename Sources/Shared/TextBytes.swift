@@ -135,11 +135,7 @@ public final class TextBytes {
     /// What is wrong with the value at `path` (a string, null or absent is fine; an array too
     /// when `arrays`), or nil. Slow path: the fast path reaches it only for a mistyped field.
     private static func typeProblem(_ record: Record, _ path: FieldPath, arrays: Bool) -> String? {
-        switch record.value(at: path) {
-        case nil, .null?, .string?: return nil
-        case .array? where arrays: return nil
-        case let v?: return "\(path) is \(v.kindName), expected a string\(arrays ? " or an array of turns" : "")"
-        }
+        textFieldTypeProblem(record, path, arrays: arrays)
     }
 
     private static let user = 1 << TextField.user.slot, agent = 1 << TextField.agent.slot

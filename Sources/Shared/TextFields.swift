@@ -32,6 +32,16 @@ public enum TextField: String, CaseIterable, Sendable, Codable {
     public var isDerived: Bool { isLayout || self == .lines }
 }
 
+/// What is wrong with the value at `path` for a text field (a string, null or absent is fine; an
+/// array too when `arrays`: a dialogue of turns), or nil: the one wording every stage reports.
+func textFieldTypeProblem(_ record: Record, _ path: FieldPath, arrays: Bool) -> String? {
+    switch record.value(at: path) {
+    case nil, .null?, .string?: return nil
+    case .array? where arrays: return nil
+    case let v?: return "\(path) is \(v.kindName), expected a string\(arrays ? " or an array of turns" : "")"
+    }
+}
+
 /// Where the layout views are read: `ocr.images` beside the OCR text at `ocr` (a path ending in
 /// `text`), nil for a path of another shape (then the layout views are empty).
 public func layoutPath(besideOCR ocr: FieldPath) -> FieldPath? {
@@ -86,6 +96,14 @@ public struct RecordText: Sendable {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// What is wrong with the types of the fields the views are built from (`text` and `ocr` must
+    /// be strings, `dialogue` a string or an array of turns; null or absent is fine), or nil. A
+    /// stage reports such a record as bad rather than read the field as empty text.
+    public static func typeProblem(_ record: Record, text: FieldPath = "text", dialogue: FieldPath = "dialogue", ocr: FieldPath = "ocr.text") -> String? {
+        textFieldTypeProblem(record, text, arrays: false) ?? textFieldTypeProblem(record, dialogue, arrays: true)
+            ?? textFieldTypeProblem(record, ocr, arrays: false)
     }
 
     /// The view named by `field`.

@@ -26,6 +26,8 @@ enum LabelledInput {
             // cannot teach one, and a rule mined from them could not be applied.
             if label.isEmpty { throw RecordError("\"\(labelField)\" is empty") }
             let task = try r.optionalString(at: taskPath)
+            // A text field of the wrong type is a bad record, as in apply, not empty text.
+            if let problem = fieldPaths.typeProblem(r) { throw RecordError(problem) }
             if task == "" { throw RecordError("\"\(fieldPaths.task)\" is empty") }
             var prediction: String? = nil
             if let againstPath {

@@ -38,6 +38,11 @@ struct FieldOptions: ParsableArguments {
     func recordText(_ r: Record) -> RecordText {
         RecordText(r, text: FieldPath(text), dialogue: FieldPath(dialogue), ocr: FieldPath(ocr))
     }
+
+    /// A text field of the wrong type (`RecordText.typeProblem`), as apply reports it.
+    func typeProblem(_ r: Record) -> String? {
+        RecordText.typeProblem(r, text: FieldPath(text), dialogue: FieldPath(dialogue), ocr: FieldPath(ocr))
+    }
 }
 
 extension RulesCommand {

@@ -195,6 +195,35 @@ import TestSupport
         #expect(run.err.contains("no string at \"model.label\": record left out"))
     }
 
+    /// `--out` naming a link in a loop of links fails with exit 2 and leaves the links as they are.
+    @Test func outThroughALoopOfLinksIsASetupError() throws {
+        let run = try runShell("""
+            d=$(mktemp -d); cd "$d"; ln -s b a; ln -s a b
+            printf '{"text":"x","label":"a"}\\n{"text":"y","label":"b"}\\n' | kdsl-rules mine --quiet --out a; echo "status $?"
+            readlink a; readlink b
+            """)
+        #expect(run.out == "status 2\nb\na\n", "\(run.out)")
+        #expect(run.err.contains("a: too many levels of symbolic links"))
+    }
+
+    /// A text field of the wrong type is a bad record (named, exit 1) in mine and validate, as in
+    /// apply, predict and train; the other records are still used.
+    @Test func mineAndValidateReportMistypedText() throws {
+        let input = #"{"text":5,"label":"a"}"# + "\n" + #"{"text":"x","label":"b"}"# + "\n" + #"{"dialogue":{"a":1},"label":"b"}"# + "\n" + #"{"ocr":{"text":[1]},"label":"b"}"# + "\n"
+        let mine = try runTool("kdsl-rules", ["mine", "--quiet"], input: input)
+        #expect(mine.status == 1)
+        #expect(mine.err.contains("line 1: text is a number, expected a string"))
+        #expect(mine.err.contains("line 3: dialogue is an object, expected a string or an array of turns"))
+        #expect(mine.err.contains("line 4: ocr.text is an array, expected a string"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-rules-types-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let rules = dir.appendingPathComponent("r.jsonl").path
+        try #"{"id":"r1","label":"b","when":[{"field":"user","contains":"x"}]}"#.write(toFile: rules, atomically: true, encoding: .utf8)
+        let validate = try runTool("kdsl-rules", ["validate", "--rules", rules], input: input)
+        #expect(validate.status == 1)
+        #expect(validate.err.contains("line 1: text is a number, expected a string"))
+    }
+
     /// Screenshots told apart only by their title line (the body text is the same): rules mined on
     /// the `title` view find it, `show` prints it, and `apply` fires on it.
     @Test func minesAndAppliesRulesOnTheTitleView() throws {
