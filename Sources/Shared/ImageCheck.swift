@@ -136,6 +136,11 @@ public enum ImageCheck {
 
 /// Reads a whole file into memory, for decoders that take a buffer.
 public enum ImageFile {
+    /// The most pixels (width × height, from the file's header) a stage decodes by default
+    /// (`--max-pixels` of kdsl-ocr and kdsl-model): a decoded RGBA image of this size is 200 MB;
+    /// a larger one is refused before any pixel is decoded.
+    public static let defaultMaxPixels = 50_000_000
+
     /// The bytes of the regular file at `path`, or the reason it cannot be read: the system's
     /// message (`No such file or directory`, `Permission denied`), `is a directory`, `not a
     /// regular file`, or `file too large: N bytes` over `maxBytes`.

@@ -49,7 +49,7 @@ enum ImageFeatures {
     /// gives). The file is read once into memory and checked (`ImageCheck`) before Leptonica
     /// decodes it, so that a cut or corrupt PNG/JPEG gets our reason rather than libpng's or
     /// libjpeg's own lines on stderr.
-    static func of(path: String, minimumShortSide: Int32 = defaultShortSide) -> Result<[Float], ImageReadError> {
+    static func of(path: String, minimumShortSide: Int32 = defaultShortSide, maxPixels: Int = ImageFile.defaultMaxPixels) -> Result<[Float], ImageReadError> {
         _ = quiet
         let bytes: [UInt8]
         switch ImageFile.load(path, maxBytes: maxFileBytes) {
@@ -65,6 +65,10 @@ enum ImageFeatures {
                 return .failure(ImageReadError("not a recognised image format"))
             }
             guard w > 0, h > 0 else { return .failure(ImageReadError("image has no pixels (\(w)x\(h))")) }
+            // The header's size, before any pixel is decoded (the words kdsl-ocr uses).
+            if Int(w) * Int(h) > maxPixels {
+                return .failure(ImageReadError("image too large: \(w)x\(h) = \(Int(w) * Int(h)) pixels, over --max-pixels \(maxPixels)"))
+            }
             var pix: UnsafeMutablePointer<PIX>?
             if format == Int32(IFF_JFIF_JPEG) {
                 var reduction: Int32 = 8
@@ -168,13 +172,14 @@ enum ImageFeatures {
     /// The averaged features of a record's images (paths joined to `root` unless absolute), with
     /// the image count; images that could not be read or decoded add nothing and are appended to
     /// `failures`, in the record's order. Returns nil when the record has no image that decoded.
-    static func of(paths: [String], root: String, minimumShortSide: Int32 = defaultShortSide, failures: inout [Failure]) -> [Float]? {
+    static func of(paths: [String], root: String, minimumShortSide: Int32 = defaultShortSide, maxPixels: Int = ImageFile.defaultMaxPixels,
+                   failures: inout [Failure]) -> [Float]? {
         var total: [Float]? = nil
         var decoded = 0
         for p in paths {
             let full = p.hasPrefix("/") || root.isEmpty ? p : (root.hasSuffix("/") ? root + p : root + "/" + p)
             let f: [Float]
-            switch of(path: full, minimumShortSide: minimumShortSide) {
+            switch of(path: full, minimumShortSide: minimumShortSide, maxPixels: maxPixels) {
             case .success(let v): f = v
             case .failure(let e): failures.append(Failure(path: p, reason: e.message)); continue
             }

@@ -46,6 +46,9 @@ struct CommonOptions: ParsableArguments {
     @Flag(help: "Stop at the first bad record (exit 1).")
     var strict = false
 
+    @Option(help: "Images with more pixels than this (width × height, read from the header) are not decoded: a warning, zero image features, the record kept (as kdsl-ocr's --max-pixels).")
+    var maxPixels: Int = ImageFile.defaultMaxPixels
+
     @Option(help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
     var decodeShortSide: Int32 = 64
 
@@ -56,9 +59,13 @@ struct CommonOptions: ParsableArguments {
     }
     var stream: StreamOptions { StreamOptions(strict: strict, inputs: files) }
 
+    func validate() throws {
+        if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1, got \(maxPixels)") }
+    }
+
     /// The reader of features, labels and tasks these options describe.
     func reader(_ features: FeatureConfig) -> SampleReader {
-        SampleReader(features: features, fields: fields, imageRoot: imageRoot, decodeShortSide: decodeShortSide)
+        SampleReader(features: features, fields: fields, imageRoot: imageRoot, decodeShortSide: decodeShortSide, maxPixels: maxPixels)
     }
 }
 

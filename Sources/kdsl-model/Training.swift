@@ -33,7 +33,12 @@ final class SampleReader {
     private var imageFailures: [ImageFeatures.Failure] = []
     private(set) var decodedRecords = 0
 
-    init(features: FeatureConfig, fields: FieldNames, imageRoot: String, decodeShortSide: Int32 = ImageFeatures.defaultShortSide) {
+    /// Images with more pixels than this (from the header) are refused undecoded (`--max-pixels`).
+    let maxPixels: Int
+
+    init(features: FeatureConfig, fields: FieldNames, imageRoot: String, decodeShortSide: Int32 = ImageFeatures.defaultShortSide,
+         maxPixels: Int = ImageFile.defaultMaxPixels) {
+        self.maxPixels = maxPixels
         self.features = features
         self.hasher = TextHasher(features)
         self.fields = fields
@@ -84,7 +89,7 @@ final class SampleReader {
         let paths = try imagePaths(record)
         if paths.isEmpty { return nil }
         let before = imageFailures.count
-        let f = ImageFeatures.of(paths: paths, root: imageRoot, minimumShortSide: decodeShortSide, failures: &imageFailures)
+        let f = ImageFeatures.of(paths: paths, root: imageRoot, minimumShortSide: decodeShortSide, maxPixels: maxPixels, failures: &imageFailures)
         failedImages += imageFailures.count - before
         if f != nil { decodedRecords += 1 }
         return f

@@ -107,7 +107,7 @@ struct OCRCommand: ParsableCommand {
     var timeoutMs: Int = 0
 
     @Option(help: ArgumentHelp("Refuse images with more pixels than this (decompression bombs).", valueName: "N"))
-    var maxPixels: Int = 50_000_000
+    var maxPixels: Int = ImageFile.defaultMaxPixels
 
     @Option(help: ArgumentHelp("Image preparation before OCR: none, gray, upscale (gray + 2x for small images).", valueName: "MODE"))
     var prepare: String = "none"

@@ -7,7 +7,7 @@ struct OCRSettings: Sendable {
     /// Directory that relative image paths resolve against ("" or "." = current directory).
     var imageRoot = ""
     var timeoutMs = 0
-    var decoder = ImageDecoder(maxPixels: 50_000_000)
+    var decoder = ImageDecoder(maxPixels: ImageFile.defaultMaxPixels)
     var preparation = ImagePreparation.none
 }
 

@@ -76,6 +76,22 @@ import TestSupport
         #expect(p.out.contains(#""label":"pay""#))
     }
 
+    /// An image over `--max-pixels` (read from its header) is refused before decoding, with the
+    /// words kdsl-ocr uses: a warning at its line, zero image features, the record kept.
+    @Test func imagesOverTheMaxPixelsAreNotDecoded() throws {
+        let image = repositoryRoot.appendingPathComponent("Tests/OCRTests/Fixtures/phototest.png").path
+        let records = (0..<12).map { #"{"task":"scene","images":["\#(image)"],"ocr":{"text":"\#($0 % 2 == 0 ? "支付" : "购物车")"},"label":"\#($0 % 2 == 0 ? "pay" : "cart")"}"# }
+        let t = try train(records.joined(separator: "\n") + "\n", ["--image-weight", "1"])
+        #expect(t.status == 0, "\(t.err)")
+        let p = try runTool("kdsl-model", ["predict", "--model", path("m.model"), "--max-pixels", "100"], input: records[0] + "\n")
+        #expect(p.status == 0)
+        #expect(p.lines.count == 1 && p.lines[0].contains(#""model":{"label":"#))
+        #expect(p.err.contains("line 1: warning: image \(image): image too large: "), "\(p.err)")
+        #expect(p.err.contains("pixels, over --max-pixels 100"))
+        let bad = try runTool("kdsl-model", ["predict", "--model", path("m.model"), "--max-pixels", "0"], input: "")
+        #expect(bad.status == 2 && bad.err.contains("--max-pixels must be at least 1"))
+    }
+
     @Test func sameBytesTwice() throws {
         let input = data()
         #expect(try train(input, ["--seed", "7", "--hidden", "8"]).status == 0)
