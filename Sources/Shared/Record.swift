@@ -105,6 +105,11 @@ public struct Record: Sendable {
 
     /// The members of `line` by a full jansson parse; `RecordError` unless it is an object.
     private static func parseObject(_ line: UnsafeBufferPointer<UInt8>) throws -> [(String, JSON)] {
+        // A raw NUL byte is never JSON (not whitespace; inside a string it must be \u0000), though
+        // jansson would end the text there: the line is bad, as the fast scanner finds it.
+        if let nul = line.firstIndex(of: 0) {
+            throw RecordError("invalid JSON at column \(nul + 1): a NUL byte (U+0000 must be written \\u0000 inside a string)")
+        }
         let parsed = try JSON.parse(line)
         guard case .object(let all) = parsed else {
             throw RecordError("expected a JSON object, got \(parsed.kindName)")

@@ -129,7 +129,11 @@ struct ViewHasher {
         // Bounds: per token one unigram and maxOrder - 1 higher n-grams; per start of "<word>"
         // at most charMax - charMin + 1 character n-grams.
         ViewHasher.reserve(&unigrams, count)
-        ViewHasher.reserve(&characterNgrams, charMax > 0 ? (b.count + 2 * count) * (charMax - charMin + 1) : 0)
+        // Only words that are not CJK characters have character n-grams: bound by their bytes (a
+        // view of Chinese text would otherwise reserve several ids per byte it never uses).
+        var wordBytes = 0, words = 0
+        if charMax > 0 { for i in 0..<count where tokenKind[i] & 1 == 0 { wordBytes += tokenEnd[i] - tokenStart[i]; words += 1 } }
+        ViewHasher.reserve(&characterNgrams, charMax > 0 ? (wordBytes + 2 * words) * (charMax - charMin + 1) : 0)
         ViewHasher.reserve(&higherNgrams, count * max(0, maxOrder - 1))
         let prime = TextHasher.fnvPrime
         let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)

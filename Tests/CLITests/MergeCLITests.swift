@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TestSupport
 
@@ -33,6 +34,18 @@ import TestSupport
         #expect(run.lines[1].contains(#""raw":"not json""#))
         #expect(run.err.contains("kdsl-merge: line 1: 'rules' is a string"))
         #expect(run.err.contains("kdsl-merge: line 2: invalid JSON"))
+    }
+
+    /// A raw NUL byte is never JSON: after the value, before the brace or inside a string, the
+    /// line is a bad record forwarded with its raw text (jansson alone would cut the text there).
+    @Test func aNulByteMakesTheLineBad() throws {
+        let run = try runTool("kdsl-merge", [], stdin: Data("{\"a\":1\u{0}}\n{\"b\":2}\u{0}\n{\"a\":\"x\u{0}y\"}\n{\"ok\":1}\n".utf8))
+        #expect(run.status == 1)
+        #expect(run.lines.count == 4)
+        #expect(run.lines[0].contains(#""message":"invalid JSON at column 7: a NUL byte"#))
+        #expect(run.lines[0].contains(#""raw":"{\"a\":1\u0000}""#))
+        #expect(run.lines[1].contains("column 8: a NUL byte") && run.lines[2].contains("column 8: a NUL byte"))
+        #expect(run.lines[3].hasPrefix(#"{"ok":1,"prediction""#))
     }
 
     @Test func usageErrorsExitTwo() throws {
