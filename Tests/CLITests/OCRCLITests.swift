@@ -241,6 +241,35 @@ import TestSupport
         #expect(!run.err.contains("line 1"))
     }
 
+    /// Model files in the wrong role, damaged, or with a dictionary that is not theirs stop the run
+    /// before the first record (exit 2, nothing written), saying which file and what it gave.
+    @Test func wrongOrDamagedModelsAreASetupErrorBeforeAnyInput() throws {
+        let deps = ProcessInfo.processInfo.environment["KDSL_DEPS"] ?? repositoryRoot.appendingPathComponent(".deps").path
+        let m = deps + "/ppocr"
+        let det = m + "/ch_PP-OCRv4_det_infer.onnx", rec = m + "/ch_PP-OCRv4_rec_infer.onnx", cls = m + "/ch_ppocr_mobile_v2.0_cls_infer.onnx"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-ocr-models-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let cut = dir.appendingPathComponent("cut.onnx").path
+        try Data(try Data(contentsOf: URL(fileURLWithPath: det)).prefix(100_000)).write(to: URL(fileURLWithPath: cut))
+        let keys = dir.appendingPathComponent("keys.txt").path
+        try "x\n".write(toFile: keys, atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["--det-model", rec], "does not look like a PP-OCR text detector: its output has shape [1, 8, 6625]"),
+            (["--det-model", cls], "does not look like a PP-OCR text detector: its output has shape [1, 2]"),
+            (["--cls-model", rec], "PP-OCR text-direction classifier"),
+            (["--rec-keys", keys], "does not look like a PP-OCR text recogniser: its output has shape [1, 40, 6625]"),
+            (["--det-model", cut], "OpenVINO cannot read the model \(cut)"),
+            (["--rec-model", det], "carries no character dictionary in its metadata"),
+        ]
+        for (args, needle) in cases {
+            let run = try ppocr(args, #"{"images":["zh-line.png"]}"# + "\n")
+            #expect(run.status == 2, "\(args): \(run.err)")
+            #expect(run.out.isEmpty)
+            #expect(run.err.contains(needle), "\(args): \(run.err)")
+            #expect(!run.err.contains("line 1"))
+        }
+    }
+
     @Test func missingRuntimeIsASetupErrorThatSaysHowToInstallIt() throws {
         let run = try runTool("kdsl-ocr", ["--image-root", Self.fixtures], input: #"{"images":["zh-line.png"]}"# + "\n",
                               environment: ["KDSL_OPENVINO_LIB": "/nonexistent/libopenvino_c.so"])
