@@ -43,9 +43,9 @@ test: deps
 demo: build
 	$(MAKE) -C examples/sample KDSL_BIN=$(CURDIR)/$(RELEASE)
 
-## fuzz: mutated records, rule files, model files and counts through the stages (FUZZ_SECONDS per target, default 120)
+## fuzz: mutated records, rule files, model files, counts and PP-OCR models through the stages (FUZZ_SECONDS per target, default 120)
 fuzz: build
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-120} bash Tests/crosscheck/fuzz.sh
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-120} FUZZ_TARGETS=$${FUZZ_TARGETS:-records,apply,rules,model,counts,ppocr} bash Tests/crosscheck/fuzz.sh
 
 ## bench: every benchmark in bench/, side by side with its peers; writes bench/out/
 bench: build

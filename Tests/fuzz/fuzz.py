@@ -7,6 +7,8 @@ Targets (each reads what a user or an upstream stage could hand it):
   rules    kdsl-rules check on a rule file (the rule-file parser)
   model    kdsl-model predict --model on a model file (the model-file loader)
   counts   kdsl-score --merge-counts on counts lines (the counts reader)
+  ppocr    kdsl-ocr --cls-model on a PP-OCR model file (OpenVINO's ONNX reader, the role check);
+           slow (a second a run), so not in the default list: `make fuzz` adds it
 
 Seeds are made at start from the project's own sample (examples/sample/records.jsonl): a few
 records, a rule file mined from them, a model trained on them, their counts. Each execution takes
@@ -101,7 +103,11 @@ def make_seeds(bin_dir, work):
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
     rules = open(os.path.join(work, "rules.jsonl"), "rb").read()
     model = open(os.path.join(work, "model.kdsl"), "rb").read()
+    deps = os.environ.get("KDSL_DEPS", os.path.join(ROOT, ".deps"))
+    cls = os.path.join(deps, "ppocr", "ch_ppocr_mobile_v2.0_cls_infer.onnx")
+    open(os.path.join(work, "image.jsonl"), "w").write('{"images":["%s"]}\n' % os.path.join(ROOT, "Tests/OCRTests/Fixtures/zh-line.png"))
     return {
+        "ppocr": [open(cls, "rb").read()] if os.path.exists(cls) else [],
         "records": [records, extra, picked[0] + b"\n"],
         "apply": [records, extra],
         "rules": [rules, rules.split(b"\n")[0] + b"\n"] if rules else [b'{"id":"r1","label":"a","when":[{"field":"user","contains":"x"}]}\n'],
@@ -122,6 +128,8 @@ def command(target, bin_dir, work, case_path):
         return [k("kdsl-model"), "predict", "--model", case_path, "--jobs", "1"], open(os.path.join(work, "records.jsonl"), "rb").read()
     if target == "counts":
         return [k("kdsl-score"), "--merge-counts"], None
+    if target == "ppocr":
+        return [k("kdsl-ocr"), "--cls-model", case_path, "--quiet", os.path.join(work, "image.jsonl")], b""
     raise ValueError(target)
 
 
@@ -151,6 +159,9 @@ def main():
         for target in a.targets.split(","):
             rng = random.Random(f"{a.seed}-{target}")
             pool = seeds[target]
+            if not pool:
+                print(f"  {target:8s} skipped: no seed (run make deps for the PP-OCR models)")
+                continue
             execs, found = 0, []
             case_path = os.path.join(work, f"case-{target}")
             end = time.monotonic() + a.seconds
