@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A short bounded fuzzing run (Tests/fuzz/fuzz.py, about a minute in all): mutated records,
-# rule files, model files and counts through the release binaries; fails on any crash, hang or
+# rule files, model files and counts through the built binaries; fails on any crash, hang or
 # exit status other than 0, 1 or 2. `make fuzz` runs the same targets longer (FUZZ_SECONDS).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
