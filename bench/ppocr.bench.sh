@@ -32,11 +32,8 @@ bash bench/need.sh /usr/bin/time:time jq
 DATA=$(cd "$DATA" && pwd)
 
 # The cross-check's sample: every k-th screenshot of the sorted list.
-all=$(ls "$DATA"/www2025/images/*.jpg | wc -l)
-step=$(( all / N_SHOTS )); [ "$step" -ge 1 ] || step=1
-ls "$DATA"/www2025/images/*.jpg | LC_ALL=C sort | awk -v s="$step" 'NR % s == 1' | head -n "$N_SHOTS" > "$OUT/shots.txt"
-n=$(wc -l < "$OUT/shots.txt"); half=$(( (n + 1) / 2 ))
-head -n "$half" "$OUT/shots.txt" > "$OUT/shots.a.txt"; tail -n +"$((half + 1))" "$OUT/shots.txt" > "$OUT/shots.b.txt"
+bash bench/screenshots.sh "$DATA" "$N_SHOTS" "$OUT"
+n=$(wc -l < "$OUT/shots.txt")
 jq -cR '{images: [.]}' < "$OUT/shots.txt" > "$OUT/shots.jsonl"
 
 # timed NAME CMD...: runs CMD under /usr/bin/time; leaves "wall user sys maxrss_kb" in $OUT/NAME.time.

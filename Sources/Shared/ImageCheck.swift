@@ -141,6 +141,12 @@ public enum ImageFile {
     /// a larger one is refused before any pixel is decoded.
     public static let defaultMaxPixels = 50_000_000
 
+    /// Why an image of `width`×`height` (from its header) is not decoded under `maxPixels`, or nil:
+    /// the words every stage reports.
+    public static func sizeProblem(width: Int, height: Int, maxPixels: Int) -> String? {
+        width * height > maxPixels ? "image too large: \(width)x\(height) = \(width * height) pixels, over --max-pixels \(maxPixels)" : nil
+    }
+
     /// The bytes of the regular file at `path`, or the reason it cannot be read: the system's
     /// message (`No such file or directory`, `Permission denied`), `is a directory`, `not a
     /// regular file`, or `file too large: N bytes` over `maxBytes`.

@@ -69,7 +69,7 @@ public final class TextBytes {
         if want & Self.derived != 0 { loadDerived(record, want) }
         // `lines` reads the OCR text: a mistyped one is reported here when the fast path below does not read it.
         if want & (1 << TextField.lines.slot) != 0 && want & (Self.ocr | Self.all) == 0 {
-            mistyped = Self.typeProblem(record, ocrPath, arrays: false)
+            mistyped = textFieldTypeProblem(record, ocrPath, arrays: false)
         }
         want &= ~Self.derived
         guard want != 0 else { return }
@@ -80,9 +80,9 @@ public final class TextBytes {
         let dialogue = needDialogue ? record.rawValue(at: dialoguePath, scratch: &scratch) : .absent
         let ocr = needOCR ? record.rawValue(at: ocrPath, scratch: &scratch) : .absent
         if plain == .unknown || dialogue == .unknown || ocr == .unknown {
-            mistyped = (needPlain ? Self.typeProblem(record, textPath, arrays: false) : nil)
-                ?? (needDialogue ? Self.typeProblem(record, dialoguePath, arrays: true) : nil)
-                ?? (needOCR ? Self.typeProblem(record, ocrPath, arrays: false) : nil)
+            mistyped = (needPlain ? textFieldTypeProblem(record, textPath, arrays: false) : nil)
+                ?? (needDialogue ? textFieldTypeProblem(record, dialoguePath, arrays: true) : nil)
+                ?? (needOCR ? textFieldTypeProblem(record, ocrPath, arrays: false) : nil)
             loadReference(record, want)
             return
         }
@@ -94,11 +94,11 @@ public final class TextBytes {
                 return c == UInt8(ascii: "\"") || c == UInt8(ascii: "n") || (arrays && c == UInt8(ascii: "["))
             }
             if !wellTyped(plain, arrays: false) {
-                mistyped = Self.typeProblem(record, textPath, arrays: false)
+                mistyped = textFieldTypeProblem(record, textPath, arrays: false)
             } else if !wellTyped(dialogue, arrays: true) {
-                mistyped = Self.typeProblem(record, dialoguePath, arrays: true)
+                mistyped = textFieldTypeProblem(record, dialoguePath, arrays: true)
             } else if !wellTyped(ocr, arrays: false) {
-                mistyped = Self.typeProblem(record, ocrPath, arrays: false)
+                mistyped = textFieldTypeProblem(record, ocrPath, arrays: false)
             }
             // Plain text opens the user and all views.
             emit(Self.rawBody(plain, line), to: want & (Self.user | Self.all))
@@ -130,12 +130,6 @@ public final class TextBytes {
                 }
             }
         }
-    }
-
-    /// What is wrong with the value at `path` (a string, null or absent is fine; an array too
-    /// when `arrays`), or nil. Slow path: the fast path reaches it only for a mistyped field.
-    private static func typeProblem(_ record: Record, _ path: FieldPath, arrays: Bool) -> String? {
-        textFieldTypeProblem(record, path, arrays: arrays)
     }
 
     private static let user = 1 << TextField.user.slot, agent = 1 << TextField.agent.slot

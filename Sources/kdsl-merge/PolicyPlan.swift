@@ -12,11 +12,8 @@ public struct PolicySetting: Equatable, Sendable {
 
     /// `override`, `model`, or `guarded:CONFIDENCE:REWARD` (the form `--policy` reads back).
     public var spec: String {
-        policy == .guarded ? "guarded:\(Self.number(thresholds.modelConfidence)):\(Self.number(thresholds.ruleReward))" : policy.rawValue
+        policy == .guarded ? "guarded:\(thresholds.modelConfidence):\(thresholds.ruleReward)" : policy.rawValue
     }
-
-    /// Shortest decimal that reads back as the same Double ("0.3", not "0.30000000000000004").
-    private static func number(_ d: Double) -> String { "\(d)" }
 
     /// Parses `override`, `model`, `guarded` (with `defaults`) or `guarded:C:R`.
     public static func parse(_ text: String, defaults: GuardThresholds) throws -> PolicySetting {

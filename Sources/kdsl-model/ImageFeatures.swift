@@ -65,9 +65,9 @@ enum ImageFeatures {
                 return .failure(ImageReadError("not a recognised image format"))
             }
             guard w > 0, h > 0 else { return .failure(ImageReadError("image has no pixels (\(w)x\(h))")) }
-            // The header's size, before any pixel is decoded (the words kdsl-ocr uses).
-            if Int(w) * Int(h) > maxPixels {
-                return .failure(ImageReadError("image too large: \(w)x\(h) = \(Int(w) * Int(h)) pixels, over --max-pixels \(maxPixels)"))
+            // The header's size, before any pixel is decoded.
+            if let tooLarge = ImageFile.sizeProblem(width: Int(w), height: Int(h), maxPixels: maxPixels) {
+                return .failure(ImageReadError(tooLarge))
             }
             var pix: UnsafeMutablePointer<PIX>?
             if format == Int32(IFF_JFIF_JPEG) {

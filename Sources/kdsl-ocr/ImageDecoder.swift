@@ -56,9 +56,8 @@ struct ImageDecoder: Sendable {
             return .failure(ImageError("not a recognised image format"))
         }
         if w <= 0 || h <= 0 { return .failure(ImageError("image has no pixels (\(w)x\(h))")) }
-        if Int(w) * Int(h) > maxPixels {
-            return .failure(ImageError("image too large: \(w)x\(h) = \(Int(w) * Int(h)) pixels, over --max-pixels \(maxPixels)",
-                                       width: Int(w), height: Int(h)))
+        if let tooLarge = ImageFile.sizeProblem(width: Int(w), height: Int(h), maxPixels: maxPixels) {
+            return .failure(ImageError(tooLarge, width: Int(w), height: Int(h)))
         }
         guard let pix = bytes.withUnsafeBufferPointer({ pixReadMem($0.baseAddress, $0.count) }) else {
             return .failure(ImageError("cannot decode image (truncated or corrupt)", width: Int(w), height: Int(h)))

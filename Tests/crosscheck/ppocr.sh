@@ -22,17 +22,14 @@ PY=$(bash bench/ppocr-peer.sh)
 DATA=$(cd "$DATA" && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-all=$(ls "$DATA"/www2025/images/*.jpg | wc -l)
-step=$(( all / N_SHOTS )); [ "$step" -ge 1 ] || step=1
-ls "$DATA"/www2025/images/*.jpg | LC_ALL=C sort | awk -v s="$step" 'NR % s == 1' | head -n "$N_SHOTS" > "$tmp/shots.txt"
-n=$(wc -l < "$tmp/shots.txt"); half=$(( (n + 1) / 2 ))
-head -n "$half" "$tmp/shots.txt" > "$tmp/a.txt"; tail -n +"$((half + 1))" "$tmp/shots.txt" > "$tmp/b.txt"
+bash bench/screenshots.sh "$DATA" "$N_SHOTS" "$tmp"
+n=$(wc -l < "$tmp/shots.txt")
 
 start=$SECONDS
 jq -cR '{images: [.]}' < "$tmp/shots.txt" | "$BIN/kdsl-ocr" --engine ppocr --jobs 2 --quiet > "$tmp/kdsl.jsonl"
 kdsl_s=$((SECONDS - start)); start=$SECONDS
-"$PY" bench/rapidocr_peer.py run "$tmp/a.txt" "$tmp/a.jsonl" & pa=$!
-"$PY" bench/rapidocr_peer.py run "$tmp/b.txt" "$tmp/b.jsonl" & pb=$!
+"$PY" bench/rapidocr_peer.py run "$tmp/shots.a.txt" "$tmp/a.jsonl" & pa=$!
+"$PY" bench/rapidocr_peer.py run "$tmp/shots.b.txt" "$tmp/b.jsonl" & pb=$!
 wait "$pa"; wait "$pb"
 echo "ppocr crosscheck: $n WWW2025 screenshots; kdsl-ocr ($BIN) ${kdsl_s}s, RapidOCR $((SECONDS - start))s"
 if "$PY" bench/rapidocr_peer.py agree "$tmp/kdsl.jsonl" "$tmp/a.jsonl,$tmp/b.jsonl" --min "$MIN_AGREEMENT" --worst 3; then

@@ -116,7 +116,7 @@ def make_seeds(bin_dir, work):
     }
 
 
-def command(target, bin_dir, work, case_path):
+def command(target, bin_dir, work, case_path, records):
     k = lambda name: os.path.join(bin_dir, name)
     if target == "records":
         return [k("kdsl-merge")], None
@@ -125,7 +125,7 @@ def command(target, bin_dir, work, case_path):
     if target == "rules":
         return [k("kdsl-rules"), "check", case_path], b""
     if target == "model":
-        return [k("kdsl-model"), "predict", "--model", case_path, "--jobs", "1"], open(os.path.join(work, "records.jsonl"), "rb").read()
+        return [k("kdsl-model"), "predict", "--model", case_path, "--jobs", "1"], records
     if target == "counts":
         return [k("kdsl-score"), "--merge-counts"], None
     if target == "ppocr":
@@ -164,10 +164,11 @@ def main():
                 continue
             execs, found = 0, []
             case_path = os.path.join(work, f"case-{target}")
+            records = open(os.path.join(work, "records.jsonl"), "rb").read()
             end = time.monotonic() + a.seconds
             while time.monotonic() < end:
                 data = mutate(rng, rng.choice(pool), pool)
-                cmd, stdin_bytes = command(target, a.bin, work, case_path)
+                cmd, stdin_bytes = command(target, a.bin, work, case_path, records)
                 if stdin_bytes is None:
                     stdin_bytes = data
                 else:
