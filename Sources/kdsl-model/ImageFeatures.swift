@@ -1,5 +1,4 @@
-// The only file that imports Leptonica: its Box/Pix/Sel types clash with Swift names elsewhere.
-import CTesseract
+import Images
 import Shared
 #if canImport(Glibc)
 import Glibc
@@ -37,58 +36,25 @@ enum ImageFeatures {
     /// JPEGs are decoded with a DCT reduction so that the short side stays ≥ this many pixels
     /// by default: decoding a 1920 px photo at 1/8 costs a fraction of a full decode (see the
     /// benchmarks).
-    static let defaultShortSide: Int32 = 64
-
-    /// Leptonica prints warnings for odd JPEGs on stderr; quiet them once per process.
-    static let quiet: Void = { setMsgSeverity(Int32(L_SEVERITY_NONE)) ; return () }()
-
-    /// Largest image file read (it is held in memory while decoding), as in kdsl-ocr.
-    static let maxFileBytes = 1 << 28
+    static let defaultShortSide = 64
 
     /// Features of one image file, or why it cannot be read or decoded (the reasons kdsl-ocr
-    /// gives). The file is read once into memory and checked (`ImageCheck`) before Leptonica
-    /// decodes it, so that a cut or corrupt PNG/JPEG gets our reason rather than libpng's or
-    /// libjpeg's own lines on stderr.
-    static func of(path: String, minimumShortSide: Int32 = defaultShortSide, maxPixels: Int = ImageFile.defaultMaxPixels) -> Result<[Float], ImageReadError> {
-        _ = quiet
-        let bytes: [UInt8]
-        switch ImageFile.load(path, maxBytes: maxFileBytes) {
-        case .success(let b): bytes = b
+    /// gives: both decode with `ImageDecoder`). A JPEG is decoded with a DCT reduction that keeps
+    /// its short side at least `minimumShortSide`.
+    static func of(path: String, minimumShortSide: Int = defaultShortSide, decoder: ImageDecoder) -> Result<[Float], ImageError> {
+        let image: DecodedImage
+        switch decoder.decode(path: path, jpegMinimumShortSide: minimumShortSide) {
+        case .success(let decoded): image = decoded
         case .failure(let e): return .failure(e)
         }
-        if bytes.isEmpty { return .failure(ImageReadError("empty file")) }
-        if let problem = ImageCheck.problem(in: bytes) { return .failure(ImageReadError(problem)) }
-        return bytes.withUnsafeBufferPointer { buffer in
-            let data = buffer.baseAddress!, size = buffer.count
-            var format: Int32 = 0, w: Int32 = 0, h: Int32 = 0, bps: Int32 = 0, spp: Int32 = 0, cmap: Int32 = 0
-            guard pixReadHeaderMem(data, size, &format, &w, &h, &bps, &spp, &cmap) == 0, format != Int32(IFF_UNKNOWN) else {
-                return .failure(ImageReadError("not a recognised image format"))
-            }
-            guard w > 0, h > 0 else { return .failure(ImageReadError("image has no pixels (\(w)x\(h))")) }
-            // The header's size, before any pixel is decoded.
-            if let tooLarge = ImageFile.sizeProblem(width: Int(w), height: Int(h), maxPixels: maxPixels) {
-                return .failure(ImageReadError(tooLarge))
-            }
-            var pix: UnsafeMutablePointer<PIX>?
-            if format == Int32(IFF_JFIF_JPEG) {
-                var reduction: Int32 = 8
-                while reduction > 1 && min(w, h) / reduction < minimumShortSide { reduction /= 2 }
-                pix = pixReadMemJpeg(data, size, 0, reduction, nil, 0)
-            } else {
-                pix = pixReadMem(data, size)
-            }
-            guard let source = pix else { return .failure(ImageReadError("cannot decode image (truncated or corrupt)")) }
-            defer { pixDestroy(&pix) }
-            var rgb = pixConvertTo32(source)
-            guard let image = rgb else { return .failure(ImageReadError("cannot convert image to RGB")) }
-            defer { pixDestroy(&rgb) }
-            let pw = Int(pixGetWidth(image)), ph = Int(pixGetHeight(image)), wpl = Int(pixGetWpl(image))
-            guard pw > 0, ph > 0, let pixels = pixGetData(image) else { return .failure(ImageReadError("image has no pixels")) }
-            return .success(summarise(width: pw, height: ph, originalWidth: Int(w), originalHeight: Int(h)) { x, y in
-                let word = pixels[y * wpl + x]
+        let features = image.withRGBWords(alpha: .ignored) { pixels in
+            summarise(width: pixels.width, height: pixels.height, originalWidth: image.fileWidth, originalHeight: image.fileHeight) { x, y in
+                let word = pixels[x, y]
                 return (Float((word >> 24) & 0xFF), Float((word >> 16) & 0xFF), Float((word >> 8) & 0xFF))
-            })
+            }
         }
+        guard let features else { return .failure(ImageError("cannot convert image to RGB")) }
+        return .success(features)
     }
 
     /// The feature vector of a `width`×`height` image whose pixels `pixel(x, y)` returns as RGB 0...255.
@@ -172,14 +138,14 @@ enum ImageFeatures {
     /// The averaged features of a record's images (paths joined to `root` unless absolute), with
     /// the image count; images that could not be read or decoded add nothing and are appended to
     /// `failures`, in the record's order. Returns nil when the record has no image that decoded.
-    static func of(paths: [String], root: String, minimumShortSide: Int32 = defaultShortSide, maxPixels: Int = ImageFile.defaultMaxPixels,
+    static func of(paths: [String], root: String, minimumShortSide: Int = defaultShortSide, maxPixels: Int = ImageFile.defaultMaxPixels,
                    failures: inout [Failure]) -> [Float]? {
+        let decoder = ImageDecoder(maxPixels: maxPixels)
         var total: [Float]? = nil
         var decoded = 0
         for p in paths {
-            let full = p.hasPrefix("/") || root.isEmpty ? p : (root.hasSuffix("/") ? root + p : root + "/" + p)
             let f: [Float]
-            switch of(path: full, minimumShortSide: minimumShortSide, maxPixels: maxPixels) {
+            switch of(path: ImagePaths.resolve(p, root: root), minimumShortSide: minimumShortSide, decoder: decoder) {
             case .success(let v): f = v
             case .failure(let e): failures.append(Failure(path: p, reason: e.message)); continue
             }

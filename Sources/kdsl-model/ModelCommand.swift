@@ -1,3 +1,4 @@
+import Images
 import ArgumentParser
 import Shared
 import StageCLI
@@ -50,7 +51,7 @@ struct CommonOptions: ParsableArguments {
     var maxPixels: Int = ImageFile.defaultMaxPixels
 
     @Option(help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
-    var decodeShortSide: Int32 = 64
+    var decodeShortSide: Int = ImageFeatures.defaultShortSide
 
     var fields: FieldNames {
         var f = FieldNames()

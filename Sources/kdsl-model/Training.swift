@@ -1,3 +1,4 @@
+import Images
 import Shared
 
 /// Where a stage finds the fields it reads.
@@ -26,7 +27,7 @@ final class SampleReader {
     let fields: FieldNames
     let imageRoot: String
     /// JPEG decode scale: the short side stays ≥ this (`ImageFeatures.defaultShortSide`).
-    let decodeShortSide: Int32
+    let decodeShortSide: Int
     /// Images that could not be read or decoded (their features are zero; the record is kept).
     private(set) var failedImages = 0
     /// The images `image(_:)` could not use since the last `takeImageFailures()`, in order.
@@ -36,7 +37,7 @@ final class SampleReader {
     /// Images with more pixels than this (from the header) are refused undecoded (`--max-pixels`).
     let maxPixels: Int
 
-    init(features: FeatureConfig, fields: FieldNames, imageRoot: String, decodeShortSide: Int32 = ImageFeatures.defaultShortSide,
+    init(features: FeatureConfig, fields: FieldNames, imageRoot: String, decodeShortSide: Int = ImageFeatures.defaultShortSide,
          maxPixels: Int = ImageFile.defaultMaxPixels) {
         self.maxPixels = maxPixels
         self.features = features

@@ -1,4 +1,4 @@
-internal import CTesseract
+import Images
 
 /// Optional image preparation before recognition (`--prepare`). Off by default: it is kept only
 /// where it measurably lowers the character error rate (see docs/benchmarks.md).
@@ -15,14 +15,11 @@ enum ImagePreparation: String, Sendable, CaseIterable {
         switch self {
         case .none: return image
         case .gray:
-            guard let g = pixConvertTo8(image.pix, 0) else { return image }
-            return DecodedImage(pix: g)
+            return image.grayscale() ?? image
         case .upscale:
-            guard let g = pixConvertTo8(image.pix, 0) else { return image }
-            let gray = DecodedImage(pix: g)
+            guard let gray = image.grayscale() else { return image }
             if min(gray.width, gray.height) >= 1000 { return gray }
-            guard let s = pixScale(gray.pix, 2, 2) else { return gray }
-            return DecodedImage(pix: s)
+            return gray.scaled(by: 2) ?? gray
         }
     }
 }

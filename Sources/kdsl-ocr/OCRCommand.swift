@@ -1,3 +1,4 @@
+import Images
 import ArgumentParser
 import Shared
 import StageCLI

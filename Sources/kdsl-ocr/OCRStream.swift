@@ -1,3 +1,4 @@
+import Images
 import Shared
 
 #if canImport(Glibc)

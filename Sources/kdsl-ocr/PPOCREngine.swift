@@ -1,3 +1,5 @@
+import Images
+
 #if canImport(Glibc)
 import Glibc
 #endif

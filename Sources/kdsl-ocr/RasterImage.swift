@@ -1,7 +1,7 @@
-internal import CTesseract
+import Images
 
 /// An 8-bit, 3-channel image in B, G, R order, rows packed: what the PP-OCR networks read (they were
-/// trained on OpenCV's BGR images). Converted once from Leptonica's decoded `Pix`; resizing and
+/// trained on OpenCV's BGR images). Converted once from the decoded image; resizing and
 /// cropping for the networks happen here, in kdsl's own code.
 struct RasterImage {
     var width: Int
@@ -20,34 +20,25 @@ struct RasterImage {
     /// The decoded image as BGR. Gray, palette and low-depth images are expanded; an alpha channel
     /// is composited over white (a transparent screenshot margin reads as paper, not as black).
     init?(_ image: DecodedImage) {
-        var src: UnsafeMutablePointer<Pix>? = image.pix
-        var owned: UnsafeMutablePointer<Pix>? = nil
-        if pixGetSpp(image.pix) == 4 && pixGetDepth(image.pix) == 32 {
-            owned = pixAlphaBlendUniform(image.pix, 0xFFFFFF00)
-            src = owned
-        } else if pixGetDepth(image.pix) != 32 || pixGetColormap(image.pix) != nil {
-            owned = pixConvertTo32(image.pix)
-            src = owned
-        }
-        defer { if owned != nil { pixDestroy(&owned) } }
-        guard let pix = src, let data = pixGetData(pix) else { return nil }
-        let w = Int(pixGetWidth(pix)), h = Int(pixGetHeight(pix)), wpl = Int(pixGetWpl(pix))
-        var out = [UInt8](repeating: 0, count: w * h * 3)
-        out.withUnsafeMutableBufferPointer { o in
-            for y in 0..<h {
-                let row = data + y * wpl
-                var k = y * w * 3
-                for x in 0..<w {
-                    // Leptonica packs a pixel as 0xRRGGBBAA in one 32-bit word.
-                    let v = row[x]
-                    o[k] = UInt8(truncatingIfNeeded: v >> 8)
-                    o[k + 1] = UInt8(truncatingIfNeeded: v >> 16)
-                    o[k + 2] = UInt8(truncatingIfNeeded: v >> 24)
-                    k += 3
+        guard let converted = image.withRGBWords(alpha: .overWhite, { pixels -> RasterImage in
+            let w = pixels.width, h = pixels.height
+            var out = [UInt8](repeating: 0, count: w * h * 3)
+            out.withUnsafeMutableBufferPointer { o in
+                for y in 0..<h {
+                    let row = pixels.row(y)
+                    var k = y * w * 3
+                    for x in 0..<w {
+                        let v = row[x]  // 0xRRGGBBAA
+                        o[k] = UInt8(truncatingIfNeeded: v >> 8)
+                        o[k + 1] = UInt8(truncatingIfNeeded: v >> 16)
+                        o[k + 2] = UInt8(truncatingIfNeeded: v >> 24)
+                        k += 3
+                    }
                 }
             }
-        }
-        self.init(width: w, height: h, bytes: out)
+            return RasterImage(width: w, height: h, bytes: out)
+        }) else { return nil }
+        self = converted
     }
 
     /// Bilinear resize with OpenCV's pixel-centre convention and its 11-bit fixed-point weights

@@ -1,3 +1,4 @@
+import Images
 import Shared
 
 /// Settings of one run that every worker shares.
@@ -57,11 +58,6 @@ enum OCREngine {
 /// Builds a record's `ocr` value: `{"text", "images": [{"path","text","confidence","width","height"
 /// [, "lines"]}], "engine"}`.
 enum RecordOCR {
-    static func resolve(_ path: String, root: String) -> String {
-        if path.hasPrefix("/") || root.isEmpty || root == "." { return path }
-        return root.hasSuffix("/") ? root + path : root + "/" + path
-    }
-
     /// The `ocr` value of a record without images.
     static func empty(engine: String) -> JSON { .object([("text", ""), ("images", .array([])), ("engine", .string(engine))]) }
 
@@ -76,7 +72,7 @@ enum RecordOCR {
         var texts: [String] = []
         var problems: [String] = []
         for path in paths {
-            let file = resolve(path, root: settings.imageRoot)
+            let file = ImagePaths.resolve(path, root: settings.imageRoot)
             var entry: [(String, JSON)] = [("path", .string(path))]
             func fail(_ message: String, _ w: Int, _ h: Int) {
                 entry += [("text", ""), ("confidence", 0), ("width", .int(Int64(w))), ("height", .int(Int64(h)))]

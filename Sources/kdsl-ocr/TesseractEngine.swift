@@ -1,6 +1,5 @@
-// Leptonica's Box/Pix/Sel would shadow Swift names elsewhere: the C module stays internal to the
-// files that need it (this one and ImageDecoder.swift).
 internal import CTesseract
+import Images
 
 #if canImport(Glibc)
 import Glibc
@@ -66,7 +65,8 @@ final class TesseractEngine: @unchecked Sendable {
         deadline.pointee = Deadline(due: timeoutMs > 0 ? start + UInt64(timeoutMs) * 1_000_000 : 0, expired: false)
         TessMonitorSetCancelThis(monitor, deadline)
         defer { TessBaseAPIClear(handle) }
-        TessBaseAPISetImage2(handle, image.pix)
+        // Pix is complete or incomplete here depending on which C modules the build has loaded.
+        TessBaseAPISetImage2(handle, .init(image.leptonicaPix))
         let status = TessBaseAPIRecognize(handle, monitor)
         // Layout analysis runs before the monitor is consulted: check the clock as well.
         if deadline.pointee.expired || (timeoutMs > 0 && monotonicNanoseconds() >= deadline.pointee.due) {

@@ -3,26 +3,6 @@ import Testing
 @testable import kdsl_ocr
 
 @Suite struct RecordOCRTests {
-    @Test func pathsFromImagesOrImage() throws {
-        #expect(try ImagePaths.of(Record(#"{"images":["a.png","b.jpg"]}"#), field: nil) == ["a.png", "b.jpg"])
-        #expect(try ImagePaths.of(Record(#"{"image":"a.png"}"#), field: nil) == ["a.png"])
-        #expect(try ImagePaths.of(Record(#"{"id":1}"#), field: nil) == [])
-        #expect(try ImagePaths.of(Record(#"{"images":null}"#), field: nil) == [])
-        #expect(try ImagePaths.of(Record(#"{"m":{"pics":["x"]},"images":["y"]}"#), field: "m.pics") == ["x"])
-    }
-
-    @Test func wrongShapeIsARecordError() throws {
-        #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"images":3}"#), field: nil) }
-        #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"images":["a",{}]}"#), field: nil) }
-    }
-
-    @Test func relativePathsResolveAgainstTheRoot() {
-        #expect(RecordOCR.resolve("images/a.jpg", root: "/data") == "/data/images/a.jpg")
-        #expect(RecordOCR.resolve("images/a.jpg", root: "/data/") == "/data/images/a.jpg")
-        #expect(RecordOCR.resolve("/abs/a.jpg", root: "/data") == "/abs/a.jpg")
-        #expect(RecordOCR.resolve("a.jpg", root: ".") == "a.jpg")
-    }
-
     @Test func textCleanupDropsTrailingBlanksOnly() {
         #expect(OCRText.clean("\n a b  \nc\t\n\n\u{0C}") == " a b\nc")
         #expect(OCRText.clean("x\n\ny\n") == "x\n\ny")

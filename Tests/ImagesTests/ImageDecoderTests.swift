@@ -1,9 +1,11 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import kdsl_ocr
+import Images
 
 @Suite struct ImageDecoderTests {
+    let fixtures = repositoryRoot.appendingPathComponent("Tests/OCRTests/Fixtures").path
+    private func fixture(_ name: String) -> String { fixtures + "/" + name }
     let decoder = ImageDecoder(maxPixels: 50_000_000)
 
     private func error(_ path: String, _ d: ImageDecoder? = nil) -> String? {
@@ -12,7 +14,7 @@ import TestSupport
     }
 
     private func temporary(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-ocr-\(getpid())")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-images-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent(name)
         try Data(bytes).write(to: url)
@@ -20,18 +22,18 @@ import TestSupport
     }
 
     @Test func decodesAPNGWithItsSize() throws {
-        guard case .success(let image) = decoder.decode(path: OCRFixtures.path("phototest.png")) else {
+        guard case .success(let image) = decoder.decode(path: fixture("phototest.png")) else {
             Issue.record("phototest.png did not decode"); return
         }
         #expect(image.width == 640 && image.height == 480)
     }
 
     @Test func missingFileNamesTheSystemReason() {
-        #expect(error(OCRFixtures.path("no-such.png")) == "No such file or directory")
+        #expect(error(fixture("no-such.png")) == "No such file or directory")
     }
 
     @Test func directoryIsRefused() {
-        #expect(error(OCRFixtures.directory) == "is a directory")
+        #expect(error(fixtures) == "is a directory")
     }
 
     // root reads any file whatever its mode: the case only exists for ordinary users.
@@ -51,7 +53,7 @@ import TestSupport
     }
 
     @Test func truncatedPNGIsRefused() throws {
-        let whole = try [UInt8](Data(contentsOf: URL(fileURLWithPath: OCRFixtures.path("phototest.png"))))
+        let whole = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixture("phototest.png"))))
         let path = try temporary("cut.png", Array(whole.prefix(whole.count / 2)))
         #expect(error(path) == "truncated PNG: chunk IDAT runs past the end of the file")
     }
@@ -63,15 +65,15 @@ import TestSupport
     }
 
     @Test func decompressionBombIsRefusedFromItsHeader() throws {
-        let message = try #require(error(OCRFixtures.path("bomb.png")))
+        let message = try #require(error(fixture("bomb.png")))
         #expect(message.hasPrefix("image too large: 100000x100000"))
-        if case .failure(let e) = decoder.decode(path: OCRFixtures.path("bomb.png")) {
+        if case .failure(let e) = decoder.decode(path: fixture("bomb.png")) {
             #expect(e.width == 100000 && e.height == 100000)
         }
     }
 
     @Test func pixelGuardFollowsTheLimit() {
-        #expect(error(OCRFixtures.path("phototest.png"), ImageDecoder(maxPixels: 640 * 480 - 1))?.hasPrefix("image too large") == true)
-        #expect(error(OCRFixtures.path("phototest.png"), ImageDecoder(maxPixels: 640 * 480)) == nil)
+        #expect(error(fixture("phototest.png"), ImageDecoder(maxPixels: 640 * 480 - 1))?.hasPrefix("image too large") == true)
+        #expect(error(fixture("phototest.png"), ImageDecoder(maxPixels: 640 * 480)) == nil)
     }
 }

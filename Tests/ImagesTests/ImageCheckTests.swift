@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import Images
 
 /// The structure check that keeps cut or corrupt PNG/JPEG files away from libpng and libjpeg.
 @Suite struct ImageCheckTests {

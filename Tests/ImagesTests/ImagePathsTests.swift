@@ -1,0 +1,27 @@
+import Images
+import Shared
+import Testing
+
+/// The image paths a record names, and how they resolve against a root (both kdsl-ocr and
+/// kdsl-model read them this way).
+@Suite struct ImagePathsTests {
+    @Test func pathsFromImagesOrImage() throws {
+        #expect(try ImagePaths.of(Record(#"{"images":["a.png","b.jpg"]}"#), field: nil) == ["a.png", "b.jpg"])
+        #expect(try ImagePaths.of(Record(#"{"image":"a.png"}"#), field: nil) == ["a.png"])
+        #expect(try ImagePaths.of(Record(#"{"id":1}"#), field: nil) == [])
+        #expect(try ImagePaths.of(Record(#"{"images":null}"#), field: nil) == [])
+        #expect(try ImagePaths.of(Record(#"{"m":{"pics":["x"]},"images":["y"]}"#), field: "m.pics") == ["x"])
+    }
+
+    @Test func wrongShapeIsARecordError() throws {
+        #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"images":3}"#), field: nil) }
+        #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"images":["a",{}]}"#), field: nil) }
+    }
+
+    @Test func relativePathsResolveAgainstTheRoot() {
+        #expect(ImagePaths.resolve("images/a.jpg", root: "/data") == "/data/images/a.jpg")
+        #expect(ImagePaths.resolve("images/a.jpg", root: "/data/") == "/data/images/a.jpg")
+        #expect(ImagePaths.resolve("/abs/a.jpg", root: "/data") == "/abs/a.jpg")
+        #expect(ImagePaths.resolve("a.jpg", root: ".") == "a.jpg")
+    }
+}
