@@ -266,11 +266,10 @@ struct Vocabulary: Sendable {
         }
     }
 
-    /// The rows of `ids[0..<count]` the vocabulary has, in order, into `out` (replaced); ids it
+    /// The rows of `ids[0..<count]` the vocabulary has, in order, appended to `out`; ids it
     /// lacks are left out. The first probe of every id is loaded in one branch-free pass, so the
     /// cache misses of a record overlap instead of waiting one after another.
-    func rows(of ids: [UInt32], count: Int, into out: inout [Int32], probes: inout [UInt64]) {
-        out.removeAll(keepingCapacity: true)
+    func rows(of ids: [UInt32], count: Int, appendingTo out: inout [Int32], probes: inout [UInt64]) {
         if count == 0 { return }
         if probes.count < count { probes = [UInt64](repeating: 0, count: max(count, 2 * probes.count)) }
         let mask = tableMask

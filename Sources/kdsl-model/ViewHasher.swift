@@ -52,20 +52,42 @@ struct ViewHasher {
     /// (`Tokenizer.lineTokens`), n-grams join lines with "\n" (`Tokenizer.lineNgrams`), and there
     /// are no character n-grams.
     mutating func hash(_ bytes: UnsafeBufferPointer<UInt8>, namespace: Int, wordOrder: Int, characters: Bool, lines: Bool = false) {
-        if lines { tokenizeLines(bytes) } else { tokenize(bytes) }
-        hashTokens(bytes, namespace: namespace, wordOrder: wordOrder, charMax: characters && !lines ? hasher.config.charMax : 0, lines: lines)
+        tokenize(bytes, lines: lines)
+        hash(bytes, tokens: 0..<tokenCount, namespace: namespace, wordOrder: wordOrder, characters: characters, lines: lines)
+    }
+
+    /// Splits `bytes` into tokens (lines for the `lines` view) for `hash(_:tokens:...)`: from byte
+    /// `start`, which must be 0 or where a token of the whole view starts, until the end or until
+    /// at least `limit` tokens are made. The tokens are then those of the whole view from that one
+    /// on (a token never spans a token start), so a long view can be read a part at a time.
+    mutating func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int = 0, limit: Int = .max, lines: Bool) {
+        if lines { tokenizeLines(bytes, from: start, limit: limit) } else { tokenize(bytes, from: start, limit: limit) }
+    }
+
+    /// Where token `i` of the last `tokenize` starts in the view's bytes.
+    func tokenStart(_ i: Int) -> Int { tokenStart[i] }
+
+    /// Tokens of the last `tokenize`.
+    var tokenCount: Int { tokenKind.count }
+
+    /// Hashes the n-grams that start at the tokens in `range` of the last `tokenize(bytes, ...)`
+    /// into the three lists (replacing their contents); word n-grams may reach past the range's
+    /// end. Hashing a long view range by range keeps the lists short: the ids of all ranges are
+    /// those of the whole view, in the same order.
+    mutating func hash(_ bytes: UnsafeBufferPointer<UInt8>, tokens range: Range<Int>, namespace: Int, wordOrder: Int, characters: Bool, lines: Bool = false) {
+        hashTokens(bytes, range: range, namespace: namespace, wordOrder: wordOrder, charMax: characters && !lines ? hasher.config.charMax : 0, lines: lines)
     }
 
     /// Splits normalised UTF-8 into its lines as `Tokenizer.lineTokens` does: text between line
     /// breaks, spaces, tabs and carriage returns trimmed at both ends, empty lines dropped.
-    private mutating func tokenizeLines(_ b: UnsafeBufferPointer<UInt8>) {
+    private mutating func tokenizeLines(_ b: UnsafeBufferPointer<UInt8>, from first: Int, limit: Int) {
         tokenStart.removeAll(keepingCapacity: true)
         tokenEnd.removeAll(keepingCapacity: true)
         tokenKind.removeAll(keepingCapacity: true)
         @inline(__always) func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
-        var i = 0
+        var i = first
         let n = b.count
-        while i < n {
+        while i < n && tokenKind.count < limit {
             var end = i
             while end < n && b[end] != 0x0A { end += 1 }
             var lo = i, hi = end
@@ -80,15 +102,17 @@ struct ViewHasher {
 
     /// Splits normalised UTF-8 into tokens as `Tokenizer.tokens` does: runs of letters and
     /// digits, and each CJK character alone; anything else separates.
-    private mutating func tokenize(_ b: UnsafeBufferPointer<UInt8>) {
+    private mutating func tokenize(_ b: UnsafeBufferPointer<UInt8>, from first: Int, limit: Int) {
         tokenStart.removeAll(keepingCapacity: true)
         tokenEnd.removeAll(keepingCapacity: true)
         tokenKind.removeAll(keepingCapacity: true)
         let n = b.count
-        var i = 0
+        var i = first
         var start = -1
         var kind: UInt8 = 0
-        while i < n {
+        // Every append ends the word in progress (start = -1), so stopping at the limit never
+        // leaves a token half read.
+        while i < n && tokenKind.count < limit {
             let c = b[i]
             if c < 0x80 {
                 // Normalised text has no upper-case ASCII; accept it anyway as the tokenizer does.
@@ -120,21 +144,22 @@ struct ViewHasher {
 
     // MARK: Hashing
 
-    /// Hashes the tokens' n-grams into the three id lists; `charMax` 0: no character n-grams.
-    private mutating func hashTokens(_ b: UnsafeBufferPointer<UInt8>, namespace ns: Int, wordOrder maxOrder: Int, charMax: Int, lines: Bool) {
+    /// Hashes the n-grams starting at the tokens in `range` into the three id lists; `charMax`
+    /// 0: no character n-grams.
+    private mutating func hashTokens(_ b: UnsafeBufferPointer<UInt8>, range: Range<Int>, namespace ns: Int, wordOrder maxOrder: Int, charMax: Int, lines: Bool) {
         unigrams.count = 0; characterNgrams.count = 0; higherNgrams.count = 0
         let count = tokenKind.count
-        if count == 0 { return }
+        if range.isEmpty { return }
         let charMin = hasher.config.charMin
         // Bounds: per token one unigram and maxOrder - 1 higher n-grams; per start of "<word>"
         // at most charMax - charMin + 1 character n-grams.
-        ViewHasher.reserve(&unigrams, count)
+        ViewHasher.reserve(&unigrams, range.count)
         // Only words that are not CJK characters have character n-grams: bound by their bytes (a
         // view of Chinese text would otherwise reserve several ids per byte it never uses).
         var wordBytes = 0, words = 0
-        if charMax > 0 { for i in 0..<count where tokenKind[i] & 1 == 0 { wordBytes += tokenEnd[i] - tokenStart[i]; words += 1 } }
+        if charMax > 0 { for i in range where tokenKind[i] & 1 == 0 { wordBytes += tokenEnd[i] - tokenStart[i]; words += 1 } }
         ViewHasher.reserve(&characterNgrams, charMax > 0 ? (wordBytes + 2 * words) * (charMax - charMin + 1) : 0)
-        ViewHasher.reserve(&higherNgrams, count * max(0, maxOrder - 1))
+        ViewHasher.reserve(&higherNgrams, range.count * max(0, maxOrder - 1))
         let prime = TextHasher.fnvPrime
         let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
         let hasher = self.hasher
@@ -145,7 +170,7 @@ struct ViewHasher {
         unigrams.ids.withUnsafeMutableBufferPointer { lowerOut in
         characterNgrams.ids.withUnsafeMutableBufferPointer { charOut in
         higherNgrams.ids.withUnsafeMutableBufferPointer { higherOut in
-        for i in 0..<count {
+        for i in range {
             var h = wordSeed
             for k in tokenStart[i]..<tokenEnd[i] { h = (h ^ UInt64(b[k])) &* prime }
             lowerOut[nLower] = hasher.id(h); nLower += 1

@@ -92,6 +92,28 @@ import TestSupport
         #expect(bad.status == 2 && bad.err.contains("--max-pixels must be at least 1"))
     }
 
+    /// Prediction on one long line holds a few times the line, not every n-gram's id (which cost
+    /// 24-30 bytes per byte of the line): views are hashed a chunk of tokens at a time and long
+    /// views' rows are counted, not kept. Peak RSS from the kernel (`ru_maxrss` of the child).
+    @Test func oneLongLineCostsAFewTimesItsSize() throws {
+        #expect(try train(data(), ["--views", "user", "--word-ngrams", "2", "--char-ngrams", "3-5"]).status == 0)
+        let words = ["refund", "money", "parcel", "tracking", "size", "退款", "快递到哪了", "naïve"]
+        var text = ""
+        var i = 0
+        while text.utf8.count < 8_000_000 { text += words[i % words.count] + " "; i += 1 }
+        try Data((#"{"task":"intent","text":"\#(text)"}"# + "\n").utf8).write(to: URL(fileURLWithPath: path("long.jsonl")))
+        try Data((#"{"task":"intent","text":"refund"}"# + "\n").utf8).write(to: URL(fileURLWithPath: path("short.jsonl")))
+        // Peak RSS in KiB of predict on each file, each run as the only child of a Python process.
+        let measure = "import resource, subprocess, sys; subprocess.run(['kdsl-model', 'predict', '--model', sys.argv[1]], stdin=open(sys.argv[2], 'rb'), stdout=subprocess.DEVNULL, check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        let kib = try ["short.jsonl", "long.jsonl"].map { file -> Int in
+            let run = try runShell("python3 -c \"\(measure)\" '\(path("m.model"))' '\(path(file))'")
+            #expect(run.status == 0, "\(run.err)")
+            return Int(run.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        let grown = (kib[1] - kib[0]) * 1024
+        #expect(grown < 6 * text.utf8.count, "peak RSS grew by \(grown) bytes for a \(text.utf8.count)-byte line")
+    }
+
     @Test func sameBytesTwice() throws {
         let input = data()
         #expect(try train(input, ["--seed", "7", "--hidden", "8"]).status == 0)

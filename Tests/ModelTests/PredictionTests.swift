@@ -24,10 +24,15 @@ import TestSupport
     /// paths from the same records: training's `RawText` from `RecordText` Strings (normalised by
     /// `Tokenizer.normalizedUTF8`) and `Vocabulary.weigh`, against prediction's `Featuriser` on
     /// the views `TextBytes` takes straight from the record's JSON, as `Predictor` does.
-    @Test(arguments: [(3, 5, false), (2, 4, true), (0, 0, false), (1, 1, true)])
-    func equalsExtractThenWeigh(charMin: Int, charMax: Int, taskFeature: Bool) throws {
+    ///
+    /// `tokensPerChunk` 1 and 2 make every token a chunk boundary for the featuriser, which reads
+    /// long views a chunk of tokens at a time, and `rowsBeforeCounting` 0 and 5 make it count
+    /// rows (as on long views) instead of sorting them all.
+    @Test(arguments: [(3, 5, false, 4096, 65_536), (2, 4, true, 1, 0), (0, 0, false, 2, 5), (1, 1, true, 4096, 65_536), (3, 5, false, 1, 5)])
+    func equalsExtractThenWeigh(charMin: Int, charMax: Int, taskFeature: Bool, tokensPerChunk: Int, rowsBeforeCounting: Int) throws {
         var config = FeatureConfig()
-        config.views = [.user, .agent, .ocr, .all]
+        config.views = [.user, .agent, .ocr, .all, .lines]
+        config.wordNgrams = 3
         config.charMin = charMin; config.charMax = charMax
         config.taskFeature = taskFeature
         config.bits = 18
@@ -49,11 +54,13 @@ import TestSupport
             #expect(raw.ids == raws[i].ids && raw.counts == raws[i].counts && raw.ends == raws[i].ends, "record \(i)")
         }
         var featuriser = Featuriser(config)
+        featuriser.tokensPerChunk = tokensPerChunk
+        featuriser.rowsBeforeCounting = rowsBeforeCounting
         let textBytes = TextBytes()
         var compared = 0
-        for mask: UInt32 in [0b1111, 0b0001, 0b0101, 0b1010] {
+        for mask: UInt32 in [0b1111, 0b0001, 0b0101, 0b1010, 0b10001] {
             let fields = config.views.indices.filter { mask & (1 << UInt32($0)) != 0 }.map { config.views[$0] }
-            for ngrams in [1, 2] {
+            for ngrams in [1, 3] {
               for chars in [true, false] {
                 let vocabulary = Vocabulary.build(Array(raws[..<150]), config: config, views: mask, higher: ngrams > 1, chars: chars)
                 let head = Head(task: "", labels: ["a", "b"], views: mask, wordNgrams: ngrams, chars: chars, vocabulary: vocabulary, denseCount: 0, hidden: 0)
