@@ -112,29 +112,3 @@ public final class Mutex: @unchecked Sendable {
         return try body()
     }
 }
-
-/// Ends the process with `status` after flushing standard output. Used by entry points only.
-public func exitProcess(_ status: ExitStatus) -> Never {
-    StandardOutput.shared.finish()
-    exit(status.rawValue)
-}
-
-/// Runs a stage's whole pass over its input and ends the process: with the run's status (0, or 1
-/// when bad records were reported), or with 2 after printing the message of a `SetupError` (or of
-/// any other error) thrown by `body`. Output written so far is flushed first either way.
-public func runStage(_ body: () throws -> Void) -> Never {
-    do {
-        try body()
-    } catch {
-        exitSetupFailure(error)
-    }
-    exitProcess(Diagnostics.shared.status)
-}
-
-/// Ends the run with exit 2 for `error` (a `SetupError`'s message, or any other error's
-/// description), after flushing the output written so far.
-func exitSetupFailure(_ error: any Error) -> Never {
-    StandardOutput.shared.flush()
-    Diagnostics.shared.emit((error as? SetupError)?.message ?? "\(error)")
-    exitProcess(.setup)
-}

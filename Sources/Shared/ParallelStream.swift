@@ -120,7 +120,7 @@ public struct ParallelFilter {
                     emitReports(problems)
                     problems.removeAll(keepingCapacity: true)
                 }
-                if bad && options.strict { exitProcess(.badRecords) }
+                if bad && options.strict { throw StageStop.strict }
                 output.endRecord()
             }
         }
@@ -273,14 +273,15 @@ final class OrderedBatches: @unchecked Sendable {
         pthread_cond_init(&spaceFree, nil)
     }
 
-    /// Writes a finished batch and reports its problems; ends the process after a strict stop or a
-    /// failure (the same ending `runStage` gives the one-job loop).
+    /// Writes a finished batch and reports its problems; after a strict stop or a failure it ends
+    /// the process (`StageEnd`: the main thread may be blocked reading a slow producer), with the
+    /// status the one-job loop's thrown error gets.
     static func writeToStandardOutput(_ batch: FinishedBatch) {
         emitReports(batch.problems)
         StandardOutput.shared.write(batch.bytes)
         if batch.flush { StandardOutput.shared.flush() } else { StandardOutput.shared.endRecord() }
-        if batch.stopped { exitProcess(.badRecords) }
-        if let failure = batch.failure { exitSetupFailure(failure) }
+        if batch.stopped { StageEnd.now(.strictStop) }
+        if let failure = batch.failure { StageEnd.now(.setupFailure((failure as? SetupError)?.message ?? "\(failure)")) }
     }
 
     /// Starts the workers, each making its transform on its own thread (so OCR engines load in
@@ -334,8 +335,7 @@ final class OrderedBatches: @unchecked Sendable {
         }, box)
         pthread_attr_destroy(&attr)
         if rc != 0 {
-            Diagnostics.shared.emit("cannot start a worker thread: \(String(cString: strerror(rc)))")
-            exitProcess(.setup)
+            StageEnd.now(.setupFailure("cannot start a worker thread: \(String(cString: strerror(rc)))"))
         }
         threads.append(tid)
     }

@@ -96,18 +96,16 @@ public struct StreamOptions: Sendable {
     public init(strict: Bool = false, inputs: [String] = []) { self.strict = strict; self.inputs = inputs }
 }
 
-/// Runs a one-record-in, one-record-out stage over the inputs and exits.
+/// Runs a one-record-in, one-record-out stage over the inputs.
 ///
 /// Contract: `transform` edits each record (usually one `set`). Malformed lines and records for
 /// which `transform` throws `RecordError` are reported on stderr as `kdsl-<stage>: line N: ...`
 /// and forwarded with an `error` field (an `error` already present from an upstream stage is
 /// kept: the first failure is the one to fix); the run carries on and exits 1, or stops at the
-/// first under `strict`. A `SetupError` ends the run with exit 2. `ParallelFilter` runs the same
+/// first under `strict` (throwing `StageStop.strict`). A `SetupError` ends the run with exit 2. `ParallelFilter` runs the same
 /// stage on several threads (this is its one-job loop).
-public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) -> Never {
-    runStage {
-        try ParallelFilter(options, jobs: 1).runInline { record, _ in try transform(&record) }
-    }
+public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) throws {
+    try ParallelFilter(options, jobs: 1).runInline { record, _ in try transform(&record) }
 }
 
 /// Reads every record for a consuming stage (score, mine, train), reporting malformed lines.
@@ -122,11 +120,11 @@ public func readAll(_ options: StreamOptions, _ body: (Record) throws -> Void) t
         case .record(let record):
             do { try body(record) } catch let error as RecordError {
                 diagnostics.recordError(error.message, at: record.location)
-                if options.strict { exitProcess(.badRecords) }
+                if options.strict { throw StageStop.strict }
             }
         case .malformed(let bad):
             diagnostics.recordError(bad.message, at: bad.location)
-            if options.strict { exitProcess(.badRecords) }
+            if options.strict { throw StageStop.strict }
         }
     }
 }

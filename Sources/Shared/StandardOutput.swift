@@ -13,8 +13,8 @@ import Darwin
 /// before they wait for input (`LineReader.nextLine(beforeWaiting:)`), so a slow producer's records
 /// are passed on without waiting for a full buffer. SIGPIPE is ignored at start;
 /// a write that fails with EPIPE (the reader went away, e.g. `| head -1`) ends the process quietly
-/// with status 0; any other write failure prints a message and exits 2. `finish()` flushes and
-/// checks the result; entry points call it via `exitProcess`.
+/// with status 0; any other write failure prints a message and exits 2 (both through `StageEnd`,
+/// whose handler the entry point installs). `finish()` flushes before the entry point exits.
 public final class StandardOutput: @unchecked Sendable {
     /// The process-wide writer for fd 1.
     public static let shared = StandardOutput(fd: 1)
@@ -74,18 +74,20 @@ public final class StandardOutput: @unchecked Sendable {
     public func flush() {
         var off = 0
         let count = buffer.count
-        buffer.withUnsafeBytes { raw in
+        let failure: Int32? = buffer.withUnsafeBytes { raw in
             while off < count {
                 let n = Glibc.write(fd, raw.baseAddress! + off, count - off)
                 if n > 0 { off += n; continue }
                 if n < 0 && errno == EINTR { continue }
-                if n < 0 && errno == EPIPE { _exit(0) }  // downstream closed: stop quietly
-                let reason = n < 0 ? String(cString: strerror(errno)) : "short write"
-                Diagnostics.shared.emit("writing output failed: \(reason)")
-                _exit(ExitStatus.setup.rawValue)
+                return n < 0 ? errno : 0
             }
+            return nil
         }
+        // Nothing buffered can be written any more: drop it, so the ending does not retry.
         buffer.removeAll(keepingCapacity: true)
+        guard let failure else { return }
+        if failure == EPIPE { StageEnd.now(.outputClosed) }  // downstream closed: stop quietly
+        StageEnd.now(.setupFailure("writing output failed: \(failure == 0 ? "short write" : String(cString: strerror(failure)))"))
     }
 
     /// Flushes; exits 2 with a message if the final write fails (a full disk is not success).

@@ -84,14 +84,13 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
-        Diagnostics.shared.stage = "kdsl-merge"
         let plan = try self.plan()
         let reader = VerdictReader(rulesPath: FieldPath(rules), modelPath: FieldPath(model))
         let taskPath = FieldPath(taskField)
         let stream = StreamOptions(strict: strict, inputs: files)
-        if choose { chooseAndExit(reader, taskPath, stream) }
+        if choose { return try self.choose(reader, taskPath, stream) }
         let outputPath = FieldPath(output)
-        runFilter(stream) { record in
+        try runFilter(stream) { record in
             let setting = plan.readsTask ? plan.setting(for: try record.optionalString(at: taskPath)) : plan.fallback
             let decision = decide(rule: try reader.rule(in: record), model: try reader.model(in: record),
                                   policy: setting.policy, thresholds: setting.thresholds)
@@ -99,26 +98,24 @@ struct MergeCommand: ParsableCommand {
         }
     }
 
-    /// `--choose`: reads every record, prints the chosen `--policy` line and ends the run.
-    private func chooseAndExit(_ reader: VerdictReader, _ taskPath: FieldPath, _ stream: StreamOptions) -> Never {
+    /// `--choose`: reads every record and prints the chosen `--policy` line.
+    private func choose(_ reader: VerdictReader, _ taskPath: FieldPath, _ stream: StreamOptions) throws {
         let goldPath = FieldPath(labelField)
-        runStage {
-            var chooser = PolicyChooser()
-            var unlabelled = 0, seen = 0
-            try readAll(stream) { record in
-                let task = try record.optionalString(at: taskPath)
-                let rule = try reader.rule(in: record), model = try reader.model(in: record)
-                guard let gold = try record.optionalString(at: goldPath) else { unlabelled += 1; return }
-                seen += 1
-                chooser.add(task: task, rule: rule, model: model, gold: gold)
-            }
-            guard seen > 0 else {
-                throw SetupError("--choose: no record has a gold label at '\(labelField)'\(unlabelled > 0 ? " (\(unlabelled) without one)" : ""): nothing to choose from")
-            }
-            if unlabelled > 0 { Diagnostics.shared.note("\(unlabelled) record(s) without a gold label left out of the choice") }
-            let (plan, notes) = chooser.choose()
-            for n in notes { Diagnostics.shared.note(n) }
-            StandardOutput.shared.write(plan.spec + "\n")
+        var chooser = PolicyChooser()
+        var unlabelled = 0, seen = 0
+        try readAll(stream) { record in
+            let task = try record.optionalString(at: taskPath)
+            let rule = try reader.rule(in: record), model = try reader.model(in: record)
+            guard let gold = try record.optionalString(at: goldPath) else { unlabelled += 1; return }
+            seen += 1
+            chooser.add(task: task, rule: rule, model: model, gold: gold)
         }
+        guard seen > 0 else {
+            throw SetupError("--choose: no record has a gold label at '\(labelField)'\(unlabelled > 0 ? " (\(unlabelled) without one)" : ""): nothing to choose from")
+        }
+        if unlabelled > 0 { Diagnostics.shared.note("\(unlabelled) record(s) without a gold label left out of the choice") }
+        let (plan, notes) = chooser.choose()
+        for n in notes { Diagnostics.shared.note(n) }
+        StandardOutput.shared.write(plan.spec + "\n")
     }
 }

@@ -193,16 +193,13 @@ extension ModelCommand {
         var out: String
 
         func run() throws {
-            Diagnostics.shared.stage = "kdsl-model"
-            runStage {
-                let builder = try learning.builder()
-                let reader = common.reader(builder.features)
-                let samples = try readSamples(common.stream, reader: reader)
-                reportImages(reader)
-                let model = try builder.build(samples)
-                try ModelFile.write(model, to: out)
-                Diagnostics.shared.note("wrote \(out): \(model.info)")
-            }
+            let builder = try learning.builder()
+            let reader = common.reader(builder.features)
+            let samples = try readSamples(common.stream, reader: reader)
+            reportImages(reader)
+            let model = try builder.build(samples)
+            try ModelFile.write(model, to: out)
+            Diagnostics.shared.note("wrote \(out): \(model.info)")
         }
     }
 
@@ -230,10 +227,9 @@ extension ModelCommand {
         }
 
         func run() throws {
-            Diagnostics.shared.stage = "kdsl-model"
             let loaded = try ModelFile.read(model)  // a bad file is a SetupError: exit 2 (StageCLI)
             let (common, top) = (common, top)
-            PredictionStream(options: common.stream, jobs: jobs ?? ParallelFilter.onlineCores) {
+            try PredictionStream(options: common.stream, jobs: jobs ?? ParallelFilter.onlineCores) {
                 Predictor(model: loaded, reader: common.reader(loaded.features), top: top)
             }.run()
         }
@@ -259,14 +255,11 @@ extension ModelCommand {
         var top: Int = 3
 
         func run() throws {
-            Diagnostics.shared.stage = "kdsl-model"
-            runStage {
-                var builder = try learning.builder()
-                builder.verbose = false
-                let reader = common.reader(builder.features)
-                try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream, reader: reader)
-                reportImages(reader)
-            }
+            var builder = try learning.builder()
+            builder.verbose = false
+            let reader = common.reader(builder.features)
+            try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream, reader: reader)
+            reportImages(reader)
         }
     }
 }

@@ -13,27 +13,25 @@ struct PredictionStream {
     /// Makes one predictor per job.
     let makePredictor: () -> Predictor
 
-    func run() -> Never {
+    func run() throws {
         let made = Mutex()
         let predictors = PredictorList()
-        runStage {
-            try ParallelFilter(options, jobs: jobs).run {
-                let predictor = makePredictor()
-                made.locked { predictors.all.append(predictor) }
-                return { record, out in
-                    // A field of the wrong type (the task, or one the head reads) throws before
-                    // anything is written: the record is forwarded with `error`.
-                    // The fast writer splices `model` into the record's bytes; it declines
-                    // records that need the general path (unknown task, an existing `model`...).
-                    if try !out.writeRecord({ try predictor.appendFast(record, to: &$0) }) { try predictor.apply(&record) }
-                    // Images it could not use: warnings at the record's line, in input order for any --jobs.
-                    out.warnings = predictor.reader.takeImageFailures()
-                }
+        try ParallelFilter(options, jobs: jobs).run {
+            let predictor = makePredictor()
+            made.locked { predictors.all.append(predictor) }
+            return { record, out in
+                // A field of the wrong type (the task, or one the head reads) throws before
+                // anything is written: the record is forwarded with `error`.
+                // The fast writer splices `model` into the record's bytes; it declines
+                // records that need the general path (unknown task, an existing `model`...).
+                if try !out.writeRecord({ try predictor.appendFast(record, to: &$0) }) { try predictor.apply(&record) }
+                // Images it could not use: warnings at the record's line, in input order for any --jobs.
+                out.warnings = predictor.reader.takeImageFailures()
             }
-            let failed = predictors.all.reduce(0) { $0 + $1.reader.failedImages }
-            if failed > 0 {
-                Diagnostics.shared.warning("\(failed) image(s) could not be read or decoded; their features are zero, records kept")
-            }
+        }
+        let failed = predictors.all.reduce(0) { $0 + $1.reader.failedImages }
+        if failed > 0 {
+            Diagnostics.shared.warning("\(failed) image(s) could not be read or decoded; their features are zero, records kept")
         }
     }
 }

@@ -151,8 +151,7 @@ struct OCRCommand: ParsableCommand {
         }
     }
 
-    func run() {
-        Diagnostics.shared.stage = "kdsl-ocr"
+    func run() throws {
         ThreadLimit.ensureSingleThreadedOpenMP()
         var options = OCROptions()
         options.engine = OCRStream.EngineChoice(rawValue: engine) ?? .ppocr
@@ -162,7 +161,7 @@ struct OCRCommand: ParsableCommand {
                 options.models = try PPOCRModels.locate(directory: models, detector: detModel, recognizer: recModel, classifier: clsModel,
                                                         useClassifier: !noCls, keys: recKeys)
             } catch {
-                runStage { throw SetupError(error.message) }
+                throw SetupError(error.message)
             }
         }
         options.progress = !quiet
@@ -177,6 +176,6 @@ struct OCRCommand: ParsableCommand {
         options.psm = psm ?? 3
         options.jobs = jobs ?? ThreadLimit.cores
         options.datapath = tessdata
-        OCRStream.run(options)
+        try OCRStream.run(options)
     }
 }

@@ -40,40 +40,38 @@ enum OCRStream {
     /// `--engine`.
     enum EngineChoice: String, CaseIterable, Sendable { case ppocr, tesseract }
 
-    static func run(_ options: OCROptions) -> Never {
+    static func run(_ options: OCROptions) throws {
         let settings = options.settings
         var filter = ParallelFilter(options.stream, jobs: options.jobs)
         filter.batchLines = 1
         filter.batchesPerJob = options.windowPerJob
         let progress = options.progress ? Progress(unit: "records", total: RecordCount.ofFiles(options.stream.inputs)) : nil
-        runStage {
-            defer { progress?.finish() }
-            try filter.run {
-                let engine: OCREngine
-                do {
-                    switch options.engine {
-                    case .tesseract:
-                        engine = .tesseract(try Traineddata.loadEngine(datapath: options.datapath, languages: options.languages, psm: options.psm))
-                    case .ppocr:
-                        let e = try PPOCREngine(models: options.models!)
-                        e.maxSide = options.maxSide
-                        engine = .ppocr(e)
-                    }
-                } catch let error as EngineSetupError {
-                    throw SetupError(error.message)
+        defer { progress?.finish() }
+        try filter.run {
+            let engine: OCREngine
+            do {
+                switch options.engine {
+                case .tesseract:
+                    engine = .tesseract(try Traineddata.loadEngine(datapath: options.datapath, languages: options.languages, psm: options.psm))
+                case .ppocr:
+                    let e = try PPOCREngine(models: options.models!)
+                    e.maxSide = options.maxSide
+                    engine = .ppocr(e)
                 }
-                let empty = RecordOCR.empty(engine: engine.name)
-                return { record, out in
-                    defer { progress?.advance() }
-                    let paths = try ImagePaths.of(record, field: settings.imagesField)
-                    if paths.isEmpty {
-                        record.set("ocr", empty)
-                        return
-                    }
-                    let result = RecordOCR.run(paths: paths, engine: engine, settings: settings)
-                    record.set("ocr", result.ocr)
-                    out.problems = result.problems
+            } catch let error as EngineSetupError {
+                throw SetupError(error.message)
+            }
+            let empty = RecordOCR.empty(engine: engine.name)
+            return { record, out in
+                defer { progress?.advance() }
+                let paths = try ImagePaths.of(record, field: settings.imagesField)
+                if paths.isEmpty {
+                    record.set("ocr", empty)
+                    return
                 }
+                let result = RecordOCR.run(paths: paths, engine: engine, settings: settings)
+                record.set("ocr", result.ocr)
+                out.problems = result.problems
             }
         }
     }

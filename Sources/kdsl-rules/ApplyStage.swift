@@ -4,37 +4,35 @@ import Shared
 enum ApplyStage {
     /// With `jobs` > 1 each worker compiles its own matcher (it keeps per-record scratch state)
     /// and Shared's `ParallelFilter` keeps the output in input order: the same bytes for any `jobs`.
-    static func run(_ set: RuleSet, key: String, fields: FieldOptions, options: StreamOptions, jobs: Int = 1) -> Never {
+    static func run(_ set: RuleSet, key: String, fields: FieldOptions, options: StreamOptions, jobs: Int = 1) throws {
         let taskPath = FieldPath(fields.task)
         let outKey = FieldPath(key)
         let (text, dialogue, ocr) = (FieldPath(fields.text), FieldPath(fields.dialogue), FieldPath(fields.ocr))
-        runStage {
-            try ParallelFilter(options, jobs: jobs).run {
-                let matcher = RuleMatcher(set.rules)
-                let none = matcher.value(for: [])
-                let used = matcher.usedFields
-                // The text views are built from the record's bytes, and a top-level `rules` value
-                // is copied from pieces serialised once: per record, no String and no JSON tree (perf).
-                let views = TextBytes(text: text, dialogue: dialogue, ocr: ocr)
-                let output = SerializedValue()
-                return { record, _ in
-                    let task = try record.optionalString(at: taskPath)
-                    let fired: [Int32]
-                    if !used.isEmpty {
-                        views.load(record, views: used)
-                        // A text field of the wrong type is a bad record, not empty text.
-                        if let problem = views.mistyped { throw RecordError(problem) }
-                        fired = matcher.fire(views: views, task: task)
-                    } else {
-                        fired = []
-                    }
-                    if outKey.keys.count == 1 {
-                        output.bytes.removeAll(keepingCapacity: true)
-                        matcher.serializedValue(for: fired, into: &output.bytes)
-                        record.set(key, serialized: output.bytes)
-                    } else {
-                        record.set(outKey, fired.isEmpty ? none : matcher.value(for: fired))
-                    }
+        try ParallelFilter(options, jobs: jobs).run {
+            let matcher = RuleMatcher(set.rules)
+            let none = matcher.value(for: [])
+            let used = matcher.usedFields
+            // The text views are built from the record's bytes, and a top-level `rules` value
+            // is copied from pieces serialised once: per record, no String and no JSON tree (perf).
+            let views = TextBytes(text: text, dialogue: dialogue, ocr: ocr)
+            let output = SerializedValue()
+            return { record, _ in
+                let task = try record.optionalString(at: taskPath)
+                let fired: [Int32]
+                if !used.isEmpty {
+                    views.load(record, views: used)
+                    // A text field of the wrong type is a bad record, not empty text.
+                    if let problem = views.mistyped { throw RecordError(problem) }
+                    fired = matcher.fire(views: views, task: task)
+                } else {
+                    fired = []
+                }
+                if outKey.keys.count == 1 {
+                    output.bytes.removeAll(keepingCapacity: true)
+                    matcher.serializedValue(for: fired, into: &output.bytes)
+                    record.set(key, serialized: output.bytes)
+                } else {
+                    record.set(outKey, fired.isEmpty ? none : matcher.value(for: fired))
                 }
             }
         }

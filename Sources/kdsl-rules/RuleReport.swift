@@ -8,7 +8,7 @@ enum RuleReport {
         for p in problems { Diagnostics.shared.emit(p.description) }
         if !problems.isEmpty {
             Diagnostics.shared.emit("\(path): \(problems.count) problem\(problems.count == 1 ? "" : "s"), \(set.rules.count) valid rules")
-            exitProcess(.badRecords)
+            throw StageStop.badInput
         }
         if set.rules.isEmpty { Diagnostics.shared.warning("\(path): no rules") } else { Diagnostics.shared.note("\(path): \(set.rules.count) rules, ok") }
     }

@@ -78,7 +78,7 @@ extension RulesCommand {
 
         func run() throws {
             let set = try RuleSet.load(rules)
-            ApplyStage.run(set, key: key, fields: fields, options: StreamOptions(strict: strict, inputs: inputs), jobs: jobs)
+            try ApplyStage.run(set, key: key, fields: fields, options: StreamOptions(strict: strict, inputs: inputs), jobs: jobs)
         }
     }
 

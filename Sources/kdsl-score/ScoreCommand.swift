@@ -94,7 +94,7 @@ struct ScoreCommand: ParsableCommand {
         return o
     }
 
-    func run() throws { Scorer.run(options) }
+    func run() throws { try Scorer.run(options) }
 
     /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
     static func main() { stageMain() }

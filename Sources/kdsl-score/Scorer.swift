@@ -54,20 +54,18 @@ enum Scorer {
         return out
     }
 
-    static func run(_ options: ScoreOptions) -> Never {
+    static func run(_ options: ScoreOptions) throws {
         let diagnostics = Diagnostics.shared
-        runStage {
-            let counts = try count(options)
-            StandardOutput.shared.write(output(counts, options))
-            // Counted, never silent: say on stderr what the report also shows.
-            if !options.emitCounts {
-                let missing = counts.noPrediction
-                if missing > 0 {
-                    diagnostics.warning("\(missing) record\(missing == 1 ? "" : "s") without a prediction at \"\(counts.fields.pred)\" (or with an error) counted as wrong")
-                }
-                if let by = counts.fields.by, counts.ungrouped > 0 {
-                    diagnostics.warning("\(counts.ungrouped) record\(counts.ungrouped == 1 ? "" : "s") without a \"\(by)\" value: in the overall figures only")
-                }
+        let counts = try count(options)
+        StandardOutput.shared.write(output(counts, options))
+        // Counted, never silent: say on stderr what the report also shows.
+        if !options.emitCounts {
+            let missing = counts.noPrediction
+            if missing > 0 {
+                diagnostics.warning("\(missing) record\(missing == 1 ? "" : "s") without a prediction at \"\(counts.fields.pred)\" (or with an error) counted as wrong")
+            }
+            if let by = counts.fields.by, counts.ungrouped > 0 {
+                diagnostics.warning("\(counts.ungrouped) record\(counts.ungrouped == 1 ? "" : "s") without a \"\(by)\" value: in the overall figures only")
             }
         }
     }

@@ -2,9 +2,9 @@ import Shared
 
 /// The stage as every kdsl stage is written: `runFilter` with one `set`.
 enum SplicePassthrough {
-    static func run(_ options: StreamOptions, added: AddedKey, read: FieldPath?) -> Never {
+    static func run(_ options: StreamOptions, added: AddedKey, read: FieldPath?) throws {
         var sink = 0
-        runFilter(options) { record in
+        try runFilter(options) { record in
             if let read, let v = record.value(at: read) {
                 // Keep the decode from being optimised away.
                 if case .string(let s) = v { sink &+= s.utf8.count } else { sink &+= 1 }

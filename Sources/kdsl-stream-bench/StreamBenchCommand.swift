@@ -80,9 +80,9 @@ struct StreamBenchCommand: ParsableCommand {
         let added = AddedKey(key: key, lineNumber: value == .line)
         switch mode {
         case .splice:
-            SplicePassthrough.run(options, added: added, read: read.map { FieldPath($0) })
+            try SplicePassthrough.run(options, added: added, read: read.map { FieldPath($0) })
         case .jansson:
-            JanssonPassthrough.run(options, added: added, read: read.map { FieldPath($0) })
+            try JanssonPassthrough.run(options, added: added, read: read.map { FieldPath($0) })
         }
     }
 }
