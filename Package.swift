@@ -52,7 +52,7 @@ let package = Package(
         stage("kdsl-merge"),
         stage("kdsl-stream-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SharedTests", dependencies: ["Shared", "CJansson"], path: "Tests/SharedTests"),
+        .testTarget(name: "SharedTests", dependencies: ["TestSupport", "Shared", "CJansson"], path: "Tests/SharedTests"),
         .testTarget(name: "ImagesTests", dependencies: ["TestSupport", "Images", "Shared"], path: "Tests/ImagesTests"),
         .testTarget(name: "ScoreTests", dependencies: ["TestSupport", "kdsl-score", "Shared"], path: "Tests/ScoreTests"),
         .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "Shared", "Images"], path: "Tests/OCRTests",

@@ -302,7 +302,7 @@ private struct TurnWriter {
 }
 
 /// A growable byte buffer with stable identity, so several writers can share one (a class: the
-/// views are appended to from helpers without copy-on-write checks in the inner loops).
+/// writers append to the views without copy-on-write checks in the inner loops).
 final class ByteBuffer {
     private(set) var p: UnsafeMutablePointer<UInt8>
     var count = 0

@@ -4,9 +4,10 @@ import Shared
 import Glibc
 #endif
 
-/// Image features computed from the pixels (issue: "a small grayscale grid, a colour histogram,
-/// aspect ratio, size"). The paper's model sees the image itself (§2.2); a linear model sees this
-/// summary. Layout (`count` floats), each in [0, 1] or a log scale before standardisation:
+/// Image features computed from the pixels: a small grayscale grid, colour grids and a colour
+/// histogram, the aspect ratio and the size. The paper's model sees the image itself (§2.2); a
+/// linear model needs a fixed-length vector, and this summary is cheap to compute and needs no
+/// pretrained network. Layout (`count` floats), each in [0, 1] or a log scale before standardisation:
 ///
 /// | range | what |
 /// |---|---|

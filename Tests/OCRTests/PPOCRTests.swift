@@ -153,7 +153,7 @@ import Testing
     }
 
     @Test func recordCountIsKnownForFilesOnly() throws {
-        let path = "/tmp/kdsl-ocr-count-\(getpid()).jsonl"
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-ocr-count-\(getpid()).jsonl").path
         try "{\"a\":1}\n\n  \n{\"b\":2}".write(toFile: path, atomically: true, encoding: .utf8)
         defer { unlink(path) }
         #expect(RecordCount.ofFiles([path]) == 2)

@@ -1,6 +1,7 @@
 import CJansson
 import Foundation
 import Testing
+import TestSupport
 @testable import Shared
 
 /// `Record` (the scanner's fast path and its jansson fallback) checked against jansson itself on
@@ -202,19 +203,13 @@ import Testing
     /// Real records, each mutated by dropping, flipping or inserting bytes: the scanner's
     /// accept/reject boundary and its values must match jansson's on every variant.
     @Test func mutatedRealRecordsAgreeWithJansson() throws {
-        var sources = ["/work/cache/www2025-records.jsonl"]
-        // ../shared/data beside the repository (this file is Tests/SharedTests/...).
-        let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
-        for set in ["banking77", "hwu64"] { sources.append(data.appendingPathComponent("intent/\(set)/train_5.jsonl").path) }
-        var lines: [[UInt8]] = []
-        for path in sources {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            lines += data.split(separator: 0x0A).map { Array($0) }
-        }
-        // Real records live outside the repository (never committed); without them this property
-        // is left to the generated lines.
-        guard !lines.isEmpty else { print("mutated real records: none found, skipped"); return }
+        // The WWW2025 challenge records (Chinese dialogues, image paths) and the English few-shot
+        // intent sets, all from ../shared/data beside the repository.
+        var lines = try jsonLines(www2025Records())
+        let www2025 = lines.count
+        for set in ["banking77", "hwu64"] { lines += try jsonLines(sharedDataContents("intent/\(set)/train_5.jsonl")) }
+        print("mutated real records: \(www2025) WWW2025 records, \(lines.count - www2025) intent records")
+        #expect(www2025 > 700 && lines.count - www2025 > 600, "too few real records: \(www2025) WWW2025, \(lines.count - www2025) intent")
         var rng = SeededRNG(seed: 99)
         var gen = RecordGenerator(seed: 3)
         var tally = Tally()
@@ -245,8 +240,9 @@ import Testing
 
     /// Unmutated real records all take the fast path and round-trip byte for byte.
     @Test func realRecordsPassThroughByteForByte() throws {
-        guard let data = FileManager.default.contents(atPath: "/work/cache/www2025-records.jsonl") else { return }
-        for line in data.split(separator: 0x0A).map({ Array($0) }) {
+        let lines = try jsonLines(www2025Records())
+        #expect(lines.count > 700, "only \(lines.count) WWW2025 records")
+        for line in lines {
             let record = try line.withUnsafeBufferPointer { try Record(line: $0, location: SourceLocation(file: nil, line: 1)) }
             #expect(record.isFastPath)
             #expect(record.serialized() == line)

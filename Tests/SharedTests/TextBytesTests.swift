@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Shared
 
 /// `TextBytes` against its reference, `Tokenizer.normalizedUTF8(RecordText(record)[field])`, byte
 /// for byte: on generated records spelled with every escape and dialogue shape, and on every
-/// record of the bundled sample and (when present) the WWW2025 records.
+/// record of the bundled sample, of the WWW2025 challenge records and of the SROIE receipts' text.
 @Suite struct TextBytesTests {
     /// Compares every subset of views (each subset takes its own code path through the writers).
     static func mismatch(_ record: Record, _ views: TextBytes, paths: (FieldPath, FieldPath, FieldPath) = ("text", "dialogue", "ocr.text")) -> String? {
@@ -166,23 +167,50 @@ import Testing
         #expect(views.bytes(.user) == Array("set\na".utf8))
     }
 
-    /// Every record of the bundled sample and of the WWW2025 records (when this machine has them).
-    @Test(arguments: ["examples/sample/records.jsonl", "/work/cache/www2025-ocr.jsonl"])
-    func realRecords(path: String) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
-        guard let data = try? Data(contentsOf: url) else {
-            #expect(path.hasPrefix("/"), "the bundled sample \(path) is missing")
-            return
+    /// Real records, with the fewest lines each source must give: the bundled sample (English
+    /// sentences), the WWW2025 challenge records (Chinese dialogues tagged 用户/客服, from
+    /// ../shared/data/www2025/train.json as examples/www2025 converts it) and, for the `ocr` view,
+    /// the SROIE receipts' exact line transcriptions (../shared/data/ocr/sroie/box) as `ocr.text`.
+    static func records(of source: String) throws -> (lines: [[UInt8]], minimum: Int) {
+        switch source {
+        case "sample":
+            let url = repositoryRoot.appendingPathComponent("examples/sample/records.jsonl")
+            guard let data = FileManager.default.contents(atPath: url.path) else { throw MissingTestData("the bundled sample \(url.path) is missing") }
+            return (jsonLines(data), 100)
+        case "www2025":
+            return (try jsonLines(www2025Records()), 700)
+        case "sroie":
+            let box = try sharedDataFile("ocr/sroie/box")
+            let names = try FileManager.default.contentsOfDirectory(atPath: box.path).filter { $0.hasSuffix(".csv") }.sorted()
+            var lines: [[UInt8]] = []
+            for name in names {
+                // x1,y1,...,y4,transcription: the text is what follows the eighth comma.
+                let csv = try String(contentsOf: box.appendingPathComponent(name), encoding: .utf8)
+                let text = csv.split(whereSeparator: \.isNewline).map { row in
+                    String(row.split(separator: ",", maxSplits: 8, omittingEmptySubsequences: false).dropFirst(8).first ?? "")
+                }.joined(separator: "\n")
+                let record: [String: Any] = ["id": "sroie-" + String(name.dropLast(4)), "ocr": ["text": text]]
+                lines.append(Array(try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])))
+            }
+            return (lines, 70)
+        default:
+            throw MissingTestData("unknown source \(source)")
         }
+    }
+
+    /// Every record of each real source matches the reference.
+    @Test(arguments: ["sample", "www2025", "sroie"])
+    func realRecords(source: String) throws {
+        let (lines, minimum) = try Self.records(of: source)
         let views = TextBytes()
         var count = 0
-        for line in data.split(separator: 0x0A) where !line.isEmpty {
-            let record = try Array(line).withUnsafeBufferPointer { try Record(line: $0, location: SourceLocation(file: path, line: count + 1)) }
+        for line in lines {
+            let record = try line.withUnsafeBufferPointer { try Record(line: $0, location: SourceLocation(file: source, line: count + 1)) }
             count += 1
-            if let problem = Self.mismatch(record, views) { Issue.record("\(path) line \(count): \(problem)"); return }
+            if let problem = Self.mismatch(record, views) { Issue.record("\(source) line \(count): \(problem)"); return }
         }
-        #expect(count > 100)
+        print("TextBytes on real records: \(source), \(count) records")
+        #expect(count > minimum, "\(source): \(count) records, expected more than \(minimum)")
     }
 
     @Test func skimmingFindsTheMembersTheValidatingScannerFinds() {
