@@ -13,9 +13,9 @@ let openVINOHeaders: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I", "-Xcc", depsD
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
-/// One executable per stage; each is a thin command over its own concept files and Shared.
+/// One executable per stage; each is a thin command over its own concept files, JSONLines and TextViews.
 func stage(_ name: String, _ extra: [Target.Dependency] = [], swiftSettings: [SwiftSetting] = []) -> Target {
-    .executableTarget(name: name, dependencies: ["Shared", "StageCLI", argumentParser] + extra, path: "Sources/\(name)",
+    .executableTarget(name: name, dependencies: ["JSONLines", "TextViews", "StageCLI", argumentParser] + extra, path: "Sources/\(name)",
                       swiftSettings: swiftSettings)
 }
 
@@ -27,7 +27,6 @@ let package = Package(
         .executable(name: "kdsl-rules", targets: ["kdsl-rules"]),
         .executable(name: "kdsl-model", targets: ["kdsl-model"]),
         .executable(name: "kdsl-merge", targets: ["kdsl-merge"]),
-        .executable(name: "kdsl-stream-bench", targets: ["kdsl-stream-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,25 +40,32 @@ let package = Package(
         .target(name: "COpenVINO", path: "Sources/COpenVINO",
                 cSettings: [.unsafeFlags(["-I", depsDir + "/openvino/include"]), .define("KDSL_DEPS_DIR", to: "\"\(depsDir)\"")],
                 linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "Shared", dependencies: ["CJansson"], path: "Sources/Shared"),
+        // Records in, records out: JSON Lines reading and writing, the parallel filter, diagnostics
+        // and exit outcomes, atomic files. Every stage builds on it.
+        .target(name: "JSONLines", dependencies: ["CJansson"], path: "Sources/JSONLines", exclude: ["README.md"]),
+        // The text a record offers (user, agent, ocr, lines, title, bottom, layout) and how it is tokenised.
+        .target(name: "TextViews", dependencies: ["JSONLines"], path: "Sources/TextViews", exclude: ["README.md"]),
         // Reading, checking and decoding image files: the one home of Leptonica.
-        .target(name: "Images", dependencies: ["Shared", "CLeptonica"], path: "Sources/Images", exclude: ["README.md"]),
-        .target(name: "StageCLI", dependencies: ["Shared", argumentParser], path: "Sources/StageCLI"),
+        .target(name: "Images", dependencies: ["JSONLines", "CLeptonica"], path: "Sources/Images", exclude: ["README.md"]),
+        .target(name: "StageCLI", dependencies: ["JSONLines", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"]),
         stage("kdsl-score"),
         stage("kdsl-ocr", ["Images", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
         stage("kdsl-rules"),
         stage("kdsl-model", ["Images", "COpenBLAS"]),
         stage("kdsl-merge"),
+        // The record stream's benchmark and self-test (bench/stream.bench.sh, the stream CLI tests):
+        // built with the package, not one of its products.
         stage("kdsl-stream-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SharedTests", dependencies: ["TestSupport", "Shared", "CJansson"], path: "Tests/SharedTests"),
-        .testTarget(name: "ImagesTests", dependencies: ["TestSupport", "Images", "Shared"], path: "Tests/ImagesTests"),
-        .testTarget(name: "ScoreTests", dependencies: ["TestSupport", "kdsl-score", "Shared"], path: "Tests/ScoreTests"),
-        .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "Shared", "Images"], path: "Tests/OCRTests",
+        .testTarget(name: "JSONLinesTests", dependencies: ["TestSupport", "JSONLines", "CJansson"], path: "Tests/JSONLinesTests"),
+        .testTarget(name: "TextViewsTests", dependencies: ["TestSupport", "JSONLines", "TextViews"], path: "Tests/TextViewsTests"),
+        .testTarget(name: "ImagesTests", dependencies: ["TestSupport", "Images", "JSONLines"], path: "Tests/ImagesTests"),
+        .testTarget(name: "ScoreTests", dependencies: ["TestSupport", "kdsl-score", "JSONLines", "TextViews"], path: "Tests/ScoreTests"),
+        .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "JSONLines", "TextViews", "Images"], path: "Tests/OCRTests",
                     swiftSettings: openVINOHeaders),
-        .testTarget(name: "RulesTests", dependencies: ["TestSupport", "kdsl-rules", "Shared"], path: "Tests/RulesTests"),
-        .testTarget(name: "ModelTests", dependencies: ["TestSupport", "kdsl-model", "Shared", "Images"], path: "Tests/ModelTests"),
-        .testTarget(name: "MergeTests", dependencies: ["TestSupport", "kdsl-merge", "Shared"], path: "Tests/MergeTests"),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Shared"], path: "Tests/CLITests"),
+        .testTarget(name: "RulesTests", dependencies: ["TestSupport", "kdsl-rules", "JSONLines", "TextViews"], path: "Tests/RulesTests"),
+        .testTarget(name: "ModelTests", dependencies: ["TestSupport", "kdsl-model", "JSONLines", "TextViews", "Images"], path: "Tests/ModelTests"),
+        .testTarget(name: "MergeTests", dependencies: ["TestSupport", "kdsl-merge", "JSONLines", "TextViews"], path: "Tests/MergeTests"),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "JSONLines", "TextViews"], path: "Tests/CLITests"),
     ]
 )

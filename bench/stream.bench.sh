@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throughput of the record stream (Shared) against its peers, side by side in one hyperfine run:
+# Throughput of the record stream (JSONLines) against its peers, side by side in one hyperfine run:
 # cat, jq -c ., Python orjson line by line (loads + one key + dumps), kdsl-stream-bench --mode
 # jansson (full parse + dump, the naive design), kdsl-stream-bench (splice) and with --read label.
 # Input: "typical records", the WWW2025 challenge records and the English intent records

@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// The image paths a record names: `images` (a path string or an array of them) or, when it has
 /// no `images`, `image`; or the field at `field` when given. Shared by kdsl-ocr and kdsl-model

@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// How a fired rule and the model's prediction combine into one label (paper §2.3).
 public enum MergePolicy: String, CaseIterable, Sendable {

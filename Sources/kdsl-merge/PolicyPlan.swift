@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// A policy with its thresholds: what `--policy` says for one task.
 public struct PolicySetting: Equatable, Sendable {

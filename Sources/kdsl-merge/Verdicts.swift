@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// Reads the verdicts of the rules and model stages out of a record.
 ///

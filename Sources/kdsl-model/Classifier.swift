@@ -1,5 +1,5 @@
 import COpenBLAS
-import Shared
+import JSONLines
 #if canImport(Glibc)
 import Glibc
 #endif

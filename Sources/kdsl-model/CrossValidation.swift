@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// Out-of-fold predictions: for each fold value, a model trained on the labelled records of the
 /// other folds predicts the records of that fold. Features are extracted once (images decoded

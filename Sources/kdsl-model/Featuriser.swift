@@ -1,4 +1,5 @@
-import Shared
+import JSONLines
+import TextViews
 #if canImport(Glibc)
 import Glibc
 #endif

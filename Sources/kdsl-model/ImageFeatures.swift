@@ -1,5 +1,5 @@
 import Images
-import Shared
+import JSONLines
 #if canImport(Glibc)
 import Glibc
 #endif

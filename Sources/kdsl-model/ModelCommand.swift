@@ -1,6 +1,7 @@
 import Images
 import ArgumentParser
-import Shared
+import JSONLines
+import TextViews
 import StageCLI
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
-import Shared
+import JSONLines
+import TextViews
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -90,7 +91,7 @@ enum ModelFile {
         return out
     }
 
-    /// Writes `model` to `path` atomically (Shared's `AtomicFile`). Throws `SetupError`.
+    /// Writes `model` to `path` atomically (JSONLines' `AtomicFile`). Throws `SetupError`.
     static func write(_ model: Model, to path: String) throws {
         do {
             try AtomicFile.write(encode(model), to: path)

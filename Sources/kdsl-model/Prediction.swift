@@ -1,4 +1,5 @@
-import Shared
+import JSONLines
+import TextViews
 
 /// Adds the `model` key to records: `{"label", "p", "top": [[label, p], ...]}`, or for a record
 /// whose task the model does not know `{"label": null, "p": 0, "top": [], "reason": ...}`.
@@ -71,7 +72,7 @@ final class Predictor {
     private var best: [Int] = []
 
     /// `rank` of a record: the normalised bytes of the views the head reads, straight from the
-    /// record's JSON (Shared's `TextBytes`, no String per record), to the head's weighted vector
+    /// record's JSON (TextViews' `TextBytes`, no String per record), to the head's weighted vector
     /// (`Featuriser`).
     /// Throws `RecordError` when a field it reads has the wrong type (nothing is written then).
     private func rank(_ record: Record, task: String?, head: Head) throws -> [Int] {

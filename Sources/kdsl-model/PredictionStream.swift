@@ -1,8 +1,8 @@
-import Shared
+import JSONLines
 
 /// `kdsl-model predict` over the inputs: every record with `model` added, in input order.
 ///
-/// Shared's `ParallelFilter` does the streaming (one job: record by record; more: batches of 256
+/// JSONLines' `ParallelFilter` does the streaming (one job: record by record; more: batches of 256
 /// lines on worker threads, written in input order, the same bytes for any number of jobs). Each
 /// worker has its own `Predictor` (scratch buffers, image reader); the model is shared read-only.
 /// An image that cannot be read is a warning at its record's line (`image PATH: reason`); the

@@ -1,4 +1,5 @@
-import Shared
+import JSONLines
+import TextViews
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +7,7 @@ import Glibc
 /// How text and images become features; stored in the model file so that predict sees records
 /// exactly as train did.
 struct FeatureConfig: Equatable, Sendable {
-    /// Text views (Shared's `RecordText`), each its own namespace.
+    /// Text views (TextViews' `RecordText`), each its own namespace.
     var views: [TextField] = [.user, .agent, .ocr]
     /// Token n-grams 1...wordNgrams (CJK characters are tokens, so these are character n-grams there).
     var wordNgrams = 2

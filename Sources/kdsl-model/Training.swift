@@ -1,5 +1,6 @@
 import Images
-import Shared
+import JSONLines
+import TextViews
 
 /// Where a stage finds the fields it reads.
 struct FieldNames: Sendable {
@@ -58,7 +59,7 @@ final class SampleReader {
     func task(_ record: Record) throws -> String? { try record.optionalString(at: fields.task) }
 
     /// The record's text, hashed into `raw`: its views' normalised bytes come straight from the
-    /// record's JSON (Shared's `TextBytes`, as prediction reads them).
+    /// record's JSON (TextViews' `TextBytes`, as prediction reads them).
     func text(_ record: Record, task: String?, into raw: inout RawText) throws {
         textBytes.load(record, views: features.views)
         // A text field of the wrong type is a bad record, not empty text (`TextBytes` sees it).
@@ -70,7 +71,7 @@ final class SampleReader {
     private lazy var viewHasher = ViewHasher(hasher)
 
     /// Where `ScreenLayout` reads the lines: `ocr.images` beside the OCR text.
-    private lazy var layoutPath = Shared.layoutPath(besideOCR: fields.ocr)
+    private lazy var layoutPath = TextViews.layoutPath(besideOCR: fields.ocr)
 
     /// The record's dense block (`FeatureConfig.denseCount`): its averaged image features, then
     /// (with `features.layout`) its layout summary; nil when images are on and none could be used

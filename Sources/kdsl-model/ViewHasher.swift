@@ -1,11 +1,12 @@
-import Shared
+import JSONLines
+import TextViews
 
 /// Tokenises one text view and hashes its n-grams into feature ids: the one implementation of
-/// Shared's token contract (`Tokenizer.tokens`, `Tokenizer.ngrams`, `Tokenizer.characterNGrams`)
+/// TextViews' token contract (`Tokenizer.tokens`, `Tokenizer.ngrams`, `Tokenizer.characterNGrams`)
 /// in the model, used by training (`TextHasher.extract`, into `RawText`) and by prediction
 /// (`Featuriser`), so the two read text the same way by construction.
 ///
-/// Input: the view's normalised UTF-8 (`Tokenizer.normalizedUTF8`, or Shared's `TextBytes`
+/// Input: the view's normalised UTF-8 (`Tokenizer.normalizedUTF8`, or TextViews' `TextBytes`
 /// straight from the record's JSON). Output: the ids of the strings the Tokenizer would build
 /// (tests compare with it), in three lists, because a head may leave out the last two:
 /// - `unigrams`: each token, hashed with seed (namespace, 1);

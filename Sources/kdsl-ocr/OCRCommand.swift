@@ -1,6 +1,6 @@
 import Images
 import ArgumentParser
-import Shared
+import JSONLines
 import StageCLI
 
 #if canImport(Glibc)

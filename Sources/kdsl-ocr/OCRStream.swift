@@ -1,5 +1,5 @@
 import Images
-import Shared
+import JSONLines
 
 #if canImport(Glibc)
 import Glibc
@@ -28,7 +28,7 @@ struct OCROptions: Sendable {
 /// The streaming OCR filter: reads records, OCRs their images on `jobs` threads, writes them in
 /// input order with the `ocr` key added.
 ///
-/// Shared's `ParallelFilter` does the streaming, with the error semantics of `runFilter`; a record
+/// JSONLines' `ParallelFilter` does the streaming, with the error semantics of `runFilter`; a record
 /// is one batch (OCR takes a second per screenshot: batching saves nothing, and a batch of them
 /// would hold the records behind it). Each worker owns one engine for its whole life (Tesseract
 /// engines and OpenVINO inference requests are not thread-safe, and loading one costs far more

@@ -1,5 +1,5 @@
 internal import COpenVINO
-import Shared
+import JSONLines
 
 #if canImport(Glibc)
 import Glibc

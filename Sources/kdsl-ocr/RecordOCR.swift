@@ -1,5 +1,5 @@
 import Images
-import Shared
+import JSONLines
 
 /// Settings of one run that every worker shares.
 struct OCRSettings: Sendable {

@@ -1,9 +1,10 @@
-import Shared
+import JSONLines
+import TextViews
 
 /// `kdsl-rules apply`: one record in, one record out, with the `rules` key set.
 enum ApplyStage {
     /// With `jobs` > 1 each worker compiles its own matcher (it keeps per-record scratch state)
-    /// and Shared's `ParallelFilter` keeps the output in input order: the same bytes for any `jobs`.
+    /// and JSONLines' `ParallelFilter` keeps the output in input order: the same bytes for any `jobs`.
     static func run(_ set: RuleSet, key: String, fields: FieldOptions, options: StreamOptions, jobs: Int = 1) throws {
         let taskPath = FieldPath(fields.task)
         let outKey = FieldPath(key)

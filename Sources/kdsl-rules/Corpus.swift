@@ -1,4 +1,5 @@
-import Shared
+import JSONLines
+import TextViews
 
 /// A set of record indices as bits; all sets of one corpus have the same word count.
 struct Bits: Equatable, Sendable {

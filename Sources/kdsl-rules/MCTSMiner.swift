@@ -1,4 +1,5 @@
-import Shared
+import JSONLines
+import TextViews
 
 /// Settings of `mine` (flags of the same names).
 struct MineOptions: Sendable {

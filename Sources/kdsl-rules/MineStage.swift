@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 #if canImport(Glibc)
 import Glibc

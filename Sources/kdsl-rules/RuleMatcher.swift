@@ -1,4 +1,5 @@
-import Shared
+import JSONLines
+import TextViews
 
 /// Compiled rule base for `apply`: all literals of all rules go into one Aho–Corasick automaton per
 /// text field, so one pass over each field finds every literal, whatever the number of rules.

@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// `check`, `show` and `validate`: reading a rule base back for people and for the last pass.
 enum RuleReport {

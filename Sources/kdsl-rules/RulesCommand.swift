@@ -1,5 +1,6 @@
 import ArgumentParser
-import Shared
+import JSONLines
+import TextViews
 import StageCLI
 
 /// `kdsl-rules`: the rule base of KDSL (paper §2.1): mine rules by MCTS, check, show, apply, validate.

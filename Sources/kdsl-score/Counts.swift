@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// A class label (or a group value) as its exact UTF-8 bytes.
 ///

@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// Precision, recall and F1 of one class, as scikit-learn's `precision_recall_fscore_support`
 /// computes them from the class's counts.

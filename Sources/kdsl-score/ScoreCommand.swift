@@ -1,5 +1,5 @@
 import ArgumentParser
-import Shared
+import JSONLines
 import StageCLI
 
 #if canImport(Glibc)

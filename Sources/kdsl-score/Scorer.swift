@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// What to score and how to write it: the plain options the command hands over.
 struct ScoreOptions: Sendable {

@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// The columns a terminal gives a character: 0 for combining marks and controls, 2 for East Asian
 /// wide and full-width characters (CJK, Hangul, full-width forms, most emoji), else 1. Labels such

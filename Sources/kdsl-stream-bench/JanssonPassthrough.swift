@@ -4,7 +4,7 @@ import Glibc
 import Musl
 #endif
 import CJansson
-import Shared
+import JSONLines
 
 /// The baseline: what a stage costs when it parses every record completely with jansson and dumps
 /// it back (`json_loadb`, `json_object_set_new`, `json_dumps`). Same reporting as `runFilter`.

@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 
 /// The stage as every kdsl stage is written: `runFilter` with one `set`.
 enum SplicePassthrough {

@@ -1,10 +1,10 @@
 import ArgumentParser
-import Shared
+import JSONLines
 import StageCLI
 
 /// How the self-test moves records.
 enum BenchMode: String, ExpressibleByArgument, CaseIterable {
-    /// Shared's record stream: validate, decode only what is read, splice the new key in.
+    /// JSONLines' record stream: validate, decode only what is read, splice the new key in.
     case splice
     /// The naive baseline: a full jansson parse and `json_dumps` of every record.
     case jansson
@@ -28,7 +28,7 @@ struct StreamBenchCommand: ParsableCommand {
         core every stage shares (docs/records.md, "The stream").
 
         Modes:
-          splice   (default) Shared's stream: each line is validated, only the
+          splice   (default) JSONLines' stream: each line is validated, only the
                    --read field is decoded, and the new key is spliced into
                    the original bytes; every other field passes byte for byte.
           jansson  the baseline of a naive design: a full jansson parse
@@ -55,7 +55,7 @@ struct StreamBenchCommand: ParsableCommand {
     @Argument(help: "Input files (JSON Lines); none or `-` reads stdin.")
     var files: [String] = []
 
-    @Option(help: "splice (Shared's record stream) or jansson (full parse + dump baseline).")
+    @Option(help: "splice (JSONLines' record stream) or jansson (full parse + dump baseline).")
     var mode: BenchMode = .splice
 
     @Option(help: "The key to add to every record.")

@@ -1,9 +1,9 @@
 import Foundation
-import Shared
+import JSONLines
 import Testing
 import TestSupport
 
-/// The stream contract every stage inherits from Shared, checked end to end on kdsl-stream-bench.
+/// The stream contract every stage inherits from JSONLines, checked end to end on kdsl-stream-bench.
 @Suite struct StreamCLITests {
     let tool = "kdsl-stream-bench"
 

@@ -1,5 +1,5 @@
 import Images
-import Shared
+import JSONLines
 import Testing
 
 /// The image paths a record names, and how they resolve against a root (both kdsl-ocr and

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import kdsl_model
 import TestSupport
-import Shared
+import JSONLines
+import TextViews
 import TestSupport
 
 /// A tiny labelled problem: two namespaces of text, optional image block of `dense` random

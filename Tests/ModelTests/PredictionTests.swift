@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 @testable import kdsl_model
-import Shared
+import JSONLines
+import TextViews
 import TestSupport
 
 @Suite struct FeaturiserTests {

@@ -1,6 +1,7 @@
 import Testing
 @testable import kdsl_model
-import Shared
+import JSONLines
+import TextViews
 
 /// Random mixed text: ASCII words, CJK, full-width forms, letters whose lower case differs in
 /// length, digits of other scripts, emoji, separators.
@@ -33,7 +34,7 @@ extension ViewHasher.IDs {
 }
 
 @Suite struct ViewHasherTests {
-    /// The model's one tokenizer must yield exactly Shared's tokens, on random mixed text.
+    /// The model's one tokenizer must yield exactly TextViews' tokens, on random mixed text.
     @Test func tokensEqualTokenizer() {
         var rng = SeededRNG(seed: 11)
         var view = ViewHasher(TextHasher(FeatureConfig()))
@@ -72,7 +73,7 @@ extension ViewHasher.IDs {
         #expect(RecordText.foldingDigits("￥309|券后￥249 x1 09:51") == "￥0|券后￥0 x0 0:0")
     }
 
-    /// The hasher must read n-grams exactly as Shared's String-level Tokenizer builds them (rules
+    /// The hasher must read n-grams exactly as TextViews' String-level Tokenizer builds them (rules
     /// and model agree): each list against the hashes of `Tokenizer.ngrams` and
     /// `Tokenizer.characterNGrams` strings, for several orders and character ranges.
     @Test(arguments: [(2, 3, 5), (3, 2, 4), (1, 1, 1)])

@@ -1,4 +1,4 @@
-import Shared
+import JSONLines
 import Testing
 @testable import kdsl_ocr
 

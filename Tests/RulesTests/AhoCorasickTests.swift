@@ -1,5 +1,6 @@
 import Testing
-import Shared
+import JSONLines
+import TextViews
 @testable import kdsl_rules
 
 /// Random text over a small alphabet (ASCII, CJK, full-width) so patterns overlap often.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Shared
+import JSONLines
 import TestSupport
 
 @Suite struct ApplyJobsTests {

@@ -1,5 +1,6 @@
 import Testing
-import Shared
+import JSONLines
+import TextViews
 @testable import kdsl_rules
 
 @Suite struct MatcherAndMinerTests {

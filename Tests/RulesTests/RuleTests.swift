@@ -1,5 +1,5 @@
 import Testing
-import Shared
+import JSONLines
 @testable import kdsl_rules
 
 func rule(_ id: String, _ label: String, reward: Double?, support: Int? = nil, task: String? = nil, _ preds: [Predicate]) -> Rule {

@@ -1,6 +1,6 @@
 import Testing
 @testable import kdsl_score
-import Shared
+import JSONLines
 
 @Suite struct CountsTests {
     func record(_ text: String, line: Int = 1) throws -> Record { try Record(text, location: SourceLocation(file: nil, line: line)) }

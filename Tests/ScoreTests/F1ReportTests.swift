@@ -1,6 +1,6 @@
 import Testing
 @testable import kdsl_score
-import Shared
+import JSONLines
 
 /// Cells from parallel gold / predicted arrays (nil = no prediction), one scope.
 func cells(_ gold: [String], _ pred: [String?]) -> [(gold: Label, pred: Label?, count: Int)] {

@@ -155,10 +155,10 @@ public struct Record: Sendable {
     /// Where the value at `path` lies in `bytes`, as `value(at:)` would find it, for readers that
     /// work on the raw bytes (`TextBytes`). `.unknown` when the bytes do not tell: the record is on
     /// the jansson path or the stage has set the path's first key; the caller then uses `value(at:)`.
-    enum RawValue: Equatable { case absent, at(Range<Int>), unknown }
+    package enum RawValue: Equatable { case absent, at(Range<Int>), unknown }
 
     /// The raw value at `path` (see `RawValue`); `scratch` is reused across calls for nested paths.
-    func rawValue(at path: FieldPath, scratch: inout [JSONScanner.Member]) -> RawValue {
+    package func rawValue(at path: FieldPath, scratch: inout [JSONScanner.Member]) -> RawValue {
         guard let first = path.keys.first else { return .absent }
         if tree != nil || updates.contains(where: { $0.0 == first }) { return .unknown }
         return bytes.withUnsafeBufferPointer { buf -> RawValue in

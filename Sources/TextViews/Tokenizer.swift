@@ -1,3 +1,5 @@
+import JSONLines
+
 /// Tokenisation shared by rule mining, rule matching and the model, so that all three see text
 /// the same way.
 ///

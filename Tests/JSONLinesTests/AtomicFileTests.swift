@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import JSONLines
 
 /// `AtomicFile.write`: links followed, a loop of links refused, stale temporary files removed.
 @Suite struct AtomicFileTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Shared
+@testable import JSONLines
 
 @Suite struct SeededRNGTests {
     /// The first outputs, computed independently (a Python transcription of SplitMix64 seeding

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import JSONLines
 
 /// What the writer thread received, collected across threads.
 private final class Collected: @unchecked Sendable {
@@ -63,7 +63,7 @@ private func reference(_ lines: [String], file: String, strict: Bool) throws -> 
         var bytes = Array(line.utf8)
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
         let bad = try bytes.withUnsafeMutableBufferPointer {
-            try ParallelFilter.process(UnsafeBufferPointer($0), at: Shared.SourceLocation(file: file, line: i + 1), record: &record,
+            try ParallelFilter.process(UnsafeBufferPointer($0), at: JSONLines.SourceLocation(file: file, line: i + 1), record: &record,
                                        stage: "kdsl-test", transform: transform, out: &out, problems: &problems)
         }
         if bad && strict { break }

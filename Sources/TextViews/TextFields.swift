@@ -1,3 +1,5 @@
+import JSONLines
+
 /// The text views of a record that rules and the model both read, named as in the rule base
 /// (docs/records.md, "Text fields"): one definition, so mining, matching and training agree.
 public enum TextField: String, CaseIterable, Sendable, Codable {

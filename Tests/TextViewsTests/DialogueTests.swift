@@ -1,5 +1,6 @@
 import Testing
-@testable import Shared
+@testable import JSONLines
+@testable import TextViews
 
 @Suite struct DialogueTests {
     func pairs(_ d: Dialogue) -> [String] { d.turns.map { "\($0.speaker.rawValue)=\($0.text)" } }

@@ -1,5 +1,6 @@
 import Testing
-@testable import Shared
+@testable import JSONLines
+@testable import TextViews
 
 @Suite struct TokenizerTests {
     @Test func cjkCharactersOneByOne() {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import JSONLines
 
 /// Every line `LineReader` yields, with its number.
 func readLines(fd: Int32, chunk: Int) throws -> [([UInt8], Int)] {

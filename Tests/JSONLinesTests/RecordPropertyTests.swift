@@ -2,7 +2,7 @@ import CJansson
 import Foundation
 import Testing
 import TestSupport
-@testable import Shared
+@testable import JSONLines
 
 /// `Record` (the scanner's fast path and its jansson fallback) checked against jansson itself on
 /// generated lines and on mutated real records:

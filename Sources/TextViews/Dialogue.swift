@@ -1,3 +1,5 @@
+import JSONLines
+
 /// Who said a turn.
 public enum Speaker: String, Sendable {
     case user, agent

@@ -15,11 +15,11 @@ import Darwin
 /// resolved by the last occurrence). Anything the scanner cannot decide cheaply — integers of 19+
 /// digits, reals near overflow, `\u0000`, `\u` surrogates, nesting deeper than 512 — is `.unsure`,
 /// and so is every error: the caller then asks jansson, which gives the final verdict and message.
-struct JSONScanner {
+package struct JSONScanner {
     enum Verdict { case valid, unsure }
 
     /// One `"key": value` of an object, as byte offsets into the scanned buffer.
-    struct Member {
+    package struct Member {
         /// Bytes of the key between its quotes (still escaped).
         var keyStart: Int, keyEnd: Int
         /// Whether the key contains a backslash escape.
@@ -342,5 +342,39 @@ extension JSONScanner {
             guard i < n, p[i] == 0x2C else { return }
             i += 1
         }
+    }
+}
+
+/// Decodes the body of a JSON string the scanner validated (no `\u0000`, no surrogate escapes)
+/// into `out`, copying the runs between escapes in one go.
+public func unescapeJSON(_ body: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
+    let n = body.count
+    out.reserve(n)
+    let s = body.baseAddress!
+    var i = 0
+    while i < n {
+        var j = i
+        while j < n && s[j] != 0x5C { j += 1 }
+        if j > i { out.append(UnsafeBufferPointer(start: s + i, count: j - i)) }
+        guard j < n else { break }
+        let e = s[j + 1]
+        switch e {
+        case 0x62: out.append(0x08)
+        case 0x66: out.append(0x0C)
+        case 0x6E: out.append(0x0A)
+        case 0x72: out.append(0x0D)
+        case 0x74: out.append(0x09)
+        case 0x75:
+            var code: UInt32 = 0
+            for k in 2..<6 {
+                let h = s[j + k]
+                code = code << 4 | UInt32(h <= 0x39 ? h - 0x30 : (h | 0x20) - 0x61 + 10)
+            }
+            out.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+            i = j + 6
+            continue
+        default: out.append(e)
+        }
+        i = j + 2
     }
 }

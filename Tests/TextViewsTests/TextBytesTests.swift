@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import Shared
+@testable import JSONLines
+@testable import TextViews
 
 /// `TextBytes` against its reference, `Tokenizer.normalizedUTF8(RecordText(record)[field])`, byte
 /// for byte: on generated records spelled with every escape and dialogue shape, and on every
@@ -211,27 +212,6 @@ import TestSupport
         }
         print("TextBytes on real records: \(source), \(count) records")
         #expect(count > minimum, "\(source): \(count) records, expected more than \(minimum)")
-    }
-
-    @Test func skimmingFindsTheMembersTheValidatingScannerFinds() {
-        var gen = RecordGenerator(seed: 7)
-        var validated: [JSONScanner.Member] = [], skimmed: [JSONScanner.Member] = []
-        var checked = 0
-        for _ in 0..<5000 {
-            let line = gen.line()
-            line.withUnsafeBufferPointer { buf in
-                var close = 0
-                guard JSONScanner.scanObject(buf, members: &validated, close: &close) == .valid else { return }
-                // The skimmer starts at the brace, as `rawValue` hands it a value's exact range.
-                let start = buf.firstIndex(of: UInt8(ascii: "{"))!
-                JSONScanner.skimMembers(ofValidObject: UnsafeBufferPointer(rebasing: buf[start...close]), into: &skimmed)
-                let a = validated.map { [$0.keyStart, $0.keyEnd, $0.keyEscaped ? 1 : 0, $0.valueStart, $0.valueEnd] }
-                let b = skimmed.map { [$0.keyStart + start, $0.keyEnd + start, $0.keyEscaped ? 1 : 0, $0.valueStart + start, $0.valueEnd + start] }
-                #expect(a == b, "\(String(decoding: line, as: UTF8.self))")
-                checked += 1
-            }
-        }
-        #expect(checked > 1000)
     }
 
     @Test func normaliserAgreesOnEveryScalarBlockItTouches() {

@@ -1,3 +1,4 @@
+import JSONLines
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

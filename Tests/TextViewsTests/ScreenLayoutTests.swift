@@ -1,5 +1,6 @@
 import Testing
-@testable import Shared
+@testable import JSONLines
+@testable import TextViews
 
 /// `ScreenLayout`: the title and bottom views and the geometry summary read from kdsl-ocr's lines.
 @Suite struct ScreenLayoutTests {

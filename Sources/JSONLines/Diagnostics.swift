@@ -99,7 +99,7 @@ public final class Diagnostics: @unchecked Sendable {
     public var status: ExitStatus { badRecords > 0 ? .badRecords : .ok }
 }
 
-/// A tiny pthread mutex; Foundation-free so Shared stays light.
+/// A tiny pthread mutex; Foundation-free so JSONLines stays light.
 public final class Mutex: @unchecked Sendable {
     private var m = pthread_mutex_t()
     public init() { pthread_mutex_init(&m, nil) }

@@ -1,11 +1,11 @@
 import CJansson
-@testable import Shared
+@testable import JSONLines
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// jansson used directly (not through Shared) as the oracle of the property tests.
+/// jansson used directly (not through JSONLines) as the oracle of the property tests.
 enum Jansson {
     typealias Value = UnsafeMutablePointer<json_t>
 

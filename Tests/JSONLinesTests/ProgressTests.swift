@@ -1,9 +1,9 @@
 import Foundation
 import Testing
-@testable import Shared
+@testable import JSONLines
 
 // Foundation has its own `Progress`; name ours through the module.
-private typealias Reporter = Shared.Progress
+private typealias Reporter = JSONLines.Progress
 
 /// A clock the test moves by hand.
 private final class ScriptedClock: @unchecked Sendable {

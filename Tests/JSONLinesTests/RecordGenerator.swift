@@ -1,4 +1,4 @@
-@testable import Shared
+@testable import JSONLines
 
 /// Generates JSON object lines as bytes, spelled in every way JSON allows (and, at a low rate,
 /// in ways it does not), for the property tests against jansson. Deterministic from its seed.

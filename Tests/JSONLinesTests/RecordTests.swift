@@ -1,5 +1,5 @@
 import Testing
-@testable import Shared
+@testable import JSONLines
 
 @Suite struct RecordTests {
     @Test func splicesNewKeyKeepingBytes() throws {
