@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "TextViews", dependencies: ["JSONLines"], path: "Sources/TextViews", exclude: ["README.md"]),
         // Reading, checking and decoding image files: the one home of Leptonica.
         .target(name: "Images", dependencies: ["JSONLines", "CLeptonica"], path: "Sources/Images", exclude: ["README.md"]),
-        .target(name: "StageCLI", dependencies: ["JSONLines", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"]),
+        .target(name: "StageCLI", dependencies: ["JSONLines", "TextViews", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"]),
         stage("kdsl-score"),
         stage("kdsl-ocr", ["Images", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
         stage("kdsl-rules"),

@@ -47,7 +47,7 @@ echo "weighted F1: kdsl-score $ours, scikit-learn $theirs" >&2
 hyperfine --style basic --warmup 1 --runs "$runs" --ignore-failure \
   --export-markdown bench/out/score.md --export-json bench/out/score.json \
   -n "kdsl-score --format json" "$BIN --format json $data" \
-  -n "kdsl-score --by task --confusion (table)" "$BIN --by task --confusion $data" \
+  -n "kdsl-score --group-field task --confusion (table)" "$BIN --group-field task --confusion $data" \
   -n "python: orjson load + sklearn f1_score" "$PY bench/score_sklearn.py $data" \
   -n "python: orjson load only" "$PY bench/score_sklearn.py $data --load-only" \
   -n "cat > /dev/null" "cat $data" >&2

@@ -10,7 +10,9 @@ struct MergeCommand: ParsableCommand {
         discussion: """
         Reads records carrying `rules` (from kdsl-rules apply) and/or `model` (from kdsl-model \
         predict) and writes `prediction`: {"label", "source": "rule"|"model"|"none", "rule": id}. \
-        Either key may be absent; a record with neither gets label null and source "none".
+        Either key may be absent; a record with neither gets label null and source "none". \
+        --rules-field, --model-field and --output-field move those keys (--rules, --model and \
+        --output are their old names: they still work, with a warning).
 
         Policies (paper §2.3):
           override  a fired rule replaces the model's label (the paper's collaboration).
@@ -33,16 +35,16 @@ struct MergeCommand: ParsableCommand {
         with an `error` field); 2 usage error.
 
         Example:
-          kdsl-rules apply --rules rules.jsonl < test.jsonl | kdsl-model predict --model m.kdsl \\
-            | kdsl-merge | kdsl-score --by task
+          kdsl-rules apply --rules rules.jsonl < test.jsonl \\
+            | kdsl-model predict --model m.kdsl \\
+            | kdsl-merge | kdsl-score --group-field task
           kdsl-merge --choose inner-oof.jsonl > policy.txt
           kdsl-merge --policy "$(cat policy.txt)" test-verdicts.jsonl
         """)
 
     static func main() { stageMain() }
 
-    @Argument(help: "Input files (default: stdin; - is stdin).")
-    var files: [String] = []
+    @OptionGroup var input: InputOptions
 
     @Option(help: "How rules and model combine: override, guarded[:CONFIDENCE:REWARD] or model; or per task, TASK=POLICY,... (see above).")
     var policy: String = "override"
@@ -50,11 +52,8 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Print the --policy line that does best on these out-of-fold records instead of merging them.")
     var choose = false
 
-    @Option(name: .customLong("task-field"), help: "Field holding the task (a per-task --policy and --choose).")
-    var taskField: String = "task"
-
-    @Option(name: .customLong("label-field"), help: "Field holding the gold label (--choose).")
-    var labelField: String = "label"
+    @OptionGroup var task: TaskFieldOption
+    @OptionGroup var label: LabelFieldOption
 
     @Option(help: "guarded: the model keeps its label when its probability is at least this.")
     var modelConfidence: Double = 0.3
@@ -62,19 +61,28 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "guarded: ...and the fired rule's reward is below this.")
     var ruleReward: Double = 0.95
 
-    @Option(help: "Field holding the rules stage's verdict.")
-    var rules: String = "rules"
+    @Option(help: ArgumentHelp("Field holding the rules stage's verdict (default: rules).", valueName: "path"))
+    var rulesField: String?
 
-    @Option(help: "Field holding the model's verdict.")
-    var model: String = "model"
+    @Option(help: ArgumentHelp("Field holding the model's verdict (default: model).", valueName: "path"))
+    var modelField: String?
 
-    @Option(help: "Field to write the merged prediction to.")
-    var output: String = "prediction"
+    @Option(help: ArgumentHelp("Field to write the merged prediction to (default: prediction).", valueName: "path"))
+    var outputField: String?
 
-    @Flag(help: "Stop at the first bad record (exit 1).")
-    var strict = false
+    @Option(help: ArgumentHelp("Old name of --rules-field.", visibility: .hidden)) var rules: String?
+    @Option(help: ArgumentHelp("Old name of --model-field.", visibility: .hidden)) var model: String?
+    @Option(help: ArgumentHelp("Old name of --output-field.", visibility: .hidden)) var output: String?
+
+    private var rulesPath: FieldPath { FieldPath(rules ?? rulesField ?? "rules") }
+    private var modelPath: FieldPath { FieldPath(model ?? modelField ?? "model") }
+    private var outputPath: FieldPath { FieldPath(output ?? outputField ?? "prediction") }
 
     func validate() throws {
+        try RenamedFlag.check(rules, "--rules", rulesField, "--rules-field")
+        try RenamedFlag.check(model, "--model", modelField, "--model-field")
+        try RenamedFlag.check(output, "--output", outputField, "--output-field")
+        try FieldPathCheck.check(("--rules-field", rulesField ?? rules), ("--model-field", modelField ?? model), ("--output-field", outputField ?? output))
         guard (0...1).contains(modelConfidence) else { throw ValidationError("--model-confidence must be in [0, 1]") }
         do { _ = try plan() } catch let e as PolicyError { throw ValidationError("--policy: \(e.description)") }
     }
@@ -85,11 +93,11 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         let plan = try self.plan()
-        let reader = VerdictReader(rulesPath: FieldPath(rules), modelPath: FieldPath(model))
-        let taskPath = FieldPath(taskField)
-        let stream = StreamOptions(strict: strict, inputs: files)
+        let reader = VerdictReader(rulesPath: rulesPath, modelPath: modelPath)
+        let taskPath = task.path
+        let stream = input.stream
         if choose { return try self.choose(reader, taskPath, stream) }
-        let outputPath = FieldPath(output)
+        let outputPath = self.outputPath
         try runFilter(stream) { record in
             let setting = plan.readsTask ? plan.setting(for: try record.optionalString(at: taskPath)) : plan.fallback
             let decision = decide(rule: try reader.rule(in: record), model: try reader.model(in: record),
@@ -100,7 +108,7 @@ struct MergeCommand: ParsableCommand {
 
     /// `--choose`: reads every record and prints the chosen `--policy` line.
     private func choose(_ reader: VerdictReader, _ taskPath: FieldPath, _ stream: StreamOptions) throws {
-        let goldPath = FieldPath(labelField)
+        let goldPath = label.path
         var chooser = PolicyChooser()
         var unlabelled = 0, seen = 0
         try readAll(stream) { record in
@@ -111,7 +119,7 @@ struct MergeCommand: ParsableCommand {
             chooser.add(task: task, rule: rule, model: model, gold: gold)
         }
         guard seen > 0 else {
-            throw SetupError("--choose: no record has a gold label at '\(labelField)'\(unlabelled > 0 ? " (\(unlabelled) without one)" : ""): nothing to choose from")
+            throw SetupError("--choose: no record has a gold label at '\(goldPath)'\(unlabelled > 0 ? " (\(unlabelled) without one)" : ""): nothing to choose from")
         }
         if unlabelled > 0 { Diagnostics.shared.note("\(unlabelled) record(s) without a gold label left out of the choice") }
         let (plan, notes) = chooser.choose()

@@ -30,23 +30,15 @@ struct ModelCommand: ParsableCommand {
 
 /// Flags shared by every subcommand.
 struct CommonOptions: ParsableArguments {
-    @Argument(help: "Input JSON Lines files; none or - for stdin.")
-    var files: [String] = []
+    @OptionGroup var input: InputOptions
 
     @Option(name: .customLong("image-root"), help: "Folder the records' image paths are relative to.")
     var imageRoot: String = "."
 
-    @Option(help: "Field holding the task (one head per task).")
-    var taskField: String = "task"
-
-    @Option(help: "Field holding the gold label.")
-    var labelField: String = "label"
-
-    @Option(help: "Field holding the image path(s).")
-    var imagesField: String = "images"
-
-    @Flag(help: "Stop at the first bad record (exit 1).")
-    var strict = false
+    @OptionGroup var task: TaskFieldOption
+    @OptionGroup var label: LabelFieldOption
+    @OptionGroup var images: ImagesFieldOption
+    @OptionGroup var text: TextFieldOptions
 
     @Option(help: "Images with more pixels than this (width × height, read from the header) are not decoded: a warning, zero image features, the record kept (as kdsl-ocr's --max-pixels).")
     var maxPixels: Int = ImageFile.defaultMaxPixels
@@ -54,12 +46,13 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
     var decodeShortSide: Int = ImageFeatures.defaultShortSide
 
-    var fields: FieldNames {
-        var f = FieldNames()
-        f.task = FieldPath(taskField); f.label = FieldPath(labelField); f.images = FieldPath(imagesField)
+    var fields: RecordFields {
+        var f = text.applied(to: RecordFields())
+        f.task = task.path; f.label = label.path
+        if let images = images.path { f.images = images }
         return f
     }
-    var stream: StreamOptions { StreamOptions(strict: strict, inputs: files) }
+    var stream: StreamOptions { input.stream }
 
     func validate() throws {
         if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1, got \(maxPixels)") }
@@ -186,7 +179,8 @@ extension ModelCommand {
             Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, or a failed write.
 
             Example:
-              kdsl-model train train.jsonl --out www.model --image-root ../shared/data/www2025
+              kdsl-model train train.jsonl --out www.model \\
+                --image-root ../shared/data/www2025
             """)
         @OptionGroup var common: CommonOptions
         @OptionGroup var learning: LearningOptions
@@ -208,7 +202,7 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the model's prediction to each record as `model`.",
             discussion: """
-            Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs.
+            Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
 
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error or an unreadable, corrupt, truncated or foreign model file.
 
@@ -220,17 +214,12 @@ extension ModelCommand {
         var model: String
         @Option(help: "Number of labels in `top`.")
         var top: Int = 3
-        @Option(help: "Worker threads (default: the number of online cores). The output is the same for any number; 1 answers each record as it arrives, more hand out batches of 256 records.")
-        var jobs: Int?
-
-        func validate() throws {
-            guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be ≥ 1") }
-        }
+        @OptionGroup var jobs: JobsOption
 
         func run() throws {
             let loaded = try ModelFile.read(model)  // a bad file is a SetupError: exit 2 (StageCLI)
             let (common, top) = (common, top)
-            try PredictionStream(options: common.stream, jobs: jobs ?? ParallelFilter.onlineCores) {
+            try PredictionStream(options: common.stream, jobs: jobs.count(default: ParallelFilter.onlineCores)) {
                 Predictor(model: loaded, reader: common.reader(loaded.features), top: top)
             }.run()
         }
@@ -246,7 +235,8 @@ extension ModelCommand {
             Exit status: 0 ok; 1 bad records (reported and left out); 2 usage/setup error.
 
             Example:
-              kdsl-model cv www.jsonl --image-root ../shared/data/www2025 | jq -c '[.label, .model.label]'
+              kdsl-model cv www.jsonl --image-root ../shared/data/www2025 \\
+                | jq -c '[.label, .model.label]'
             """)
         @OptionGroup var common: CommonOptions
         @OptionGroup var learning: LearningOptions

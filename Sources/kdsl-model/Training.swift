@@ -2,16 +2,6 @@ import Images
 import JSONLines
 import TextViews
 
-/// Where a stage finds the fields it reads.
-struct FieldNames: Sendable {
-    var label: FieldPath = "label"
-    var task: FieldPath = "task"
-    var text: FieldPath = "text"
-    var dialogue: FieldPath = "dialogue"
-    var ocr: FieldPath = "ocr.text"
-    var images: FieldPath = "images"
-}
-
 /// One record turned into what training needs: its hashed text, image features and label.
 struct Sample {
     var task: String?
@@ -25,7 +15,7 @@ struct Sample {
 final class SampleReader {
     let features: FeatureConfig
     let hasher: TextHasher
-    let fields: FieldNames
+    let fields: RecordFields
     let imageRoot: String
     /// JPEG decode scale: the short side stays ≥ this (`ImageFeatures.defaultShortSide`).
     let decodeShortSide: Int
@@ -38,7 +28,7 @@ final class SampleReader {
     /// Images with more pixels than this (from the header) are refused undecoded (`--max-pixels`).
     let maxPixels: Int
 
-    init(features: FeatureConfig, fields: FieldNames, imageRoot: String, decodeShortSide: Int = ImageFeatures.defaultShortSide,
+    init(features: FeatureConfig, fields: RecordFields, imageRoot: String, decodeShortSide: Int = ImageFeatures.defaultShortSide,
          maxPixels: Int = ImageFile.defaultMaxPixels) {
         self.maxPixels = maxPixels
         self.features = features
@@ -331,7 +321,7 @@ struct ModelBuilder {
             guard Set(train.map { $0.label! }).count >= 2 else { continue }
             let head = try trainHead(task: "", train, seed: seed, text: text)
             let predictor = Predictor(model: Model(features: features, joint: false, heads: [head], info: ""),
-                                      reader: SampleReader(features: features, fields: FieldNames(), imageRoot: ""), top: 1)
+                                      reader: SampleReader(features: features, fields: RecordFields(), imageRoot: ""), top: 1)
             for i in group.indices where fold[i] == f {
                 right[i] = predictor.predict(raw: group[i].raw, image: group[i].image, head: head)["label"]?.stringValue == group[i].label
             }

@@ -16,7 +16,8 @@ struct OCRCommand: ParsableCommand {
         abstract: "Add the text inside each record's images (PP-OCR or Tesseract) as the `ocr` key.",
         discussion: """
         Reads:  `images` (array of paths) or `image` (one path), or the field
-                named by --images. Relative paths resolve against --image-root.
+                named by --images-field (--images is its old name). Relative
+                paths resolve against --image-root.
         Writes: `ocr`: {"text": the images' texts in order, newline-joined,
                 "images": [{"path", "text", "confidence" (0-100), "width",
                 "height", "lines"}], "engine"}. With PP-OCR, "lines" lists
@@ -40,7 +41,7 @@ struct OCRCommand: ParsableCommand {
                 (OMP_THREAD_LIMIT=1 is set by the program itself: it
                 re-executes itself). Each job owns one engine, loaded once;
                 records come out in input order, the same bytes for any
-                --jobs.
+                --jobs (default: the number of cores).
         --psm:  (tesseract) 3 by default, chosen by the character error rate
                 against exact transcriptions (docs/benchmarks.md): psm 3 had
                 CER 0.08 on multi-column pages where psm 4 and 6 had 0.69
@@ -62,11 +63,11 @@ struct OCRCommand: ParsableCommand {
             | jq -r '.ocr.text'
         """)
 
-    @Argument(help: "Input files of JSON Lines records ('-' or none: stdin).")
-    var files: [String] = []
+    @OptionGroup var input: InputOptions
 
-    @Option(name: .customLong("images"), help: ArgumentHelp("Field holding the image path(s) (dotted path).", valueName: "PATH"))
-    var imagesField: String?
+    @OptionGroup var images: ImagesFieldOption
+    @Option(name: .customLong("images"), help: ArgumentHelp("Old name of --images-field.", visibility: .hidden))
+    var oldImagesField: String?
 
     @Option(help: ArgumentHelp("Directory that relative image paths resolve against.", valueName: "DIR"))
     var imageRoot: String = "."
@@ -101,8 +102,7 @@ struct OCRCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Tesseract page segmentation mode (0-13, default 3); see the discussion above.", valueName: "N"))
     var psm: Int?
 
-    @Option(help: ArgumentHelp("Worker threads, each with its own engine (default: the number of cores).", valueName: "N"))
-    var jobs: Int?
+    @OptionGroup var jobs: JobsOption
 
     @Option(help: ArgumentHelp("Per-image recognition deadline in milliseconds; 0 means none.", valueName: "MS"))
     var timeoutMs: Int = 0
@@ -116,11 +116,7 @@ struct OCRCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Directory of *.traineddata (default: TESSDATA_PREFIX, else the library's).", valueName: "DIR"))
     var tessdata: String?
 
-    @Flag(help: "Stop at the first bad record or image (exit 1).")
-    var strict = false
-
-    @Flag(help: "No progress on stderr.")
-    var quiet = false
+    @OptionGroup var quiet: QuietOption
 
     /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
     static func main() { stageMain() }
@@ -143,7 +139,8 @@ struct OCRCommand: ParsableCommand {
         }
         if let maxSide, maxSide < 32 { throw ValidationError("--max-side must be at least 32, got \(maxSide)") }
         if let psm, !(0...13).contains(psm) { throw ValidationError("--psm must be 0-13, got \(psm)") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        try RenamedFlag.check(oldImagesField, "--images", images.imagesField, "--images-field")
+        try FieldPathCheck.check(("--images", oldImagesField))
         if timeoutMs < 0 { throw ValidationError("--timeout-ms must be 0 or more, got \(timeoutMs)") }
         if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1, got \(maxPixels)") }
         if ImagePreparation(rawValue: prepare) == nil {
@@ -164,17 +161,17 @@ struct OCRCommand: ParsableCommand {
                 throw SetupError(error.message)
             }
         }
-        options.progress = !quiet
+        options.progress = !quiet.quiet
         if let maxSide { options.maxSide = maxSide }
-        options.stream = StreamOptions(strict: strict, inputs: files)
-        options.settings.imagesField = imagesField.map { FieldPath($0) }
+        options.stream = input.stream
+        options.settings.imagesField = oldImagesField.map { FieldPath($0) } ?? images.path
         options.settings.imageRoot = imageRoot
         options.settings.timeoutMs = timeoutMs
         options.settings.decoder = ImageDecoder(maxPixels: maxPixels)
         options.settings.preparation = ImagePreparation(rawValue: prepare) ?? .none
         options.languages = lang ?? "eng"
         options.psm = psm ?? 3
-        options.jobs = jobs ?? ThreadLimit.cores
+        options.jobs = jobs.count(default: ThreadLimit.cores)
         options.datapath = tessdata
         try OCRStream.run(options)
     }

@@ -5,10 +5,9 @@ import TextViews
 enum ApplyStage {
     /// With `jobs` > 1 each worker compiles its own matcher (it keeps per-record scratch state)
     /// and JSONLines' `ParallelFilter` keeps the output in input order: the same bytes for any `jobs`.
-    static func run(_ set: RuleSet, key: String, fields: FieldOptions, options: StreamOptions, jobs: Int = 1) throws {
-        let taskPath = FieldPath(fields.task)
-        let outKey = FieldPath(key)
-        let (text, dialogue, ocr) = (FieldPath(fields.text), FieldPath(fields.dialogue), FieldPath(fields.ocr))
+    static func run(_ set: RuleSet, output outKey: FieldPath, fields: RecordFields, options: StreamOptions, jobs: Int = 1) throws {
+        let taskPath = fields.task
+        let (text, dialogue, ocr) = (fields.text, fields.dialogue, fields.ocr)
         try ParallelFilter(options, jobs: jobs).run {
             let matcher = RuleMatcher(set.rules)
             let none = matcher.value(for: [])
@@ -31,7 +30,7 @@ enum ApplyStage {
                 if outKey.keys.count == 1 {
                     output.bytes.removeAll(keepingCapacity: true)
                     matcher.serializedValue(for: fired, into: &output.bytes)
-                    record.set(key, serialized: output.bytes)
+                    record.set(outKey.keys[0], serialized: output.bytes)
                 } else {
                     record.set(outKey, fired.isEmpty ? none : matcher.value(for: fired))
                 }

@@ -1,4 +1,5 @@
 import JSONLines
+import TextViews
 
 #if canImport(Glibc)
 import Glibc
@@ -10,25 +11,25 @@ import Darwin
 enum LabelledInput {
     /// Reads the records that have a label; records without one are reported (a warning each,
     /// the first five, then a count) and left out. A label that is not a string is a bad record.
-    static func read(labelField: String, against: String?, fieldPaths: FieldOptions, stream: StreamOptions) throws -> [MiningRecord] {
-        let labelPath = FieldPath(labelField), taskPath = FieldPath(fieldPaths.task)
+    static func read(fields: RecordFields, against: String?, stream: StreamOptions) throws -> [MiningRecord] {
+        let labelPath = fields.label, taskPath = fields.task
         let againstPath = against.map { FieldPath($0) }
         var records: [MiningRecord] = []
         var unlabelled = 0, unpredicted = 0
         try readAll(stream) { r in
             guard let value = r.value(at: labelPath), !value.isNull else {
                 unlabelled += 1
-                if unlabelled <= 5 { Diagnostics.shared.warning("no \"\(labelField)\": record left out", at: r.location) }
+                if unlabelled <= 5 { Diagnostics.shared.warning("no \"\(labelPath)\": record left out", at: r.location) }
                 return
             }
-            guard let label = value.stringValue else { throw RecordError("\"\(labelField)\" must be a string, got \(value.kindName)") }
+            guard let label = value.stringValue else { throw RecordError("\"\(labelPath)\" must be a string, got \(value.kindName)") }
             // A rule needs a non-empty label and task (`check` refuses empty ones): such records
             // cannot teach one, and a rule mined from them could not be applied.
-            if label.isEmpty { throw RecordError("\"\(labelField)\" is empty") }
+            if label.isEmpty { throw RecordError("\"\(labelPath)\" is empty") }
             let task = try r.optionalString(at: taskPath)
             // A text field of the wrong type is a bad record, as in apply, not empty text.
-            if let problem = fieldPaths.typeProblem(r) { throw RecordError(problem) }
-            if task == "" { throw RecordError("\"\(fieldPaths.task)\" is empty") }
+            if let problem = fields.typeProblem(r) { throw RecordError(problem) }
+            if task == "" { throw RecordError("\"\(taskPath)\" is empty") }
             var prediction: String? = nil
             if let againstPath {
                 guard let p = r.string(at: againstPath) else {
@@ -39,9 +40,9 @@ enum LabelledInput {
                 prediction = p
             }
             records.append(MiningRecord(location: r.location, task: task, label: label,
-                                        prediction: prediction, text: fieldPaths.recordText(r)))
+                                        prediction: prediction, text: fields.recordText(r)))
         }
-        if unlabelled > 5 { Diagnostics.shared.warning("\(unlabelled) records without \"\(labelField)\" left out in all") }
+        if unlabelled > 5 { Diagnostics.shared.warning("\(unlabelled) records without \"\(labelPath)\" left out in all") }
         if unpredicted > 5 { Diagnostics.shared.warning("\(unpredicted) records without a prediction at \"\(against!)\" left out in all") }
         return records
     }
@@ -49,10 +50,10 @@ enum LabelledInput {
 
 /// `kdsl-rules mine`: reads labelled records, mines each label, writes the rule base.
 enum MineStage {
-    static func run(_ options: MineOptions, labelField: String, fieldPaths: FieldOptions, out: String?, candidatesOut: String?,
+    static func run(_ options: MineOptions, fields: RecordFields, out: String?, candidatesOut: String?,
                     quiet: Bool, stream: StreamOptions) throws {
         let started = now()
-        let records = try LabelledInput.read(labelField: labelField, against: options.against, fieldPaths: fieldPaths, stream: stream)
+        let records = try LabelledInput.read(fields: fields, against: options.against, stream: stream)
         if records.isEmpty { Diagnostics.shared.warning("no labelled records: no rules mined") }
         let corpus = Corpus(records: records, fields: options.fields, maxN: options.maxN, minCount: options.minCount)
         if !quiet {

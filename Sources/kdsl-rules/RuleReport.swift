@@ -1,4 +1,5 @@
 import JSONLines
+import TextViews
 
 /// `check`, `show` and `validate`: reading a rule base back for people and for the last pass.
 enum RuleReport {
@@ -46,9 +47,9 @@ enum RuleReport {
 
     /// Re-scores every rule on the records (no cross-fitting: these are held-out records) and
     /// drops those under `minReward`; rules that never fire are kept unchanged, with a warning.
-    static func validate(_ set: RuleSet, minReward: Double, z: Double, labelField: String, against: String?,
-                         fieldPaths: FieldOptions, out: String?, stream: StreamOptions) throws {
-        let records = try LabelledInput.read(labelField: labelField, against: against, fieldPaths: fieldPaths, stream: stream)
+    static func validate(_ set: RuleSet, minReward: Double, z: Double, fields: RecordFields, against: String?,
+                         out: String?, stream: StreamOptions) throws {
+        let records = try LabelledInput.read(fields: fields, against: against, stream: stream)
         let matcher = RuleMatcher(set.rules)
         // The matcher holds the rules in conflict order; map back to file order by position.
         var rankOf: [String: Int] = [:]

@@ -30,20 +30,12 @@ struct RulesCommand: ParsableCommand {
 }
 
 /// Field-path flags shared by the subcommands that read records.
-struct FieldOptions: ParsableArguments {
-    @Option(name: .customLong("text-field"), help: "Path of the plain text (the user's).") var text = "text"
-    @Option(name: .customLong("dialogue-field"), help: "Path of the dialogue (tagged text or {role,text} turns).") var dialogue = "dialogue"
-    @Option(name: .customLong("ocr-field"), help: "Path of the OCR text.") var ocr = "ocr.text"
-    @Option(name: .customLong("task-field"), help: "Path of the task.") var task = "task"
-
-    func recordText(_ r: Record) -> RecordText {
-        RecordText(r, text: FieldPath(text), dialogue: FieldPath(dialogue), ocr: FieldPath(ocr))
-    }
-
-    /// A text field of the wrong type (`RecordText.typeProblem`), as apply reports it.
-    func typeProblem(_ r: Record) -> String? {
-        RecordText.typeProblem(r, text: FieldPath(text), dialogue: FieldPath(dialogue), ocr: FieldPath(ocr))
-    }
+/// The record fields the rule commands read, from their flags.
+func recordFields(_ text: TextFieldOptions, _ task: TaskFieldOption, _ label: LabelFieldOption? = nil) -> RecordFields {
+    var f = text.applied(to: RecordFields())
+    f.task = task.path
+    if let label { f.label = label.path }
+    return f
 }
 
 extension RulesCommand {
@@ -63,23 +55,29 @@ extension RulesCommand {
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage, unreadable or invalid rule file.
 
             Example:
-              kdsl-rules apply --rules rules.jsonl records.jsonl | jq -c '[.id, .rules.label]'
+              kdsl-rules apply --rules rules.jsonl records.jsonl \\
+                | jq -c '[.id, .rules.label]'
+
+            --jobs defaults to 1: in a pipeline the other stages use the other cores, and one job \
+            costs the least CPU (docs/benchmarks.md).
             """)
         @Option(help: "The rule file (JSON Lines).") var rules: String
-        @Option(name: .customLong("key"), help: "The key to write.") var key = "rules"
-        @OptionGroup var fields: FieldOptions
-        @Flag(help: "Stop at the first bad record.") var strict = false
-        @Option(help: "Worker threads, each with its own compiled rules. The output is the same for any number; 1 answers each record as it arrives, more hand out batches of 256 records.")
-        var jobs: Int = 1
-        @Argument(help: "Input files; none or - for stdin.") var inputs: [String] = []
+        @Option(help: ArgumentHelp("Field to write the verdict to (default: rules).", valueName: "path")) var outputField: String?
+        @Option(help: ArgumentHelp("Old name of --output-field.", visibility: .hidden)) var key: String?
+        @OptionGroup var text: TextFieldOptions
+        @OptionGroup var task: TaskFieldOption
+        @OptionGroup var jobs: JobsOption
+        @OptionGroup var input: InputOptions
 
         func validate() throws {
-            guard jobs >= 1 else { throw ValidationError("--jobs must be ≥ 1") }
+            try RenamedFlag.check(key, "--key", outputField, "--output-field")
+            try FieldPathCheck.check(("--output-field", outputField ?? key))
         }
 
         func run() throws {
             let set = try RuleSet.load(rules)
-            try ApplyStage.run(set, key: key, fields: fields, options: StreamOptions(strict: strict, inputs: inputs), jobs: jobs)
+            try ApplyStage.run(set, output: FieldPath(key ?? outputField ?? "rules"), fields: recordFields(text, task), options: input.stream,
+                               jobs: jobs.count(default: 1))
         }
     }
 
@@ -136,14 +134,14 @@ extension RulesCommand {
         @Option(help: "\"does not contain\" candidates per label.") var negatives = 15
         @Option(help: "At most this many rules per label (0: no limit).") var maxRules = 0
         @Flag(help: "Keep rules that add no labelled record to the better rules of their label.") var keepRedundant = false
-        @Option(help: "Path of the gold label.") var labelField = "label"
+        @OptionGroup var label: LabelFieldOption
         @Option(help: "Error-driven mining: path of the model's prediction (e.g. model.label).") var against: String?
         @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?
         @Option(help: "Also write each label's candidate literals (those its searches could use) as one-literal rules to this file.") var candidatesOut: String?
-        @Flag(help: "No progress on stderr.") var quiet = false
-        @Flag(help: "Stop at the first bad record.") var strict = false
-        @OptionGroup var fieldPaths: FieldOptions
-        @Argument(help: "Input files; none or - for stdin.") var inputs: [String] = []
+        @OptionGroup var quiet: QuietOption
+        @OptionGroup var text: TextFieldOptions
+        @OptionGroup var task: TaskFieldOption
+        @OptionGroup var input: InputOptions
 
         func validate() throws {
             guard (1...10).contains(maxPredicates) else { throw ValidationError("--max-predicates must be 1...10") }
@@ -171,8 +169,8 @@ extension RulesCommand {
             o.fields = try parsedFields(); o.maxN = maxN; o.minCount = minCount
             o.positiveCandidates = candidates; o.negativeCandidates = negatives; o.against = against
             o.maxRulesPerLabel = maxRules; o.keepRedundant = keepRedundant
-            try MineStage.run(o, labelField: labelField, fieldPaths: fieldPaths, out: out, candidatesOut: candidatesOut,
-                              quiet: quiet, stream: StreamOptions(strict: strict, inputs: inputs))
+            try MineStage.run(o, fields: recordFields(text, task, label), out: out, candidatesOut: candidatesOut,
+                              quiet: quiet.quiet, stream: input.stream)
         }
     }
 
@@ -190,22 +188,23 @@ extension RulesCommand {
             Exit status: 0 ok; 1 bad records; 2 usage, unreadable or invalid rule file.
 
             Example:
-              kdsl-rules validate --rules rules.jsonl held-out.jsonl --out rules.validated.jsonl
+              kdsl-rules validate --rules rules.jsonl held-out.jsonl \\
+                --out rules.validated.jsonl
             """)
         @Option(help: "The rule file to re-score.") var rules: String
         @Option(help: "Keep rules whose reward is at least this.") var minReward = 0.8
         @Option(help: "Normal quantile of the Wilson lower bound.") var z = 1.0
-        @Option(help: "Path of the gold label.") var labelField = "label"
+        @OptionGroup var label: LabelFieldOption
         @Option(help: "Score as error-driven rules against this prediction path (e.g. model.label).") var against: String?
         @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?
-        @Flag(help: "Stop at the first bad record.") var strict = false
-        @OptionGroup var fieldPaths: FieldOptions
-        @Argument(help: "Labelled input files; none or - for stdin.") var inputs: [String] = []
+        @OptionGroup var text: TextFieldOptions
+        @OptionGroup var task: TaskFieldOption
+        @OptionGroup var input: InputOptions
 
         func run() throws {
             let set = try RuleSet.load(rules)
-            try RuleReport.validate(set, minReward: minReward, z: z, labelField: labelField, against: against,
-                                    fieldPaths: fieldPaths, out: out, stream: StreamOptions(strict: strict, inputs: inputs))
+            try RuleReport.validate(set, minReward: minReward, z: z, fields: recordFields(text, task, label), against: against,
+                                    out: out, stream: input.stream)
         }
     }
 
@@ -217,7 +216,8 @@ extension RulesCommand {
             were found (each printed as `FILE: line N: ...`); 2 usage error or unreadable file.
 
             Example:
-              kdsl-rules check rules.jsonl && kdsl-rules apply --rules rules.jsonl < records.jsonl
+              kdsl-rules check rules.jsonl \\
+                && kdsl-rules apply --rules rules.jsonl < records.jsonl
             """)
         @Argument(help: "The rule file; - for stdin.") var rules: String
 

@@ -230,7 +230,7 @@ struct ScoreCounts: Sendable {
             }
             let theirs = ScoreFields(gold: FieldPath(gold), pred: FieldPath(pred), by: byValue.stringValue.map { FieldPath($0) })
             if sawHeader && theirs != fields {
-                throw SetupError("\(record.location): counts of different runs cannot be merged: --gold \(gold) --pred \(pred) --by \(byValue.stringValue ?? "(none)") here, --gold \(fields.gold) --pred \(fields.pred) --by \(fields.by?.description ?? "(none)") before")
+                throw SetupError("\(record.location): counts of different runs cannot be merged: --label-field \(gold) --pred-field \(pred) --group-field \(byValue.stringValue ?? "(none)") here, --gold \(fields.gold) --pred \(fields.pred) --by \(fields.by?.description ?? "(none)") before")
             }
             fields = theirs
             sawHeader = true
@@ -265,7 +265,7 @@ struct ScoreCounts: Sendable {
     /// Checks merged counts are coherent: group values only where a header named a `--by` field.
     func validateMerged() throws {
         if fields.by == nil, table.keys.contains(where: { $0.group >= 0 }) {
-            throw SetupError("the counts carry group values but no header names a --by field")
+            throw SetupError("the counts carry group values but no header names a --group-field field")
         }
     }
 

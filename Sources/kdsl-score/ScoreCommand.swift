@@ -18,9 +18,10 @@ struct ScoreCommand: ParsableCommand {
         Reads JSON Lines records (FILE arguments, or stdin when none or `-`) and writes one report: \
         a table for people, or one line of JSON (`--format json`) for tools.
 
-        Fields read: the gold label at --gold (default `label`), the prediction at --pred \
-        (default `prediction.label`), the group at --by (e.g. `task`), and `error`. \
-        Writes no record fields.
+        Fields read: the gold label at --label-field (default `label`), the prediction at \
+        --pred-field (default `prediction.label`, what kdsl-merge writes), the group at \
+        --group-field (e.g. `task`), and `error`. Writes no record fields. (--gold, --pred and \
+        --by are the old names of the three; they still work, with a warning.)
 
         A record without a prediction (missing, null, not a string, or carrying an `error`) \
         counts as wrong: a false negative of its gold class, not a class of its own. A record \
@@ -34,24 +35,26 @@ struct ScoreCommand: ParsableCommand {
         (reported; the report is still written; --strict stops at the first); 2 usage or setup error.
 
         Examples:
-          kdsl-model predict --model m.bin < test.jsonl | kdsl-score --by task
-          kdsl-score --format json --by task scored.jsonl | jq .overall.weighted_f1
-          kdsl-score --emit-counts --by task shard-1.jsonl > shard-1.counts
+          kdsl-model predict --model m.model < test.jsonl \\
+            | kdsl-score --pred-field model.label --group-field task
+          kdsl-score --format json scored.jsonl | jq .overall.weighted_f1
+          kdsl-score --emit-counts --group-field task shard-1.jsonl > shard-1.counts
           cat shard-*.counts | kdsl-score --merge-counts --confusion
         """
     )
 
-    @Argument(help: "Input files of records (or counts with --merge-counts); none or `-` reads stdin.")
-    var files: [String] = []
+    @OptionGroup var input: InputOptions
+    @OptionGroup var label: LabelFieldOption
 
-    @Option(help: ArgumentHelp("Dotted path of the gold label (default: label).", valueName: "path"))
-    var gold: String?
+    @Option(help: ArgumentHelp("Field holding the predicted label (default: prediction.label).", valueName: "path"))
+    var predField: String?
 
-    @Option(help: ArgumentHelp("Dotted path of the predicted label (default: prediction.label).", valueName: "path"))
-    var pred: String?
+    @Option(help: ArgumentHelp("Field to group by (e.g. task): a report per value as well.", valueName: "path"))
+    var groupField: String?
 
-    @Option(help: ArgumentHelp("Dotted path of a field to group by (e.g. task): a report per value as well.", valueName: "path"))
-    var by: String?
+    @Option(help: ArgumentHelp("Old name of --label-field.", visibility: .hidden)) var gold: String?
+    @Option(help: ArgumentHelp("Old name of --pred-field.", visibility: .hidden)) var pred: String?
+    @Option(help: ArgumentHelp("Old name of --group-field.", visibility: .hidden)) var by: String?
 
     @Option(help: "Output format: table or json.")
     var format: ScoreOptions.Format?
@@ -65,28 +68,28 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Read counts written by --emit-counts and report on their sum.")
     var mergeCounts = false
 
-    @Flag(help: "Stop at the first bad line or record without a gold label (exit 1).")
-    var strict = false
+    private var goldPath: String? { gold ?? label.labelField }
+    private var predPath: String? { pred ?? predField }
+    private var groupPath: String? { by ?? groupField }
 
     func validate() throws {
-        if mergeCounts && (gold != nil || pred != nil || by != nil) {
-            throw ValidationError("--gold, --pred and --by apply when scoring records; with --merge-counts they come from the counts")
+        try RenamedFlag.check(gold, "--gold", label.labelField, "--label-field")
+        try RenamedFlag.check(pred, "--pred", predField, "--pred-field")
+        try RenamedFlag.check(by, "--by", groupField, "--group-field")
+        if mergeCounts && (goldPath != nil || predPath != nil || groupPath != nil) {
+            throw ValidationError("--label-field, --pred-field and --group-field apply when scoring records; with --merge-counts they come from the counts")
         }
         if emitCounts && (format != nil || confusion) {
             throw ValidationError("--format and --confusion shape a report; --emit-counts writes counts")
         }
-        for (name, path) in [("--gold", gold), ("--pred", pred), ("--by", by)] {
-            if let path, path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
-                throw ValidationError("\(name) \"\(path)\": a field path is keys joined by dots, none empty")
-            }
-        }
+        try FieldPathCheck.check(("--gold", gold), ("--pred-field", predField), ("--pred", pred), ("--group-field", groupField), ("--by", by))
     }
 
     /// The options for `Scorer`.
     var options: ScoreOptions {
         var o = ScoreOptions()
-        o.stream = StreamOptions(strict: strict, inputs: files)
-        o.fields = ScoreFields(gold: FieldPath(gold ?? "label"), pred: FieldPath(pred ?? "prediction.label"), by: by.map { FieldPath($0) })
+        o.stream = input.stream
+        o.fields = ScoreFields(gold: FieldPath(goldPath ?? "label"), pred: FieldPath(predPath ?? "prediction.label"), by: groupPath.map { FieldPath($0) })
         o.format = format ?? .table
         o.confusion = confusion
         o.emitCounts = emitCounts

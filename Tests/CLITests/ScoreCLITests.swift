@@ -20,7 +20,7 @@ import TestSupport
     }
 
     @Test func goldenTable() throws {
-        let run = try runTool("kdsl-score", ["--by", "task"], input: Self.sample)
+        let run = try runTool("kdsl-score", ["--group-field", "task"], input: Self.sample)
         #expect(run.status == 0)
         #expect(run.err == """
             kdsl-score: line 4: warning: no prediction at "prediction.label" (or the record carries an error): counted as wrong
@@ -77,7 +77,7 @@ import TestSupport
     }
 
     @Test func groupsAndConfusionInJSON() throws {
-        let run = try runTool("kdsl-score", ["--format", "json", "--by", "task", "--confusion"], input: Self.sample)
+        let run = try runTool("kdsl-score", ["--format", "json", "--group-field", "task", "--confusion"], input: Self.sample)
         #expect(run.status == 0)
         let report = try json(run)
         let groups = try #require(report["groups"] as? [String: Any])
@@ -170,7 +170,7 @@ import TestSupport
 
     @Test func emptyInputGivesAZeroReport() throws {
         for input in ["", "\n  \n"] {
-            let run = try runTool("kdsl-score", ["--format", "json", "--by", "task"], input: input)
+            let run = try runTool("kdsl-score", ["--format", "json", "--group-field", "task"], input: input)
             #expect(run.status == 0)
             #expect(run.err == "")
             #expect(run.out == #"{"gold":"label","pred":"prediction.label","by":"task","overall":{"support":0,"correct":0,"no_prediction":0,"accuracy":0.0,"macro_precision":0.0,"macro_recall":0.0,"macro_f1":0.0,"micro_precision":0.0,"micro_recall":0.0,"micro_f1":0.0,"weighted_precision":0.0,"weighted_recall":0.0,"weighted_f1":0.0,"classes":{}},"groups":{},"challenge_score":0.0,"mean_of_groups_weighted_f1":null,"no_gold":0,"ungrouped":0}"# + "\n")
@@ -223,7 +223,7 @@ import TestSupport
     }
 
     @Test func contradictoryFlagsAreUsageErrors() throws {
-        for args in [["--merge-counts", "--by", "task"], ["--emit-counts", "--confusion"], ["--format", "xml"], ["--gold", "a..b"]] {
+        for args in [["--merge-counts", "--group-field", "task"], ["--emit-counts", "--confusion"], ["--format", "xml"], ["--label-field", "a..b"]] {
             let run = try runTool("kdsl-score", args, input: "")
             #expect(run.status == 2, "\(args)")
             #expect(run.err.contains("Usage: kdsl-score"), "\(args)")
@@ -233,7 +233,7 @@ import TestSupport
     @Test func helpShowsAbstractFieldsExitStatusesAndExamples() throws {
         let run = try runTool("kdsl-score", ["--help"], input: "")
         #expect(run.status == 0)
-        for needle in ["OVERVIEW: Score predictions", "Fields read", "Exit status", "kdsl-score --merge-counts", "--by <path>"] {
+        for needle in ["OVERVIEW: Score predictions", "Fields read", "Exit status", "kdsl-score --merge-counts", "--group-field <path>"] {
             #expect(run.out.contains(needle), "\(needle)")
         }
     }
@@ -281,9 +281,9 @@ import TestSupport
             let run = try runShell("""
                 set -euo pipefail
                 cd '\(dir.path)'
-                for s in s0 s1 s2; do kdsl-score --emit-counts --by task $s.jsonl; done > counts.jsonl
+                for s in s0 s1 s2; do kdsl-score --emit-counts --group-field task $s.jsonl; done > counts.jsonl
                 kdsl-score --merge-counts --confusion --format \(format) counts.jsonl > merged.out 2>/dev/null
-                kdsl-score --by task --confusion --format \(format) all.jsonl > whole.out 2>/dev/null
+                kdsl-score --group-field task --confusion --format \(format) all.jsonl > whole.out 2>/dev/null
                 cmp merged.out whole.out && echo same
                 """)
             #expect(run.out == "same\n", "\(format): \(run.err)")
@@ -291,7 +291,7 @@ import TestSupport
         // Counts of different runs do not mix.
         let mixed = try runShell("""
             cd '\(dir.path)'
-            { kdsl-score --emit-counts --by task s0.jsonl; kdsl-score --emit-counts s1.jsonl; } | kdsl-score --merge-counts
+            { kdsl-score --emit-counts --group-field task s0.jsonl; kdsl-score --emit-counts s1.jsonl; } | kdsl-score --merge-counts
             """)
         #expect(mixed.status == 2)
         #expect(mixed.err.contains("counts of different runs cannot be merged"))

@@ -129,7 +129,7 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
     @Test func learnsTheTinyProblem() throws {
         let s = samples()
         let model = try ModelBuilder(features: FeatureConfig(), settings: TrainSettings(), verbose: false).build(s)
-        let reader = SampleReader(features: model.features, fields: FieldNames(), imageRoot: ".")
+        let reader = SampleReader(features: model.features, fields: RecordFields(), imageRoot: ".")
         let predictor = Predictor(model: model, reader: reader, top: 2)
         for x in s {
             let out = predictor.predict(raw: x.raw, image: nil, head: model.heads[0])
@@ -362,7 +362,7 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
     /// The splice fast path writes the same bytes as Record.set + serialize.
     @Test func fastPathEqualsGeneralPath() throws {
         let model = try ModelBuilder(features: FeatureConfig(), settings: TrainSettings(), verbose: false).build(samples())
-        let reader = SampleReader(features: model.features, fields: FieldNames(), imageRoot: ".")
+        let reader = SampleReader(features: model.features, fields: RecordFields(), imageRoot: ".")
         let predictor = Predictor(model: model, reader: reader, top: 3)
         for line in [#"{"id":1,"text":"refund my money"}"#, #"{ "text" : "快递 到哪里了" }  "#, "{}", #"{"a":[1,{"b":"}"}],"text":"x\"y"}"#] {
             let record = try Record(line)

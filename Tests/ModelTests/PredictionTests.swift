@@ -48,7 +48,7 @@ import TestSupport
             return raw
         }
         // Training reads records through `TextBytes` too: the same features as from the Strings.
-        let reader = SampleReader(features: config, fields: FieldNames(), imageRoot: "")
+        let reader = SampleReader(features: config, fields: RecordFields(), imageRoot: "")
         for (i, r) in records.enumerated() {
             var raw = RawText()
             try reader.text(r, task: try reader.task(r), into: &raw)

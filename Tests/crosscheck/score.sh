@@ -88,7 +88,7 @@ def expect_report(name, records, by):
     with open(path, "w", encoding="utf-8") as out:
         for r in records:
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
-    args = ["--format", "json", "--confusion", path] + (["--by", by] if by else [])
+    args = ["--format", "json", "--confusion", path] + (["--group-field", by] if by else [])
     rc, stdout, stderr = run(args)
     scored = [r for r in records if isinstance(r.get("label"), str)]
     no_gold = len(records) - len(scored)
@@ -129,7 +129,7 @@ def expect_report(name, records, by):
         outs[rnd.randrange(3)].write(json.dumps(r, ensure_ascii=False) + "\n")
     for o in outs:
         o.close()
-    counts = b"".join(run(["--emit-counts", s] + (["--by", by] if by else []))[1] for s in shards)
+    counts = b"".join(run(["--emit-counts", s] + (["--group-field", by] if by else []))[1] for s in shards)
     rc2, merged, err2 = run(["--merge-counts", "--format", "json", "--confusion"], stdin=counts)
     if merged != stdout or rc2 != 0:
         failures.append(f"{name}: merged counts report differs from the unsharded one (exit {rc2}, {err2[:200]})")

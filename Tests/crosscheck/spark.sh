@@ -23,8 +23,8 @@ jq -c -s 'to_entries | map(.key as $i | .value
   | .[]' examples/sample/records.jsonl > "$work/in.jsonl"
 
 kdsl-merge < "$work/in.jsonl" > "$work/single.jsonl"
-kdsl-score --by task --format json "$work/single.jsonl" > "$work/single-score.json"
-kdsl-score --merge-counts --format json < <(kdsl-score --emit-counts --by task "$work/single.jsonl") > "$work/single-merged.json"
+kdsl-score --group-field task --format json "$work/single.jsonl" > "$work/single-score.json"
+kdsl-score --merge-counts --format json < <(kdsl-score --emit-counts --group-field task "$work/single.jsonl") > "$work/single-merged.json"
 
 "$py" examples/spark/pipe.py "$work/in.jsonl" "$work/spark" --partitions 4 --stage kdsl-merge > "$work/spark.log" 2>&1 \
   || { cat "$work/spark.log" >&2; exit 1; }

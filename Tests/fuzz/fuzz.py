@@ -99,7 +99,7 @@ def make_seeds(bin_dir, work):
     subprocess.run([k("kdsl-model"), "train", "--no-images", "--epochs", "5", "--views", "user,ocr", "--word-ngrams", "2",
                     "--char-ngrams", "3-4", "--bits", "12", "--out", os.path.join(work, "model.kdsl"),
                     os.path.join(work, "records.jsonl")], check=True, stderr=subprocess.DEVNULL)
-    counts = subprocess.run([k("kdsl-score"), "--emit-counts", "--by", "task", "--pred", "model.label", os.path.join(work, "records.jsonl")],
+    counts = subprocess.run([k("kdsl-score"), "--emit-counts", "--group-field", "task", "--pred-field", "model.label", os.path.join(work, "records.jsonl")],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
     rules = open(os.path.join(work, "rules.jsonl"), "rb").read()
     model = open(os.path.join(work, "model.kdsl"), "rb").read()

@@ -40,7 +40,7 @@ def main():
     ap.add_argument("outdir")
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--stage", default="kdsl-merge", help="the kdsl command each partition is piped through")
-    ap.add_argument("--by", default="task", help="kdsl-score --by field")
+    ap.add_argument("--by", default="task", help="kdsl-score --group-field field")
     args = ap.parse_args()
 
     conf = SparkConf().setMaster("local[2]").setAppName("kdsl-pipe").set("spark.ui.enabled", "false")
@@ -50,7 +50,7 @@ def main():
     try:
         lines = sc.textFile(os.path.abspath(args.input), minPartitions=args.partitions)
         staged = lines.pipe(accepting_exit_1(args.stage), env=env, checkCode=True).cache()
-        counts = staged.pipe(accepting_exit_1(f"kdsl-score --emit-counts --by {shlex.quote(args.by)}"),
+        counts = staged.pipe(accepting_exit_1(f"kdsl-score --emit-counts --group-field {shlex.quote(args.by)}"),
                              env=env, checkCode=True)
         records = staged.collect()
         shard_counts = counts.collect()

@@ -1,0 +1,122 @@
+import ArgumentParser
+import JSONLines
+import TextViews
+
+// Every flag more than one stage offers is declared here, once, with one naming scheme: a field
+// path is `--<what>-field`, inputs are the positional files, `--strict`, `--jobs` and `--quiet`
+// mean the same everywhere. A stage takes the groups it reads (`@OptionGroup`) and hands its logic
+// plain values (`StreamOptions`, `RecordFields`, `FieldPath`), never ArgumentParser types.
+
+/// The input files and `--strict`: every stage that reads records.
+public struct InputOptions: ParsableArguments {
+    @Argument(help: "Input JSON Lines files; none or - for stdin.")
+    public var files: [String] = []
+
+    @Flag(help: "Stop at the first bad record (exit 1).")
+    public var strict = false
+
+    public init() {}
+
+    public var stream: StreamOptions { StreamOptions(strict: strict, inputs: files) }
+}
+
+/// `--jobs N`: worker threads. Every stage writes the same bytes for any N.
+public struct JobsOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Worker threads (each stage's default is in its description). The output is the same for any number; 1 answers each record as it arrives, more hand out batches.", valueName: "N"))
+    public var jobs: Int?
+
+    public init() {}
+
+    public func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be ≥ 1, got \(jobs)") }
+    }
+
+    /// The number of workers: `--jobs`, else the stage's default.
+    public func count(default fallback: Int) -> Int { jobs ?? fallback }
+}
+
+/// `--quiet`: no progress on stderr (warnings and errors still appear).
+public struct QuietOption: ParsableArguments {
+    @Flag(help: "No progress on stderr.")
+    public var quiet = false
+
+    public init() {}
+}
+
+/// `--text-field`, `--dialogue-field`, `--ocr-field`: where the text views come from.
+public struct TextFieldOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Field holding the plain text (the user's).", valueName: "path"))
+    public var textField = "text"
+    @Option(help: ArgumentHelp("Field holding the dialogue (tagged text or {role,text} turns).", valueName: "path"))
+    public var dialogueField = "dialogue"
+    @Option(help: ArgumentHelp("Field holding the OCR text (kdsl-ocr writes ocr.text).", valueName: "path"))
+    public var ocrField = "ocr.text"
+
+    public init() {}
+
+    public func validate() throws {
+        try FieldPathCheck.check(("--text-field", textField), ("--dialogue-field", dialogueField), ("--ocr-field", ocrField))
+    }
+
+    /// These paths set in `fields`.
+    public func applied(to fields: RecordFields) -> RecordFields {
+        var f = fields
+        f.text = FieldPath(textField); f.dialogue = FieldPath(dialogueField); f.ocr = FieldPath(ocrField)
+        return f
+    }
+}
+
+/// `--task-field`: the record's task (one head, rule group or policy per task).
+public struct TaskFieldOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Field holding the task.", valueName: "path"))
+    public var taskField = "task"
+
+    public init() {}
+
+    public func validate() throws { try FieldPathCheck.check(("--task-field", taskField)) }
+    public var path: FieldPath { FieldPath(taskField) }
+}
+
+/// `--label-field`: the gold label.
+public struct LabelFieldOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Field holding the gold label (default: label).", valueName: "path"))
+    public var labelField: String?
+
+    public init() {}
+
+    public func validate() throws { try FieldPathCheck.check(("--label-field", labelField)) }
+    public var path: FieldPath { FieldPath(labelField ?? "label") }
+}
+
+/// `--images-field`: the image path or paths of a record.
+public struct ImagesFieldOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Field holding the image path(s) (default: images, else image).", valueName: "path"))
+    public var imagesField: String?
+
+    public init() {}
+
+    public func validate() throws { try FieldPathCheck.check(("--images-field", imagesField)) }
+    /// The field, or nil for the default (`images`, else `image`).
+    public var path: FieldPath? { imagesField.map { FieldPath($0) } }
+}
+
+/// Checks that field paths are keys joined by dots, none empty.
+public enum FieldPathCheck {
+    public static func check(_ flags: (String, String?)...) throws {
+        for (name, path) in flags {
+            if let path, path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+                throw ValidationError("\(name) \"\(path)\": a field path is keys joined by dots, none empty")
+            }
+        }
+    }
+}
+
+/// Renamed flags: the old name keeps working for a while, with a warning naming the new one.
+public enum RenamedFlag {
+    /// Warns when `old` was given; a usage error when both were.
+    public static func check<T>(_ old: T?, _ oldName: String, _ new: T?, _ newName: String) throws {
+        guard old != nil else { return }
+        if new != nil { throw ValidationError("\(oldName) is the old name of \(newName): give only \(newName)") }
+        Diagnostics.shared.warning("\(oldName) is deprecated; use \(newName)")
+    }
+}

@@ -1,0 +1,29 @@
+import JSONLines
+
+/// Where a record keeps what the stages read: the gold label, the task, the three text sources of
+/// the views, and the image paths. One value for every stage (`--label-field`, `--task-field`,
+/// `--text-field`, `--dialogue-field`, `--ocr-field`, `--images-field`), defaults as in
+/// docs/records.md.
+public struct RecordFields: Sendable, Equatable {
+    public var label: FieldPath = "label"
+    public var task: FieldPath = "task"
+    public var text: FieldPath = "text"
+    public var dialogue: FieldPath = "dialogue"
+    public var ocr: FieldPath = "ocr.text"
+    public var images: FieldPath = "images"
+
+    public init() {}
+
+    /// The record's text views as Strings (the reference `TextBytes` is held to).
+    public func recordText(_ r: Record) -> RecordText {
+        RecordText(r, text: text, dialogue: dialogue, ocr: ocr)
+    }
+
+    /// A text field of the wrong type (`RecordText.typeProblem`), in the words every stage reports.
+    public func typeProblem(_ r: Record) -> String? {
+        RecordText.typeProblem(r, text: text, dialogue: dialogue, ocr: ocr)
+    }
+
+    /// A reader of the record's views as normalised bytes.
+    public func textBytes() -> TextBytes { TextBytes(text: text, dialogue: dialogue, ocr: ocr) }
+}
