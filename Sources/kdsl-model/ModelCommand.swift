@@ -82,26 +82,39 @@ struct LearningOptions: ParsableArguments {
     var imageWeight: String = "auto"
     @Flag(inversion: .prefixedNo, help: "Weight term frequency by inverse document frequency.")
     var idf = true
+    // The training flags: their defaults are `TrainSettings`'.
     @Option(help: "Epochs (the maximum when --validation is set).")
-    var epochs: Int = 100
-    @Option(help: "Initial learning rate, decaying linearly to 0 (default 8 for softmax regression, 1 with --hidden).")
+    var epochs: Int = Self.defaults.epochs
+    @Option(help: "Initial learning rate, decaying linearly to 0 (default \(Self.number(TrainSettings.defaultLearningRate.softmax)) for softmax regression, \(Self.number(TrainSettings.defaultLearningRate.hidden)) with --hidden).")
     var lr: Float?
     @Option(help: "Mini-batch size.")
-    var batch: Int = 16
+    var batch: Int = Self.defaults.batch
     @Option(help: "L2 penalty.")
-    var l2: Float = 1e-4
+    var l2: Float = Self.defaults.l2
     @Option(help: "Hidden units: 0 for softmax regression, N > 0 for one hidden ReLU layer.")
-    var hidden: Int = 0
+    var hidden: Int = Self.defaults.hidden
     @Option(help: "Fraction of records held out for early stopping (0: off); then refit on all.")
-    var validation: Float = 0
+    var validation: Float = Self.defaults.validation
     @Option(help: "Epochs without improvement on the holdout before stopping.")
-    var patience: Int = 5
+    var patience: Int = Self.defaults.patience
     @Flag(help: "One head over all tasks' labels (the paper's joint model) instead of one per task.")
     var joint = false
     @Option(help: "Augmentation: flip (add horizontally flipped copies of the image features).")
     var augment: [String] = []
     @Option(help: "Seed of every random choice; the same seed gives the same model bytes.")
-    var seed: UInt64 = 1
+    var seed: UInt64 = Self.defaults.seed
+
+    private static let defaults = TrainSettings()
+    /// A default as the help writes it: 8, not 8.0.
+    private static func number(_ x: Float) -> String { x == x.rounded() ? String(Int(x)) : "\(x)" }
+
+    /// The training flags.
+    var settings: TrainSettings {
+        var s = TrainSettings()
+        s.epochs = epochs; s.learningRate = lr; s.batch = batch; s.l2 = l2; s.hidden = hidden
+        s.validation = validation; s.patience = patience; s.seed = seed
+        return s
+    }
 
     func validate() throws {
         for a in augment where a != "flip" { throw ValidationError("unknown --augment \(a) (known: flip)") }
@@ -113,7 +126,7 @@ struct LearningOptions: ParsableArguments {
         guard l2 >= 0 && l2.isFinite else { throw ValidationError("--l2 must be a finite number ≥ 0 (got \(l2))") }
         // Each step multiplies the weights by 1 − lr·l2 (weight decay); at or below 0 they flip
         // sign and blow up instead of shrinking.
-        let rate = lr ?? (hidden > 0 ? 1 : 8)
+        let rate = settings.rate
         guard rate * l2 < 1 else { throw ValidationError("--lr \(rate) with --l2 \(l2): lr·l2 = \(rate * l2) must be < 1 (the weight decay factor 1 − lr·l2 would be ≤ 0); use a smaller --lr or --l2") }
         guard validation >= 0 && validation < 1 else { throw ValidationError("--validation must be in [0, 1)") }
         _ = try featureConfig()
@@ -155,10 +168,7 @@ struct LearningOptions: ParsableArguments {
     }
 
     func builder() throws -> ModelBuilder {
-        var s = TrainSettings()
-        s.epochs = epochs; s.learningRate = lr ?? (hidden > 0 ? 1 : 8); s.batch = batch; s.l2 = l2; s.hidden = hidden
-        s.validation = validation; s.patience = patience; s.seed = seed
-        return ModelBuilder(features: try featureConfig(), settings: s, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: choosesViews, chooseNgrams: wordNgrams == "auto", chooseChars: charNgrams == "auto")
+        ModelBuilder(features: try featureConfig(), settings: settings, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: choosesViews, chooseNgrams: wordNgrams == "auto", chooseChars: charNgrams == "auto")
     }
 }
 

@@ -155,7 +155,7 @@ struct ModelBuilder {
                 head = try trainHead(task: task, group, seed: settings.seed &+ UInt64(index))
             } catch let e as TrainingDiverged {
                 let when = e.epoch.map { "the loss was not finite in epoch \($0)" } ?? "its weights were not finite"
-                throw SetupError("\(task.isEmpty ? "" : "task \"\(task)\": ")training diverged (\(when)); no model written: use a smaller --lr (now \(settings.learningRate))\(features.imageWeight > 1 ? " or --image-weight (now \(features.imageWeight))" : "")")
+                throw SetupError("\(task.isEmpty ? "" : "task \"\(task)\": ")training diverged (\(when)); no model written: use a smaller --lr (now \(settings.rate))\(features.imageWeight > 1 ? " or --image-weight (now \(features.imageWeight))" : "")")
             }
             heads.append(head)
             summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.chars && features.charMax > 0 ? "character n-grams \(features.charMin)-\(features.charMax)" : "no character n-grams"), \(head.vocabulary.ids.count) features")
@@ -165,17 +165,50 @@ struct ModelBuilder {
     }
 
     func describe() -> String {
-        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.learningRate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(features.layout ? " layout" : "")\(chooseViews ? " views=auto" : "")\(chooseNgrams ? " word-ngrams=auto" : "")\(chooseChars ? " char-ngrams=auto" : "")\(joint ? " joint" : "")"
+        "\(settings.hidden > 0 ? "mlp hidden=\(settings.hidden)" : "softmax") epochs=\(settings.epochs) lr=\(settings.rate) batch=\(settings.batch) l2=\(settings.l2) validation=\(settings.validation) seed=\(settings.seed)\(augmentFlip ? " augment=flip" : "")\(features.layout ? " layout" : "")\(chooseViews ? " views=auto" : "")\(chooseNgrams ? " word-ngrams=auto" : "")\(chooseChars ? " char-ngrams=auto" : "")\(joint ? " joint" : "")"
     }
 
     /// Trains one head on `group`; `text` fixes its text views, word n-gram order and character
     /// n-grams (inner cross-validation), nil lets `--views auto` / `--word-ngrams auto` /
     /// `--char-ngrams auto` choose them.
     func trainHead(task: String, _ group: [Sample], seed: UInt64, text fixed: TextChoice? = nil) throws -> Head {
+        let name = task.isEmpty ? "" : "task \"\(task)\": "
+        let labels = try headLabels(group, name: name)
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        let text = try fixed ?? headText(group, seed: seed, name: name)
+        let head = try makeHead(task: task, labels: labels, text: text, group, seed: seed, name: name)
+        var rng = SeededRNG(seed: seed)
+        let held = holdoutSplit(group, index: index, rng: &rng)
+        let (train, holdout) = examples(group, head: head, index: index, holdout: held)
+        try fit(head, train, holdout: holdout, rng: &rng, name: name) {
+            // With flips, every record in input order, each with its flipped copy (the holdout
+            // had none).
+            augmentFlip && head.denseCount > 0 ? examples(group, head: head, index: index).train : train + holdout
+        }
+        return head
+    }
+
+    /// Trains `head` on `train` for `--epochs`; with a holdout, early stopping picks the epoch
+    /// count on it, then the head is refit for that many epochs on `everything`.
+    private func fit(_ head: Head, _ train: [Example], holdout: [Example], rng: inout SeededRNG, name: String,
+                     everything: () -> [Example]) throws {
+        let trainer = Trainer(settings: settings)
+        guard !holdout.isEmpty else {
+            try trainer.fit(head, train, epochs: settings.epochs, rng: &rng)
+            return
+        }
+        let run = try trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience)
+        let all = everything()
+        if verbose { Diagnostics.shared.note("\(name)early stopping chose \(run.best) epochs (ran \(run.epochs))") }
+        try trainer.fit(head, all, epochs: run.best, rng: &rng)
+    }
+
+    /// The head's labels, sorted (an example's label is its index here). Throws `SetupError`
+    /// for fewer than two; warns of labels seen once.
+    private func headLabels(_ group: [Sample], name: String) throws -> [String] {
         var counts: [String: Int] = [:]
         for s in group { counts[s.label!, default: 0] += 1 }
         let labels = counts.keys.sorted()
-        let name = task.isEmpty ? "" : "task \"\(task)\": "
         guard labels.count >= 2 else {
             throw SetupError("\(name)only one class (\"\(labels[0])\") in \(group.count) records; a classifier needs at least two")
         }
@@ -185,18 +218,25 @@ struct ModelBuilder {
                 Diagnostics.shared.warning("\(name)\(once.count) label(s) seen once (kept): \(once.prefix(5).map { "\"\($0)\"" }.joined(separator: ", "))\(once.count > 5 ? ", ..." : "")")
             }
         }
-        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        var text = fixed ?? TextChoice(views: features.allViews, wordNgrams: features.wordNgrams)
-        if fixed == nil && (chooseViews || chooseNgrams || chooseChars) {
-            let candidates = textCandidates(group)
-            if candidates.count > 1 {
-                let chosen = try chooseText(group, candidates, seed: seed)
-                text = chosen.text
-                if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(text.views)), word n-grams \(text.wordNgrams), character n-grams \(text.chars ? "on" : "off") (chosen by inner 3-fold cross-validation: \(chosen.report))") }
-            }
-        }
-        let views = text.views, higher = text.wordNgrams > 1, chars = text.chars
-        let vocabulary = Vocabulary.build(group.map(\.raw), config: features, views: views, higher: higher, chars: chars)
+        return labels
+    }
+
+    /// The text the head reads: every view, word n-grams 1...N and character n-grams, unless
+    /// `--views auto` / `--word-ngrams auto` / `--char-ngrams auto` have candidates to choose from.
+    private func headText(_ group: [Sample], seed: UInt64, name: String) throws -> TextChoice {
+        let text = TextChoice(views: features.allViews, wordNgrams: features.wordNgrams)
+        guard chooseViews || chooseNgrams || chooseChars else { return text }
+        let candidates = textCandidates(group)
+        guard candidates.count > 1 else { return text }
+        let chosen = try chooseText(group, candidates, seed: seed)
+        if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(chosen.text.views)), word n-grams \(chosen.text.wordNgrams), character n-grams \(chosen.text.chars ? "on" : "off") (chosen by inner 3-fold cross-validation: \(chosen.report))") }
+        return chosen.text
+    }
+
+    /// The untrained head: the vocabulary of `group` for `text`, and the image block (with the
+    /// image weight `--image-weight auto` chooses) standardised on the group's images.
+    private func makeHead(task: String, labels: [String], text: TextChoice, _ group: [Sample], seed: UInt64, name: String) throws -> Head {
+        let vocabulary = Vocabulary.build(group.map(\.raw), config: features, views: text.views, higher: text.wordNgrams > 1, chars: text.chars)
         let images = group.compactMap(\.image)
         var weight = features.imageWeight
         if features.hasDense && !images.isEmpty && weight < 0 {
@@ -204,30 +244,41 @@ struct ModelBuilder {
             if verbose { Diagnostics.shared.note("\(name)image weight \(weight) (chosen by inner 3-fold cross-validation)") }
         }
         let dense = features.hasDense && !images.isEmpty && weight > 0 ? features.denseCount : 0
-        let head = Head(task: task, labels: labels, views: views, wordNgrams: text.wordNgrams, chars: chars, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
+        let head = Head(task: task, labels: labels, views: text.views, wordNgrams: text.wordNgrams, chars: text.chars, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
         head.fitStandardisation(images, weight: weight, groups: features.denseGroups)
+        return head
+    }
 
-        // Split for early stopping by sample (an augmented copy must not leak into the holdout).
-        var rng = SeededRNG(seed: seed)
-        var holdoutSet = Set<Int>()
-        if settings.validation > 0 {
-            var byLabel: [Int: [Int]] = [:]
-            for (i, s) in group.enumerated() { byLabel[index[s.label!]!, default: []].append(i) }
-            for l in byLabel.keys.sorted() {
-                var members = byLabel[l]!
-                rng.shuffle(&members)
-                let take = min(members.count - 1, Int((Float(members.count) * settings.validation).rounded()))
-                for i in members.prefix(max(0, take)) { holdoutSet.insert(i) }
-            }
+    /// The records (indices of `group`) held out for early stopping (`--validation`): that
+    /// fraction of each label, at least one record of it left to train on.
+    private func holdoutSplit(_ group: [Sample], index: [String: Int], rng: inout SeededRNG) -> Set<Int> {
+        // Split by sample: an augmented copy must not leak into the holdout.
+        var holdout = Set<Int>()
+        guard settings.validation > 0 else { return holdout }
+        var byLabel: [Int: [Int]] = [:]
+        for (i, s) in group.enumerated() { byLabel[index[s.label!]!, default: []].append(i) }
+        for l in byLabel.keys.sorted() {
+            var members = byLabel[l]!
+            rng.shuffle(&members)
+            let take = min(members.count - 1, Int((Float(members.count) * settings.validation).rounded()))
+            for i in members.prefix(max(0, take)) { holdout.insert(i) }
         }
+        return holdout
+    }
+
+    /// The head's examples of `group`, in order: text weighed over its vocabulary, images
+    /// standardised. The records in `holdout` go to the holdout; each other one to training,
+    /// with `--augment flip` followed by its flipped copy.
+    private func examples(_ group: [Sample], head: Head, index: [String: Int], holdout held: Set<Int> = []) -> (train: [Example], holdout: [Example]) {
+        let dense = head.denseCount
         var train: [Example] = [], holdout: [Example] = []
         var rows: [Int32] = [], values: [Float] = []
         for (i, s) in group.enumerated() {
-            vocabulary.weigh(s.raw, config: features, views: views, higher: higher, chars: chars, rows: &rows, values: &values)
+            head.vocabulary.weigh(s.raw, config: features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
             var x: [Float]? = nil
             if dense > 0, var img = s.image { head.standardise(&img); x = img }
             let e = Example(rows: rows, values: values, dense: x, label: index[s.label!]!)
-            if holdoutSet.contains(i) { holdout.append(e); continue }
+            if held.contains(i) { holdout.append(e); continue }
             train.append(e)
             if augmentFlip, dense > 0, var img = s.image {
                 img = features.flipped(img)
@@ -235,18 +286,7 @@ struct ModelBuilder {
                 train.append(Example(rows: rows, values: values, dense: img, label: e.label))
             }
         }
-        let trainer = Trainer(settings: settings)
-        if holdout.isEmpty {
-            try trainer.fit(head, train, epochs: settings.epochs, rng: &rng)
-        } else {
-            // Early stopping picks the epoch count on the holdout; then refit on every record.
-            let run = try trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience)
-            let all = augmentFlip && dense > 0
-                ? rebuildWithFlips(group, head: head, index: index, vocabulary: vocabulary) : train + holdout
-            if verbose { Diagnostics.shared.note("\(name)early stopping chose \(run.best) epochs (ran \(run.epochs))") }
-            try trainer.fit(head, all, epochs: run.best, rng: &rng)
-        }
-        return head
+        return (train, holdout)
     }
 
     static let imageWeightCandidates: [Float] = [0, 0.25, 0.5, 1]
@@ -417,23 +457,6 @@ struct ModelBuilder {
         for i in best.indices where best[i] != first[i] { if best[i] { gained += 1 } else { lost += 1 } }
         let margin = max(Double(best.count / 100), choiceMargin * Double(gained + lost).squareRoot())
         return (Double(gained - lost) > margin, gained, lost)
-    }
-
-    private func rebuildWithFlips(_ group: [Sample], head: Head, index: [String: Int], vocabulary: Vocabulary) -> [Example] {
-        var out: [Example] = []
-        var rows: [Int32] = [], values: [Float] = []
-        for s in group {
-            vocabulary.weigh(s.raw, config: features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
-            var x: [Float]? = nil
-            if var img = s.image { head.standardise(&img); x = img }
-            out.append(Example(rows: rows, values: values, dense: x, label: index[s.label!]!))
-            if var img = s.image {
-                img = features.flipped(img)
-                head.standardise(&img)
-                out.append(Example(rows: rows, values: values, dense: img, label: index[s.label!]!))
-            }
-        }
-        return out
     }
 }
 
