@@ -24,7 +24,7 @@ public enum AtomicFile {
         if stat(target, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
             let fd = open(target, O_WRONLY)
             if fd < 0 { throw SetupError("\(path): \(String(cString: strerror(errno)))") }
-            let failure = writeAll(bytes, to: fd)
+            let failure = writeFailure(bytes, to: fd)
             if close(fd) != 0 && failure == nil { throw SetupError("\(path): writing failed: \(String(cString: strerror(errno)))") }
             if let failure { throw SetupError("\(path): writing failed: \(failure)") }
             return
@@ -33,7 +33,7 @@ public enum AtomicFile {
         let tmp = target + ".tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         if fd < 0 { throw SetupError("\(path): cannot create \(tmp): \(String(cString: strerror(errno)))") }
-        var failure = writeAll(bytes, to: fd)
+        var failure = writeFailure(bytes, to: fd)
         if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
         if failure == nil && rename(tmp, target) != 0 { failure = String(cString: strerror(errno)) }
@@ -86,17 +86,8 @@ public enum AtomicFile {
         }
     }
 
-    /// Writes every byte (retrying on EINTR); the failure's description, or nil.
-    private static func writeAll(_ bytes: [UInt8], to fd: Int32) -> String? {
-        bytes.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n > 0 { off += n; continue }
-                if n < 0 && errno == EINTR { continue }
-                return n < 0 ? String(cString: strerror(errno)) : "short write"
-            }
-            return nil
-        }
+    /// Writes every byte (`writeAll`); what went wrong, or nil.
+    private static func writeFailure(_ bytes: [UInt8], to fd: Int32) -> String? {
+        writeAll(bytes, to: fd).map { $0 == 0 ? "short write" : String(cString: strerror($0)) }
     }
 }

@@ -84,15 +84,8 @@ public final class Diagnostics: @unchecked Sendable {
     public func emit(_ message: String) {
         let clear = lock.locked { liveLine } ? "\r\u{1B}[K" : ""
         let line = "\(clear)\(stage): \(message)\n"
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = write(2, raw.baseAddress! + off, raw.count - off)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-                off += n
-            }
-        }
+        // A line that cannot be written is dropped: there is nowhere left to report it.
+        writeAll(Array(line.utf8), to: 2)
     }
 
     /// The exit status the run has earned so far: 1 when any bad record was reported, else 0.

@@ -124,12 +124,7 @@ public final class Progress: @unchecked Sendable {
 
     /// A rate with the decimals that matter: `0.42`, `3.6`, `12.5`, `250`.
     static func rate(_ r: Double) -> String {
-        let places = r >= 100 ? 0 : r >= 1 ? 1 : 2
-        let scale = places == 0 ? 1 : places == 1 ? 10 : 100
-        let v = Int((max(0, min(r, 1e12)) * Double(scale)).rounded())
-        if places == 0 { return "\(v)" }
-        let frac = "\(v % scale)"
-        return "\(v / scale)." + String(repeating: "0", count: places - frac.count) + frac
+        Decimals.fixed(max(0, min(r, 1e12)), places: r >= 100 ? 0 : r >= 1 ? 1 : 2)
     }
 
     /// Seconds on CLOCK_MONOTONIC: unaffected by changes to the wall clock.
@@ -141,15 +136,5 @@ public final class Progress: @unchecked Sendable {
 
     /// Writes `text` to `fd` with as few `write(2)` calls as it takes (one, for a line), as
     /// `Diagnostics.emit` does; a failed write is dropped, progress is not worth failing a run for.
-    private func put(_ text: String) {
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n <= 0 { if n < 0 && errno == EINTR { continue }; return }
-                off += n
-            }
-        }
-    }
+    private func put(_ text: String) { writeAll(Array(text.utf8), to: fd) }
 }

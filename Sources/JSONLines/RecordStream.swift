@@ -38,8 +38,9 @@ public enum RecordReader {
         }
     }
 
-    /// The non-blank lines of `inputs` with their locations (the bytes are valid during `body` only).
-    static func forEachLine(_ inputs: [String], _ body: (UnsafeBufferPointer<UInt8>, SourceLocation) throws -> Void) throws {
+    /// The non-blank lines of `inputs` (none: stdin) with their locations (the bytes are valid
+    /// during `body` only); an input that cannot be read is a `SetupError` naming it.
+    public static func forEachLine(_ inputs: [String], _ body: (UnsafeBufferPointer<UInt8>, SourceLocation) throws -> Void) throws {
         try forEachInput(inputs) { reader, name in
             while let (line, number) = try reader.nextLine() {
                 if isBlank(line) { continue }
@@ -50,27 +51,11 @@ public enum RecordReader {
 
     /// Opens each input in turn and hands its reader and its name (nil for stdin) to `body`.
     static func forEachInput(_ inputs: [String], _ body: (inout LineReader, String?) throws -> Void) throws {
-        for input in inputs.isEmpty ? ["-"] : inputs {
-            let fd: Int32
-            if input == "-" {
-                fd = 0
-            } else {
-                fd = open(input, O_RDONLY)
-                if fd < 0 { throw SetupError("\(input): \(String(cString: strerror(errno)))") }
-                var st = stat()
-                if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
-                    close(fd)
-                    throw SetupError("\(input): is a directory")
-                }
-            }
-            defer { if fd != 0 { close(fd) } }
-            var reader = LineReader(fd: fd)
-            defer { reader.close() }
-            try body(&reader, input == "-" ? nil : input)
-        }
+        for input in inputs.isEmpty ? ["-"] : inputs { try LineReader.withInput(input, body) }
     }
 
-    @inline(__always) static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// A line holding only spaces, tabs and carriage returns: it carries no record.
+    @inline(__always) public static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         for c in line where !(c == 0x20 || c == 0x09 || c == 0x0D) { return false }
         return true
     }

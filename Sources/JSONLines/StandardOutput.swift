@@ -72,17 +72,7 @@ public final class StandardOutput: @unchecked Sendable {
 
     /// Writes out everything buffered.
     public func flush() {
-        var off = 0
-        let count = buffer.count
-        let failure: Int32? = buffer.withUnsafeBytes { raw in
-            while off < count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, count - off)
-                if n > 0 { off += n; continue }
-                if n < 0 && errno == EINTR { continue }
-                return n < 0 ? errno : 0
-            }
-            return nil
-        }
+        let failure = writeAll(buffer, to: fd)
         // Nothing buffered can be written any more: drop it, so the ending does not retry.
         buffer.removeAll(keepingCapacity: true)
         guard let failure else { return }

@@ -25,7 +25,10 @@ final class Predictor {
 
     /// The probabilities are written with 4 decimals: enough to rank and threshold, and the
     /// same bytes on every machine.
-    @inline(__always) static func rounded(_ p: Float) -> JSON { .double(p.isNaN ? 0 : (Double(p) * 10000).rounded() / 10000) }
+    static let places = 4
+
+    /// `p` as the output keeps it (NaN as 0).
+    @inline(__always) static func rounded(_ p: Float) -> JSON { .double(p.isNaN ? 0 : Decimals.rounded(Double(p), places: places)) }
 
     /// The `model` value for `record`.
     func predict(_ record: Record) throws -> JSON {
@@ -154,16 +157,16 @@ final class Predictor {
     }
 
     /// Prints `rounded(p)` as `JSON.serialize` would (Swift's shortest form of k/10000:
-    /// "0.0", "0.5", "0.1234", "1.0").
+    /// "0.0", "0.5", "0.1234", "1.0"), from the same `Decimals.scaled` units.
     static func appendProbability(_ p: Float, to out: inout [UInt8]) {
-        let scaled = (Double(p) * 10000).rounded()
-        if scaled >= 10000 { out.append(contentsOf: "1.0".utf8); return }
+        let scaled = Decimals.scaled(Double(p), places: places)
+        if scaled >= Decimals.scale(places) { out.append(contentsOf: "1.0".utf8); return }
         // `!(> 0)` also catches NaN, which `Int(_:)` would trap on (loading refuses such models).
         if !(scaled > 0) { out.append(contentsOf: "0.0".utf8); return }
         let k = Int(scaled)
         out.append(0x30); out.append(0x2E)
-        // Four digits without trailing zeros ("0.5", "0.1234"); k > 0, so one is non-zero.
-        var digits = k, count = 4
+        // `places` digits without trailing zeros ("0.5", "0.1234"); k > 0, so one is non-zero.
+        var digits = k, count = places
         while digits % 10 == 0 { digits /= 10; count -= 1 }
         var divisor = 1
         for _ in 1..<count { divisor *= 10 }

@@ -105,22 +105,15 @@ struct TextHasher: Sendable {
         self.mask = config.bits >= 32 ? UInt32.max >> 1 : (UInt32(1) << UInt32(config.bits)) - 1
     }
 
-    static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
-    static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
-
     /// The hash seed of a namespace (view index, kind): separate views never share a feature.
+    /// FNV-1a over the namespace + 1, xored in as one whole UInt64 (not a byte), then the kind.
     @inline(__always) static func seed(_ namespace: Int, _ kind: UInt8) -> UInt64 {
-        var h = fnvOffset
-        h = (h ^ UInt64(namespace &+ 1)) &* fnvPrime
-        h = (h ^ UInt64(kind)) &* fnvPrime
+        var h = (FNV1a.offset ^ UInt64(namespace &+ 1)) &* FNV1a.prime
+        h = FNV1a.step(h, kind)
         return h
     }
 
-    @inline(__always) static func mix(_ h: UInt64, _ bytes: String.UTF8View) -> UInt64 {
-        var h = h
-        for b in bytes { h = (h ^ UInt64(b)) &* fnvPrime }
-        return h
-    }
+    @inline(__always) static func mix(_ h: UInt64, _ bytes: String.UTF8View) -> UInt64 { FNV1a.hash(bytes, from: h) }
 
     @inline(__always) func id(_ h: UInt64) -> UInt32 {
         // Fold the high bits in: FNV's low bits alone are weak.

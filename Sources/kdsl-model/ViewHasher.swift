@@ -161,7 +161,6 @@ struct ViewHasher {
         if charMax > 0 { for i in range where tokenKind[i] & 1 == 0 { wordBytes += tokenEnd[i] - tokenStart[i]; words += 1 } }
         ViewHasher.reserve(&characterNgrams, charMax > 0 ? (wordBytes + 2 * words) * (charMax - charMin + 1) : 0)
         ViewHasher.reserve(&higherNgrams, range.count * max(0, maxOrder - 1))
-        let prime = TextHasher.fnvPrime
         let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
         let hasher = self.hasher
         var nLower = 0, nChars = 0, nHigher = 0
@@ -173,12 +172,12 @@ struct ViewHasher {
         higherNgrams.ids.withUnsafeMutableBufferPointer { higherOut in
         for i in range {
             var h = wordSeed
-            for k in tokenStart[i]..<tokenEnd[i] { h = (h ^ UInt64(b[k])) &* prime }
+            for k in tokenStart[i]..<tokenEnd[i] { h = FNV1a.step(h, b[k]) }
             lowerOut[nLower] = hasher.id(h); nLower += 1
             var j = i + 1
             while j < count && j - i < maxOrder {
-                if lines { h = (h ^ 0x0A) &* prime } else if tokenKind[j - 1] & 1 == 0 && tokenKind[j] & 1 == 0 { h = (h ^ 0x20) &* prime }
-                for k in tokenStart[j]..<tokenEnd[j] { h = (h ^ UInt64(b[k])) &* prime }
+                if lines { h = FNV1a.step(h, 0x0A) } else if tokenKind[j - 1] & 1 == 0 && tokenKind[j] & 1 == 0 { h = FNV1a.step(h, 0x20) }
+                for k in tokenStart[j]..<tokenEnd[j] { h = FNV1a.step(h, b[k]) }
                 higherOut[nHigher] = hasher.id(h); nHigher += 1
                 j += 1
             }
@@ -194,7 +193,7 @@ struct ViewHasher {
                     var e = s
                     while e < last {
                         let c: UInt8 = e == 0 ? 0x3C : (e == len - 1 ? 0x3E : b[lo + e - 1])
-                        h = (h ^ UInt64(c)) &* prime
+                        h = FNV1a.step(h, c)
                         e += 1
                         if e - s >= charMin { charOut[nChars] = hasher.id(h); nChars += 1 }
                     }
@@ -214,8 +213,8 @@ struct ViewHasher {
                     let last = min(len, s + charMax)
                     var e = s
                     while e < last {
-                        if e == 0 { h = (h ^ 0x3C) &* prime } else if e == len - 1 { h = (h ^ 0x3E) &* prime } else {
-                            for q in scalarOffsets[e - 1]..<scalarOffsets[e] { h = (h ^ UInt64(b[q])) &* prime }
+                        if e == 0 { h = FNV1a.step(h, 0x3C) } else if e == len - 1 { h = FNV1a.step(h, 0x3E) } else {
+                            for q in scalarOffsets[e - 1]..<scalarOffsets[e] { h = FNV1a.step(h, b[q]) }
                         }
                         e += 1
                         if e - s >= charMin { charOut[nChars] = hasher.id(h); nChars += 1 }

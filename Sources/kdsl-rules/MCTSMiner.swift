@@ -49,16 +49,9 @@ struct MCTSMiner {
     init(corpus: Corpus, options: MineOptions) {
         self.corpus = corpus
         self.options = options
-        var fold = Array(repeating: 0, count: corpus.records.count)
-        var groups: [String: [Int]] = [:]
-        for (i, r) in corpus.records.enumerated() { groups[(r.task ?? "\u{0}") + "\u{1}" + r.label, default: []].append(i) }
-        for key in groups.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            var members = groups[key]!
-            var rng = SeededRNG(seed: options.seed ^ MCTSMiner.hash(key))
-            rng.shuffle(&members)
-            for (j, i) in members.enumerated() { fold[i] = j % max(1, options.folds) }
-        }
-        self.fold = fold
+        // Each (task, label) is shuffled by its own seed and dealt from fold 0.
+        let strata = StratifiedSplit.strata(corpus.records.map(MCTSMiner.unitKey), seed: options.seed)
+        self.fold = StratifiedSplit.folds(strata, count: corpus.records.count, folds: max(1, options.folds), numbering: .withinStratum)
         var masks: [String?: Bits] = [:]
         for (i, r) in corpus.records.enumerated() {
             if masks[r.task] == nil { masks[r.task] = Bits(count: corpus.records.count) }
@@ -67,12 +60,9 @@ struct MCTSMiner {
         taskMask = masks
     }
 
-    /// FNV-1a 64: a stable hash for seeds (Swift's `Hasher` is randomised per process).
-    static func hash(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h ^= UInt64(b); h &*= 0x100_0000_01b3 }
-        return h
-    }
+    /// The key of a record's (task, label) unit, for its fold and its search seed.
+    static func unitKey(_ r: MiningRecord) -> String { unitKey(task: r.task, label: r.label) }
+    static func unitKey(task: String?, label: String) -> String { (task ?? "\u{0}") + "\u{1}" + label }
 
     /// The (task, label) pairs to mine, sorted.
     var units: [(task: String?, label: String)] {
@@ -138,7 +128,7 @@ struct MCTSMiner {
             let actions = candidates(train: train, posTrain: posTrain, breakable: brk & train, need: need)
             if actions.isEmpty { continue }
             for a in actions { usedLiterals.insert(a >= 0 ? a : -a - 1) }
-            var rng = SeededRNG(seed: options.seed ^ MCTSMiner.hash((task ?? "\u{0}") + "\u{1}" + label) ^ (UInt64(j + 1) &* 0x9E37_79B9_7F4A_7C15))
+            var rng = SeededRNG(seed: options.seed ^ FNV1a.hash(MCTSMiner.unitKey(task: task, label: label).utf8) ^ (UInt64(j + 1) &* 0x9E37_79B9_7F4A_7C15))
             var search = Search(miner: self, actions: actions, train: train, posTrain: posTrain, breakable: brk & train, need: need, against: against)
             search.run(iterations: options.iterations, rng: &rng)
             for node in search.nodes where node.depth > 0 && node.reward >= options.minReward {

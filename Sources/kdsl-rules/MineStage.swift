@@ -90,8 +90,5 @@ enum MineStage {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
-    static func format(_ seconds: Double) -> String {
-        let tenths = Int((seconds * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
-    }
+    static func format(_ seconds: Double) -> String { Decimals.fixed(seconds, places: 1) }
 }

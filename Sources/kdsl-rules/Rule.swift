@@ -80,8 +80,9 @@ struct Rule: Sendable, Equatable {
     /// A stable id from the content: the same rule gets the same id in every run and every file,
     /// so rule bases diff well. FNV-1a 64 of label, task and predicates, 10 hex digits.
     static func contentID(label: String, task: String?, predicates: [Predicate]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        func eat(_ s: String) { for b in s.utf8 { h ^= UInt64(b); h &*= 0x100_0000_01b3 }; h ^= 0xFF; h &*= 0x100_0000_01b3 }
+        // Each string ends with byte 0xFF, which UTF-8 never holds: ("ab", "c") and ("a", "bc") differ.
+        var h = FNV1a.offset
+        func eat(_ s: String) { h = FNV1a.step(FNV1a.hash(s.utf8, from: h), 0xFF) }
         eat(label); eat(task ?? "\u{0}")
         for p in Array(Set(predicates)).sorted() { eat(p.field.rawValue); eat(p.negated ? "-" : "+"); eat(p.literal) }
         let hex = String(h, radix: 16)
@@ -90,7 +91,7 @@ struct Rule: Sendable, Equatable {
 
     /// Rounded to 4 decimals for people and diffs; the ranking uses the same rounded value, so
     /// applying a file gives the same result as applying the in-memory rules.
-    static func round4(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+    static func round4(_ x: Double) -> Double { Decimals.rounded(x, places: 4) }
 
     var json: JSON {
         var m: [(String, JSON)] = [("id", .string(id)), ("label", .string(label))]
@@ -139,20 +140,8 @@ struct RuleSet {
         var rules: [Rule] = []
         var problems: [RuleFileProblem] = []
         var seen: [String: Int] = [:]
-        let name = path == "-" ? nil : path
-        var reader: LineReader
-        var fd: Int32 = 0
-        if path != "-" {
-            fd = open(path, O_RDONLY)
-            if fd < 0 { throw SetupError("\(path): \(String(cString: strerror(errno)))") }
-            var st = stat()
-            if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { close(fd); throw SetupError("\(path): is a directory") }
-        }
-        defer { if fd != 0 { close(fd) } }
-        reader = LineReader(fd: fd)
-        defer { reader.close() }
-        try reader.forEachLine { bytes, number in
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+        try RecordReader.forEachLine([path]) { bytes, location in
+            let number = location.line
             do {
                 let json = try JSON.parse(bytes)
                 let rule = try Rule(json: json)
@@ -162,7 +151,7 @@ struct RuleSet {
                 seen[rule.id] = number
                 rules.append(rule)
             } catch let e as RecordError {
-                problems.append(RuleFileProblem(file: name, line: number, message: e.message))
+                problems.append(RuleFileProblem(file: location.file, line: number, message: e.message))
             }
         }
         return (RuleSet(rules: rules), problems)

@@ -39,11 +39,8 @@ enum RuleReport {
         StandardOutput.shared.write(out)
     }
 
-    static func fixed(_ x: Double) -> String {
-        let n = Int((x * 1000).rounded())
-        let frac = String(n % 1000)
-        return "\(n / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
-    }
+    /// A reward or precision for people: three decimals.
+    static func fixed(_ x: Double) -> String { Decimals.fixed(x, places: 3) }
 
     /// Re-scores every rule on the records (no cross-fitting: these are held-out records) and
     /// drops those under `minReward`; rules that never fire are kept unchanged, with a warning.

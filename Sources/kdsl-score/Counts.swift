@@ -27,8 +27,7 @@ struct LabelInterner: Sendable {
     /// The id of the label whose UTF-8 bytes are `bytes`, adding it when new.
     mutating func id(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
         // FNV-1a: labels are short, and the table is ours, so no seeded hashing is needed.
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let h = FNV1a.hash(bytes)
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
         while true {

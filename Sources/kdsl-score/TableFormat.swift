@@ -20,13 +20,8 @@ func displayWidth(_ text: String) -> Int {
     return width
 }
 
-/// A real number with four decimals, rounded half away from zero (`0.72727` → `0.7273`).
-func fixed4(_ x: Double) -> String {
-    let scaled = (abs(x) * 10000).rounded(.toNearestOrAwayFromZero)
-    let whole = Int(scaled) / 10000, frac = Int(scaled) % 10000
-    let digits = String(frac)
-    return (x < 0 && scaled > 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: 4 - digits.count) + digits
-}
+/// A score with four decimals, rounded half away from zero (`0.72727` → `0.7273`).
+func fixed4(_ x: Double) -> String { Decimals.fixed(x, places: 4) }
 
 /// Text cells laid out in aligned columns: the first column left-aligned, the others right-aligned,
 /// padded by display width, two spaces apart, trailing spaces trimmed.

@@ -14,52 +14,43 @@ enum JanssonPassthrough {
         let output = StandardOutput.shared
         var line: [UInt8] = []
         var sink = 0
-        for input in options.inputs.isEmpty ? ["-"] : options.inputs {
-            let fd = input == "-" ? 0 : open(input, O_RDONLY)
-            if fd < 0 { throw SetupError("\(input): \(String(cString: strerror(errno)))") }
-            defer { if fd != 0 { close(fd) } }
-            var reader = LineReader(fd: fd)
-            defer { reader.close() }
-            let name: String? = input == "-" ? nil : input
-            try reader.forEachLine { bytes, number in
-                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
-                let location = SourceLocation(file: name, line: number)
-                var error = json_error_t()
-                let root = bytes.withMemoryRebound(to: CChar.self) {
-                    json_loadb($0.baseAddress, $0.count, Int(JSON_DECODE_ANY), &error)
-                }
-                guard let root, json_is_object_(root) else {
-                    let message: String
-                    if let root {
-                        message = "expected a JSON object, got \(JSON(jansson: root).kindName)"
-                        json_decref(root)
-                    } else {
-                        let text = withUnsafeBytes(of: &error.text) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-                        message = "invalid JSON at column \(error.column): \(text)"
-                    }
-                    diagnostics.recordError(message, at: location)
-                    line.removeAll(keepingCapacity: true)
-                    JSON.object([("error", errorObject(stage: diagnostics.stage, location: location, message: message, raw: Array(bytes)))]).serialize(into: &line)
-                    line.append(0x0A)
-                    output.write(line)
-                    if options.strict { throw StageStop.strict }
-                    output.endRecord()
-                    return
-                }
-                defer { json_decref(root) }
-                if let read {
-                    var cur: UnsafeMutablePointer<json_t>? = root
-                    for k in read.keys { cur = cur.flatMap { json_object_get($0, k) } }
-                    if let cur { sink &+= json_is_string_(cur) ? json_string_length(cur) : 1 }
-                }
-                let v = added.lineNumber ? json_integer(json_int_t(number)) : json_true()
-                json_object_set_new(root, added.key, v)
-                guard let text = json_dumps(root, Int(JSON_COMPACT)) else { throw SetupError("json_dumps failed") }
-                output.write(UnsafeBufferPointer(start: UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: strlen(text)))
-                output.write([0x0A])
-                free(text)
-                output.endRecord()
+        try RecordReader.forEachLine(options.inputs) { bytes, location in
+            let number = location.line
+            var error = json_error_t()
+            let root = bytes.withMemoryRebound(to: CChar.self) {
+                json_loadb($0.baseAddress, $0.count, Int(JSON_DECODE_ANY), &error)
             }
+            guard let root, json_is_object_(root) else {
+                let message: String
+                if let root {
+                    message = "expected a JSON object, got \(JSON(jansson: root).kindName)"
+                    json_decref(root)
+                } else {
+                    let text = withUnsafeBytes(of: &error.text) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                    message = "invalid JSON at column \(error.column): \(text)"
+                }
+                diagnostics.recordError(message, at: location)
+                line.removeAll(keepingCapacity: true)
+                JSON.object([("error", errorObject(stage: diagnostics.stage, location: location, message: message, raw: Array(bytes)))]).serialize(into: &line)
+                line.append(0x0A)
+                output.write(line)
+                if options.strict { throw StageStop.strict }
+                output.endRecord()
+                return
+            }
+            defer { json_decref(root) }
+            if let read {
+                var cur: UnsafeMutablePointer<json_t>? = root
+                for k in read.keys { cur = cur.flatMap { json_object_get($0, k) } }
+                if let cur { sink &+= json_is_string_(cur) ? json_string_length(cur) : 1 }
+            }
+            let v = added.lineNumber ? json_integer(json_int_t(number)) : json_true()
+            json_object_set_new(root, added.key, v)
+            guard let text = json_dumps(root, Int(JSON_COMPACT)) else { throw SetupError("json_dumps failed") }
+            output.write(UnsafeBufferPointer(start: UnsafeRawPointer(text).assumingMemoryBound(to: UInt8.self), count: strlen(text)))
+            output.write([0x0A])
+            free(text)
+            output.endRecord()
         }
     }
 

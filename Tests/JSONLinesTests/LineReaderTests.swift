@@ -135,3 +135,27 @@ func pipeFeeding(_ data: [UInt8], pieces: Int) -> Int32 {
         #expect(throws: SetupError.self) { _ = try readLines(fd: -1, chunk: 16) }
     }
 }
+
+@Suite struct LineReaderInputTests {
+    @Test func anInputNamesItselfAndItsProblems() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-input-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/in.jsonl"
+        try Data("{}\n\n {\"a\":1}\r\n".utf8).write(to: URL(fileURLWithPath: path))
+        let (name, lines) = try LineReader.withInput(path) { reader, name in
+            var lines: [String] = []
+            try reader.forEachLine { line, _ in lines.append(String(decoding: line, as: UTF8.self)) }
+            return (name, lines)
+        }
+        #expect(name == path)
+        #expect(lines == ["{}", "", " {\"a\":1}"])
+        func message(_ path: String) -> String {
+            do { try LineReader.withInput(path) { _, _ in }; return "" } catch { return "\(error)" }
+        }
+        #expect(message(dir) == "\(dir): is a directory")
+        #expect(message(dir + "/missing") == "\(dir)/missing: No such file or directory")
+        var located: [String] = []
+        try RecordReader.forEachLine([path, path]) { _, location in located.append("\(location)") }
+        #expect(located == ["\(path): line 1", "\(path): line 3", "\(path): line 1", "\(path): line 3"])
+    }
+}
