@@ -255,11 +255,7 @@ struct ModelBuilder {
         // Split by sample: an augmented copy must not leak into the holdout.
         var holdout = Set<Int>()
         guard settings.validation > 0 else { return holdout }
-        var byLabel: [Int: [Int]] = [:]
-        for (i, s) in group.enumerated() { byLabel[index[s.label!]!, default: []].append(i) }
-        for l in byLabel.keys.sorted() {
-            var members = byLabel[l]!
-            rng.shuffle(&members)
+        for members in StratifiedSplit.strata(group.map { index[$0.label!]! }, by: <, rng: &rng) {
             let take = min(members.count - 1, Int((Float(members.count) * settings.validation).rounded()))
             for i in members.prefix(max(0, take)) { holdout.insert(i) }
         }
@@ -322,13 +318,8 @@ struct ModelBuilder {
     static func subsample(_ group: [Sample], at limit: Int, seed: UInt64) -> [Sample] {
         guard group.count > limit else { return group }
         var rng = SeededRNG(seed: seed ^ 0x5AB5)
-        var byLabel: [String: [Int]] = [:]
-        for (i, s) in group.enumerated() { byLabel[s.label!, default: []].append(i) }
-        var keep: [Int] = []
-        for l in byLabel.keys.sorted() {
-            var members = byLabel[l]!
-            rng.shuffle(&members)
-            keep += members.prefix(max(1, members.count * limit / group.count))
+        let keep = StratifiedSplit.strata(group.map { $0.label! }, by: <, rng: &rng).flatMap { members in
+            members.prefix(max(1, members.count * limit / group.count))
         }
         return keep.sorted().map { group[$0] }
     }
@@ -336,16 +327,8 @@ struct ModelBuilder {
     /// The stratified inner 3-fold split of a head's training records (the same for every choice).
     func innerFolds(_ group: [Sample], seed: UInt64) -> [Int] {
         var rng = SeededRNG(seed: seed ^ 0x5EED)
-        var byLabel: [String: [Int]] = [:]
-        for (i, s) in group.enumerated() { byLabel[s.label!, default: []].append(i) }
-        var fold = [Int](repeating: 0, count: group.count)
-        var next = 0
-        for l in byLabel.keys.sorted() {
-            var members = byLabel[l]!
-            rng.shuffle(&members)
-            for i in members { fold[i] = next % 3; next += 1 }
-        }
-        return fold
+        let strata = StratifiedSplit.strata(group.map { $0.label! }, by: <, rng: &rng)
+        return StratifiedSplit.folds(strata, count: group.count, folds: 3, numbering: .acrossStrata)
     }
 
     /// Records of `group` classified correctly by heads trained on the other inner folds.
