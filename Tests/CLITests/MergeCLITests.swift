@@ -3,29 +3,6 @@ import Testing
 import TestSupport
 
 @Suite struct MergeCLITests {
-    @Test func mergesEveryRecordInOrderKeepingFields() throws {
-        let input = """
-        {"id":1,"model":{"label":"a","p":0.95},"rules":{"label":"b","id":"r1","reward":0.85,"fired":[]}}
-        {"id":2,"model":{"label":"a","p":0.5},"rules":{"label":null,"id":null,"reward":null,"fired":[]}}
-        {"id":3, "x": 0.1}
-
-        """
-        let run = try runTool("kdsl-merge", [], input: input)
-        #expect(run.status == 0)
-        #expect(run.err.isEmpty)
-        #expect(run.lines == [
-            #"{"id":1,"model":{"label":"a","p":0.95},"rules":{"label":"b","id":"r1","reward":0.85,"fired":[]},"prediction":{"label":"b","source":"rule","rule":"r1"}}"#,
-            #"{"id":2,"model":{"label":"a","p":0.5},"rules":{"label":null,"id":null,"reward":null,"fired":[]},"prediction":{"label":"a","source":"model"}}"#,
-            #"{"id":3, "x": 0.1,"prediction":{"label":null,"source":"none"}}"#,
-        ])
-    }
-
-    @Test func guardedPolicyKeepsTheConfidentModel() throws {
-        let input = #"{"model":{"label":"a","p":0.95},"rules":{"label":"b","id":"r1","reward":0.85}}"# + "\n"
-        let run = try runTool("kdsl-merge", ["--policy", "guarded", "--model-confidence", "0.9", "--rule-reward", "0.9"], input: input)
-        #expect(run.lines == [#"{"model":{"label":"a","p":0.95},"rules":{"label":"b","id":"r1","reward":0.85},"prediction":{"label":"a","source":"model"}}"#])
-    }
-
     @Test func badRecordsAreForwardedWithTheirLine() throws {
         let run = try runTool("kdsl-merge", [], input: "{\"rules\":\"oops\"}\nnot json\n{\"model\":{\"label\":\"a\"}}\n")
         #expect(run.status == 1)

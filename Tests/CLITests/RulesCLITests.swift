@@ -110,14 +110,6 @@ import TestSupport
         #expect(run.err.contains("2 problems, 2 valid rules"))
     }
 
-    @Test func showGroupsByLabelWithStatistics() throws {
-        let file = try tempFile(rules)
-        let run = try runTool("kdsl-rules", ["show", file.path])
-        #expect(run.status == 0)
-        #expect(run.out.hasPrefix("尺码  (1 rule)\n  size  reward 0.850\n      user ∋ \"size\" ∧ agent ∌ \"缺货\"\n\nintent / 退款  (1 rule)\n"))
-        #expect(run.out.contains("scene / 退款页面  (1 rule)\n  scene-refund  reward 0.950\n      ocr ∋ \"退款详情\"\n"))
-    }
-
     /// Small labelled set: three intents with cue words, plus noise and unlabelled records.
     func labelled() -> String {
         var lines: [String] = []
