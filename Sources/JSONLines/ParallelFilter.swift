@@ -137,7 +137,7 @@ public struct ParallelFilter {
             try record.reload(line: line, location: location)
         } catch let error as RecordError {
             problems.append((location, error.message, false))
-            JSON.object([("error", errorObject(stage: stage, location: location, message: error.message, raw: Array(line)))]).serialize(into: &out.bytes)
+            JSON.object([("error", StageErrorValue(stage: stage, location: location, message: error.message, raw: Array(line)).json)]).serialize(into: &out.bytes)
             out.bytes.append(0x0A)
             return true
         }
@@ -152,7 +152,7 @@ public struct ParallelFilter {
             out.bytes.removeSubrange(start...)
             problems.append((record.location, error.message, false))
             if !record.has("error") {
-                record.set("error", errorObject(stage: stage, location: record.location, message: error.message))
+                record.set("error", StageErrorValue(stage: stage, location: record.location, message: error.message).json)
             }
             record.serialize(into: &out.bytes)
             out.bytes.append(0x0A)

@@ -61,17 +61,6 @@ public enum RecordReader {
     }
 }
 
-/// The `error` object a stage attaches to a bad record (see docs/records.md):
-/// `{"stage", "line", "message"}` plus `"raw"` (the line as text) when the line was not a JSON object.
-public func errorObject(stage: String, location: SourceLocation, message: String, raw: [UInt8]? = nil) -> JSON {
-    var members: [(String, JSON)] = [("stage", .string(stage))]
-    if let file = location.file { members.append(("file", .string(file))) }
-    members.append(("line", .int(Int64(location.line))))
-    members.append(("message", .string(message)))
-    if let raw { members.append(("raw", .string(String(decoding: raw, as: UTF8.self)))) }
-    return .object(members)
-}
-
 /// Options every stage shares, filled from its command line.
 public struct StreamOptions: Sendable {
     /// Stop at the first bad record (exit 1) instead of reporting it and carrying on.

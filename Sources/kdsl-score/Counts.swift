@@ -157,15 +157,16 @@ struct ScoreCounts: Sendable {
     ///
     /// - The gold label must be a string, else the record is left out (`noGold`) and a
     ///   `RecordError` reports it (the run exits 1).
-    /// - The prediction is "none" when the record carries an `error` (an upstream stage failed on
-    ///   it) or the prediction is missing, null or not a string; it then counts as wrong.
+    /// - The prediction is "none" when the record carries an `error` an upstream stage wrote (it
+    ///   failed on the record) or the prediction is missing, null or not a string; it then counts as wrong.
     /// - The group (`--by`) may be a string, a number or a boolean (its JSON text); anything else
     ///   leaves the record ungrouped: it counts in the overall figures only.
     /// Counts one record; returns false when it has no prediction (counted wrong).
     @discardableResult
     mutating func add(record: Record) throws -> Bool {
         let goldValue = record.value(at: fields.gold)
-        let hasError = record.has("error")
+        // Only an error a stage wrote: a user field that happens to be called `error` is data.
+        let hasError = record.value(at: "error").flatMap { StageErrorValue(json: $0) } != nil
         guard case .string(let gold)? = goldValue else {
             noGold += 1
             total += 1

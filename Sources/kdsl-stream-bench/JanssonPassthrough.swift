@@ -31,7 +31,7 @@ enum JanssonPassthrough {
                 }
                 diagnostics.recordError(message, at: location)
                 line.removeAll(keepingCapacity: true)
-                JSON.object([("error", errorObject(stage: diagnostics.stage, location: location, message: message, raw: Array(bytes)))]).serialize(into: &line)
+                JSON.object([("error", StageErrorValue(stage: diagnostics.stage, location: location, message: message, raw: Array(bytes)).json)]).serialize(into: &line)
                 line.append(0x0A)
                 output.write(line)
                 if options.strict { throw StageStop.strict }

@@ -9,12 +9,14 @@ import JSONLines
         var c = ScoreCounts(fields: ScoreFields())
         for text in [#"{"label":"a"}"#, #"{"label":"a","prediction":null}"#, #"{"label":"a","prediction":{"label":3}}"#,
                      #"{"label":"a","prediction":{"label":null}}"#, #"{"label":"a","prediction":"a"}"#,
-                     #"{"label":"a","prediction":{"label":"a"},"error":{"stage":"kdsl-model"}}"#] {
+                     #"{"label":"a","prediction":{"label":"a"},"error":{"stage":"kdsl-model","line":1,"message":"x"}}"#] {
             try c.add(record: record(text))
         }
         try c.add(record: record(#"{"label":"a","prediction":{"label":"a"}}"#))
+        // A user's own `error` field is data, not an upstream failure.
+        try c.add(record: record(#"{"label":"a","prediction":{"label":"a"},"error":"the app showed an error"}"#))
         #expect(c.noPrediction == 6)
-        #expect(c.cells[Cell(group: nil, gold: Label("a"), pred: Label("a"))] == 1)
+        #expect(c.cells[Cell(group: nil, gold: Label("a"), pred: Label("a"))] == 2)
     }
 
     @Test func recordsWithoutAStringGoldLabelAreReportedAndLeftOut() throws {
