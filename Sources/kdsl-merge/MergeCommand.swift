@@ -10,7 +10,8 @@ struct MergeCommand: ParsableCommand {
         discussion: """
         Reads records carrying `rules` (from kdsl-rules apply) and/or `model` (from kdsl-model \
         predict) and writes `prediction`: {"label", "source": "rule"|"model"|"none", "rule": id}. \
-        Either key may be absent; a record with neither gets label null and source "none". \
+        Either key may be absent; a record with neither gets label null and source "none" (when \
+        no record has either, the run exits 2 after writing them: a key name is wrong). \
         --rules-field, --model-field and --output-field move those keys (--rules, --model and \
         --output are their old names: they still work, with a warning).
 
@@ -98,11 +99,19 @@ struct MergeCommand: ParsableCommand {
         let stream = input.stream
         if choose { return try self.choose(reader, taskPath, stream) }
         let outputPath = self.outputPath
+        // Whether any record carries either key: with none, every prediction is null, which is a
+        // wrong field name or a skipped stage, not a result.
+        var records = 0, withVerdicts = 0
         try runFilter(stream) { record in
             let setting = plan.readsTask ? plan.setting(for: try record.optionalString(at: taskPath)) : plan.fallback
+            records += 1
+            if record.value(at: rulesPath) != nil || record.value(at: modelPath) != nil { withVerdicts += 1 }
             let decision = decide(rule: try reader.rule(in: record), model: try reader.model(in: record),
                                   policy: setting.policy, thresholds: setting.thresholds)
             record.set(outputPath, decision.json)
+        }
+        if records > 0 && withVerdicts == 0 {
+            throw SetupError("no record carries '\(rulesPath)' or '\(modelPath)', so every prediction is null: run kdsl-rules apply and/or kdsl-model predict first, or name their keys with --rules-field and --model-field")
         }
     }
 

@@ -32,7 +32,8 @@ struct ScoreCommand: ParsableCommand {
         counts (of several shards) and reports exactly as the unsharded run would.
 
         Exit status: 0 scored; 1 a line was not a JSON object or a record had no gold label \
-        (reported; the report is still written; --strict stops at the first); 2 usage or setup error.
+        (reported; the report is still written; --strict stops at the first); 2 usage or setup error, \
+        or no record had a prediction at --pred-field (after the report: name the right field).
 
         Examples:
           kdsl-model predict --model m.model < test.jsonl \\

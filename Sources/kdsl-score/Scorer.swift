@@ -68,5 +68,10 @@ enum Scorer {
                 diagnostics.warning("\(counts.ungrouped) record\(counts.ungrouped == 1 ? "" : "s") without a \"\(by)\" value: in the overall figures only")
             }
         }
+        // Every record without a prediction is no score but a wrong field: say so, after the report.
+        let scored = counts.total - counts.noGold
+        if !options.emitCounts && scored > 0 && counts.noPrediction == scored {
+            throw SetupError("no record has a prediction at \"\(counts.fields.pred)\", so every one counted as wrong: name the field to score with --pred-field (kdsl-model predict writes model.label, kdsl-merge prediction.label)")
+        }
     }
 }

@@ -16,13 +16,13 @@ import TestSupport
     /// A raw NUL byte is never JSON: after the value, before the brace or inside a string, the
     /// line is a bad record forwarded with its raw text (jansson alone would cut the text there).
     @Test func aNulByteMakesTheLineBad() throws {
-        let run = try runTool("kdsl-merge", [], stdin: Data("{\"a\":1\u{0}}\n{\"b\":2}\u{0}\n{\"a\":\"x\u{0}y\"}\n{\"ok\":1}\n".utf8))
+        let run = try runTool("kdsl-merge", [], stdin: Data("{\"a\":1\u{0}}\n{\"b\":2}\u{0}\n{\"a\":\"x\u{0}y\"}\n{\"ok\":1,\"model\":{\"label\":\"a\"}}\n".utf8))
         #expect(run.status == 1)
         #expect(run.lines.count == 4)
         #expect(run.lines[0].contains(#""message":"invalid JSON at column 7: a NUL byte"#))
         #expect(run.lines[0].contains(#""raw":"{\"a\":1\u0000}""#))
         #expect(run.lines[1].contains("column 8: a NUL byte") && run.lines[2].contains("column 8: a NUL byte"))
-        #expect(run.lines[3].hasPrefix(#"{"ok":1,"prediction""#))
+        #expect(run.lines[3].hasPrefix(#"{"ok":1,"model":{"label":"a"},"prediction""#))
     }
 
     @Test func usageErrorsExitTwo() throws {

@@ -5,7 +5,7 @@ import TestSupport
 /// Field-path flags share one scheme (`--<what>-field`, declared once in StageCLI); the old names
 /// keep working with a warning that names the new one, and giving both is a usage error.
 @Suite struct RenamedFlagsCLITests {
-    static let scored = #"{"task":"a","label":"x","prediction":{"label":"x"},"g":"x"}"# + "\n"
+    static let scored = #"{"task":"a","label":"x","prediction":{"label":"x"},"g":"x","model":{"label":"x"},"m":{"label":"x"}}"# + "\n"
 
     @Test(arguments: [
         ("kdsl-score", ["--by", "task"], ["--group-field", "task"], "--by is deprecated; use --group-field"),
