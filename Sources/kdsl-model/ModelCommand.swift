@@ -172,11 +172,18 @@ struct LearningOptions: ParsableArguments {
     }
 }
 
-
-func reportImages(_ reader: SampleReader) {
-    if reader.failedImages > 0 {
-        Diagnostics.shared.warning("\(reader.failedImages) image(s) could not be read or decoded; their features are zero, records kept")
+/// Warns about the images that could not be used; when not one could, fails: every image
+/// feature would be zero, which is a wrong --image-root rather than data.
+func reportImages(failed: Int, decodedRecords: Int) throws {
+    guard failed > 0 else { return }
+    if decodedRecords == 0 {
+        throw SetupError("none of the \(failed) image(s) could be read or decoded (each is named above): is --image-root right? (train with --no-images to leave images out)")
     }
+    Diagnostics.shared.warning("\(failed) image(s) could not be read or decoded; their features are zero, records kept")
+}
+
+func reportImages(_ reader: SampleReader) throws {
+    try reportImages(failed: reader.failedImages, decodedRecords: reader.decodedRecords)
 }
 
 extension ModelCommand {
@@ -186,7 +193,7 @@ extension ModelCommand {
             discussion: """
             Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images. Writes only the model file (atomically).
 
-            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, or a failed write.
+            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, not one image readable (no model written: is --image-root right?), or a failed write.
 
             Example:
               kdsl-model train train.jsonl --out www.model \\
@@ -201,7 +208,7 @@ extension ModelCommand {
             let builder = try learning.builder()
             let reader = common.reader(builder.features)
             let samples = try readSamples(common.stream, reader: reader)
-            reportImages(reader)
+            try reportImages(reader)
             let model = try builder.build(samples)
             try ModelFile.write(model, to: out)
             Diagnostics.shared.note("wrote \(out): \(model.info)")
@@ -214,7 +221,7 @@ extension ModelCommand {
             discussion: """
             Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
 
-            Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error or an unreadable, corrupt, truncated or foreign model file.
+            Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error, an unreadable, corrupt, truncated or foreign model file, or not one image readable (after the records: is --image-root right?).
 
             Example:
               kdsl-model predict --model www.model --top 3 < test.jsonl | jq -c .model
@@ -260,7 +267,7 @@ extension ModelCommand {
             builder.verbose = false
             let reader = common.reader(builder.features)
             try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream, reader: reader)
-            reportImages(reader)
+            try reportImages(reader)
         }
     }
 }

@@ -29,10 +29,8 @@ struct PredictionStream {
                 out.warnings = predictor.reader.takeImageFailures()
             }
         }
-        let failed = predictors.all.reduce(0) { $0 + $1.reader.failedImages }
-        if failed > 0 {
-            Diagnostics.shared.warning("\(failed) image(s) could not be read or decoded; their features are zero, records kept")
-        }
+        try reportImages(failed: predictors.all.reduce(0) { $0 + $1.reader.failedImages },
+                         decodedRecords: predictors.all.reduce(0) { $0 + $1.reader.decodedRecords })
     }
 }
 
