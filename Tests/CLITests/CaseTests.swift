@@ -27,7 +27,8 @@ import TestSupport
         }
         let cmd = try #require(text("cmd")).trimmingCharacters(in: .newlines)
         let stdin = FileManager.default.fileExists(atPath: source.appendingPathComponent("stdin").path) ? "stdin" : "/dev/null"
-        let run = try runShell("cd '\(work.path)' && \(cmd) < \(stdin) > .stdout 2> .stderr; echo $?")
+        // A subshell, so that a cmd of several commands (or one that calls exit) is redirected whole.
+        let run = try runShell("cd '\(work.path)' && (\n\(cmd)\n) < \(stdin) > .stdout 2> .stderr; echo $?")
         let status = Int(run.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         let out = String(decoding: (try? Data(contentsOf: work.appendingPathComponent(".stdout"))) ?? Data(), as: UTF8.self)
         let err = String(decoding: (try? Data(contentsOf: work.appendingPathComponent(".stderr"))) ?? Data(), as: UTF8.self)
