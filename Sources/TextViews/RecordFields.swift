@@ -23,7 +23,4 @@ public struct RecordFields: Sendable, Equatable {
     public func typeProblem(_ r: Record) -> String? {
         RecordText.typeProblem(r, text: text, dialogue: dialogue, ocr: ocr)
     }
-
-    /// A reader of the record's views as normalised bytes.
-    public func textBytes() -> TextBytes { TextBytes(text: text, dialogue: dialogue, ocr: ocr) }
 }
