@@ -58,11 +58,16 @@ public struct TextFieldOptions: ParsableArguments {
         try FieldPathCheck.check(("--text-field", textField), ("--dialogue-field", dialogueField), ("--ocr-field", ocrField))
     }
 
-    /// These paths set in `fields`.
-    public func applied(to fields: RecordFields) -> RecordFields {
-        var f = fields
-        f.text = FieldPath(textField); f.dialogue = FieldPath(dialogueField); f.ocr = FieldPath(ocrField)
-        return f
+}
+
+extension RecordFields {
+    /// The record fields a stage's flags name; a group the stage does not offer keeps its default.
+    public init(text: TextFieldOptions, task: TaskFieldOption, label: LabelFieldOption? = nil, images: ImagesFieldOption? = nil) {
+        self.init()
+        self.text = FieldPath(text.textField); dialogue = FieldPath(text.dialogueField); ocr = FieldPath(text.ocrField)
+        self.task = task.path
+        if let label { self.label = label.path }
+        if let path = images?.path { self.images = path }
     }
 }
 

@@ -100,17 +100,17 @@ struct MergeCommand: ParsableCommand {
         if choose { return try self.choose(reader, taskPath, stream) }
         let outputPath = self.outputPath
         // Whether any record carries either key: with none, every prediction is null, which is a
-        // wrong field name or a skipped stage, not a result.
-        var records = 0, withVerdicts = 0
+        // wrong field name or a skipped stage, not a result. Looked for only until one is found.
+        var records = 0, sawVerdict = false
         try runFilter(stream) { record in
             let setting = plan.readsTask ? plan.setting(for: try record.optionalString(at: taskPath)) : plan.fallback
             records += 1
-            if record.value(at: rulesPath) != nil || record.value(at: modelPath) != nil { withVerdicts += 1 }
+            if !sawVerdict { sawVerdict = record.value(at: rulesPath) != nil || record.value(at: modelPath) != nil }
             let decision = decide(rule: try reader.rule(in: record), model: try reader.model(in: record),
                                   policy: setting.policy, thresholds: setting.thresholds)
             record.set(outputPath, decision.json)
         }
-        if records > 0 && withVerdicts == 0 {
+        if records > 0 && !sawVerdict {
             throw SetupError("no record carries '\(rulesPath)' or '\(modelPath)', so every prediction is null: run kdsl-rules apply and/or kdsl-model predict first, or name their keys with --rules-field and --model-field")
         }
     }

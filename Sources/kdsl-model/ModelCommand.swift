@@ -46,12 +46,7 @@ struct CommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
     var decodeShortSide: Int = ImageFeatures.defaultShortSide
 
-    var fields: RecordFields {
-        var f = text.applied(to: RecordFields())
-        f.task = task.path; f.label = label.path
-        if let images = images.path { f.images = images }
-        return f
-    }
+    var fields: RecordFields { RecordFields(text: text, task: task, label: label, images: images) }
     var stream: StreamOptions { input.stream }
 
     func validate() throws {

@@ -29,15 +29,6 @@ struct RulesCommand: ParsableCommand {
     static func main() { stageMain() }
 }
 
-/// Field-path flags shared by the subcommands that read records.
-/// The record fields the rule commands read, from their flags.
-func recordFields(_ text: TextFieldOptions, _ task: TaskFieldOption, _ label: LabelFieldOption? = nil) -> RecordFields {
-    var f = text.applied(to: RecordFields())
-    f.task = task.path
-    if let label { f.label = label.path }
-    return f
-}
-
 extension RulesCommand {
     struct Apply: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -76,7 +67,7 @@ extension RulesCommand {
 
         func run() throws {
             let set = try RuleSet.load(rules)
-            try ApplyStage.run(set, output: FieldPath(key ?? outputField ?? "rules"), fields: recordFields(text, task), options: input.stream,
+            try ApplyStage.run(set, output: FieldPath(key ?? outputField ?? "rules"), fields: RecordFields(text: text, task: task), options: input.stream,
                                jobs: jobs.count(default: 1))
         }
     }
@@ -169,7 +160,7 @@ extension RulesCommand {
             o.fields = try parsedFields(); o.maxN = maxN; o.minCount = minCount
             o.positiveCandidates = candidates; o.negativeCandidates = negatives; o.against = against
             o.maxRulesPerLabel = maxRules; o.keepRedundant = keepRedundant
-            try MineStage.run(o, fields: recordFields(text, task, label), out: out, candidatesOut: candidatesOut,
+            try MineStage.run(o, fields: RecordFields(text: text, task: task, label: label), out: out, candidatesOut: candidatesOut,
                               quiet: quiet.quiet, stream: input.stream)
         }
     }
@@ -203,7 +194,7 @@ extension RulesCommand {
 
         func run() throws {
             let set = try RuleSet.load(rules)
-            try RuleReport.validate(set, minReward: minReward, z: z, fields: recordFields(text, task, label), against: against,
+            try RuleReport.validate(set, minReward: minReward, z: z, fields: RecordFields(text: text, task: task, label: label), against: against,
                                     out: out, stream: input.stream)
         }
     }
