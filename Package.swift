@@ -15,7 +15,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 
 /// One executable per stage; each is a thin command over its own concept files, JSONLines and TextViews.
 func stage(_ name: String, _ extra: [Target.Dependency] = [], swiftSettings: [SwiftSetting] = []) -> Target {
-    .executableTarget(name: name, dependencies: ["JSONLines", "TextViews", "StageCLI", argumentParser] + extra, path: "Sources/\(name)",
+    .executableTarget(name: name, dependencies: ["JSONLines", "RecordKeys", "TextViews", "StageCLI", argumentParser] + extra, path: "Sources/\(name)",
                       swiftSettings: swiftSettings)
 }
 
@@ -43,11 +43,14 @@ let package = Package(
         // Records in, records out: JSON Lines reading and writing, the parallel filter, diagnostics
         // and exit outcomes, atomic files. Every stage builds on it.
         .target(name: "JSONLines", dependencies: ["CJansson"], path: "Sources/JSONLines", exclude: ["README.md"]),
+        // The keys the stages add to records (ocr, rules, model, prediction): one type each, with
+        // its JSON form, decoder and byte writer.
+        .target(name: "RecordKeys", dependencies: ["JSONLines"], path: "Sources/RecordKeys", exclude: ["README.md"]),
         // The text a record offers (user, agent, ocr, lines, title, bottom, layout) and how it is tokenised.
-        .target(name: "TextViews", dependencies: ["JSONLines"], path: "Sources/TextViews", exclude: ["README.md"]),
+        .target(name: "TextViews", dependencies: ["JSONLines", "RecordKeys"], path: "Sources/TextViews", exclude: ["README.md"]),
         // Reading, checking and decoding image files: the one home of Leptonica.
         .target(name: "Images", dependencies: ["JSONLines", "CLeptonica"], path: "Sources/Images", exclude: ["README.md"]),
-        .target(name: "StageCLI", dependencies: ["JSONLines", "TextViews", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"]),
+        .target(name: "StageCLI", dependencies: ["JSONLines", "RecordKeys", "TextViews", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"]),
         stage("kdsl-score"),
         stage("kdsl-ocr", ["Images", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
         stage("kdsl-rules"),
@@ -58,14 +61,15 @@ let package = Package(
         stage("kdsl-stream-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "JSONLinesTests", dependencies: ["TestSupport", "JSONLines", "CJansson"], path: "Tests/JSONLinesTests"),
+        .testTarget(name: "RecordKeysTests", dependencies: ["TestSupport", "JSONLines", "RecordKeys"], path: "Tests/RecordKeysTests"),
         .testTarget(name: "TextViewsTests", dependencies: ["TestSupport", "JSONLines", "TextViews"], path: "Tests/TextViewsTests"),
         .testTarget(name: "ImagesTests", dependencies: ["TestSupport", "Images", "JSONLines"], path: "Tests/ImagesTests"),
         .testTarget(name: "ScoreTests", dependencies: ["TestSupport", "kdsl-score", "JSONLines", "TextViews"], path: "Tests/ScoreTests"),
-        .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "JSONLines", "TextViews", "Images"], path: "Tests/OCRTests",
+        .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "JSONLines", "RecordKeys", "TextViews", "Images"], path: "Tests/OCRTests",
                     swiftSettings: openVINOHeaders),
         .testTarget(name: "RulesTests", dependencies: ["TestSupport", "kdsl-rules", "JSONLines", "TextViews"], path: "Tests/RulesTests"),
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "kdsl-model", "JSONLines", "TextViews", "Images"], path: "Tests/ModelTests"),
-        .testTarget(name: "MergeTests", dependencies: ["TestSupport", "kdsl-merge", "JSONLines", "TextViews"], path: "Tests/MergeTests"),
+        .testTarget(name: "MergeTests", dependencies: ["TestSupport", "kdsl-merge", "JSONLines", "RecordKeys", "TextViews"], path: "Tests/MergeTests"),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "JSONLines", "TextViews"], path: "Tests/CLITests"),
     ]
 )

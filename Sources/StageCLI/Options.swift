@@ -1,5 +1,6 @@
 import ArgumentParser
 import JSONLines
+import RecordKeys
 import TextViews
 
 // Every flag more than one stage offers is declared here, once, with one naming scheme: a field
@@ -50,7 +51,7 @@ public struct TextFieldOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Field holding the dialogue (tagged text or {role,text} turns).", valueName: "path"))
     public var dialogueField = "dialogue"
     @Option(help: ArgumentHelp("Field holding the OCR text (kdsl-ocr writes ocr.text).", valueName: "path"))
-    public var ocrField = "ocr.text"
+    public var ocrField = OCRValue.textPath.description
 
     public init() {}
 

@@ -1,4 +1,5 @@
 import JSONLines
+import RecordKeys
 
 /// Where a record keeps what the stages read: the gold label, the task, the three text sources of
 /// the views, and the image paths. One value for every stage (`--label-field`, `--task-field`,
@@ -9,7 +10,7 @@ public struct RecordFields: Sendable, Equatable {
     public var task: FieldPath = "task"
     public var text: FieldPath = "text"
     public var dialogue: FieldPath = "dialogue"
-    public var ocr: FieldPath = "ocr.text"
+    public var ocr: FieldPath = OCRValue.textPath
     public var images: FieldPath = "images"
 
     public init() {}

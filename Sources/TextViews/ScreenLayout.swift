@@ -1,4 +1,5 @@
 import JSONLines
+import RecordKeys
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -39,23 +40,15 @@ public struct ScreenLayout: Sendable, Equatable {
 
     public init() {}
 
-    /// Reads `images`, the value of `ocr.images`: an array of `{width, height, lines: [{text,
-    /// box}]}`. Anything of another shape (a missing size, a box that is not four numbers, a
-    /// line without text) is skipped: the views are what the OCR stage could tell.
+    /// Reads `images`, the value of `ocr.images`: the images with a size and their lines
+    /// (`OCRValue.linesOfImages`; anything of another shape is skipped: the views are what the
+    /// OCR stage could tell).
     public init(json: JSON?) {
-        guard let list = json?.arrayValue else { return }
-        for image in list {
-            guard let w = image["width"]?.doubleValue, let h = image["height"]?.doubleValue, w > 0, h > 0,
-                  let lines = image["lines"]?.arrayValue else { continue }
-            var out: [Line] = []
-            out.reserveCapacity(lines.count)
-            for line in lines {
-                guard let text = line["text"]?.stringValue, let box = line["box"]?.arrayValue, box.count == 4 else { continue }
-                let b = box.compactMap(\.doubleValue)
-                guard b.count == 4 else { continue }
-                out.append(Line(text: text, x0: b[0] / w, y0: b[1] / h, x1: b[2] / w, y1: b[3] / h))
-            }
-            images.append(out)
+        for image in OCRValue.linesOfImages(json) {
+            let (w, h) = (image.width, image.height)
+            images.append(image.lines.map { l in
+                Line(text: l.text, x0: l.box[0] / w, y0: l.box[1] / h, x1: l.box[2] / w, y1: l.box[3] / h)
+            })
             aspects.append(h / w)
         }
     }

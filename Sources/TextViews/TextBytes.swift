@@ -1,4 +1,5 @@
 import JSONLines
+import RecordKeys
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -34,7 +35,7 @@ public final class TextBytes {
 
     /// Reads `text` (the user's plain text), `dialogue` (tagged text or `{role, text}` turns) and
     /// `ocr` from these paths, as `RecordText` does.
-    public init(text: FieldPath = "text", dialogue: FieldPath = "dialogue", ocr: FieldPath = "ocr.text") {
+    public init(text: FieldPath = "text", dialogue: FieldPath = "dialogue", ocr: FieldPath = OCRValue.textPath) {
         textPath = text; dialoguePath = dialogue; ocrPath = ocr
         layoutPath = TextViews.layoutPath(besideOCR: ocr)
         views = TextField.allCases.map { _ in ByteBuffer() }

@@ -1,4 +1,5 @@
 import JSONLines
+import RecordKeys
 
 /// The text views of a record that rules and the model both read, named as in the rule base
 /// (docs/records.md, "Text fields"): one definition, so mining, matching and training agree.
@@ -63,7 +64,7 @@ public struct RecordText: Sendable {
 
     /// Builds the views from `text`, `dialogue` (tagged text or `{role, text}` turns), `ocr.text`
     /// and, beside it, `ocr.images` (`ScreenLayout`). Missing fields are empty strings, never errors.
-    public init(_ record: Record, text: FieldPath = "text", dialogue: FieldPath = "dialogue", ocr: FieldPath = "ocr.text") {
+    public init(_ record: Record, text: FieldPath = "text", dialogue: FieldPath = "dialogue", ocr: FieldPath = OCRValue.textPath) {
         let plain = record.string(at: text) ?? ""
         let turns = record.value(at: dialogue).flatMap { Dialogue(json: $0) }
         let user = turns?.userText ?? ""
@@ -103,7 +104,7 @@ public struct RecordText: Sendable {
     /// What is wrong with the types of the fields the views are built from (`text` and `ocr` must
     /// be strings, `dialogue` a string or an array of turns; null or absent is fine), or nil. A
     /// stage reports such a record as bad rather than read the field as empty text.
-    public static func typeProblem(_ record: Record, text: FieldPath = "text", dialogue: FieldPath = "dialogue", ocr: FieldPath = "ocr.text") -> String? {
+    public static func typeProblem(_ record: Record, text: FieldPath = "text", dialogue: FieldPath = "dialogue", ocr: FieldPath = OCRValue.textPath) -> String? {
         textFieldTypeProblem(record, text, arrays: false) ?? textFieldTypeProblem(record, dialogue, arrays: true)
             ?? textFieldTypeProblem(record, ocr, arrays: false)
     }

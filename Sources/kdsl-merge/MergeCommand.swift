@@ -1,5 +1,6 @@
 import ArgumentParser
 import JSONLines
+import RecordKeys
 import StageCLI
 
 @main
@@ -75,9 +76,9 @@ struct MergeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Old name of --model-field.", visibility: .hidden)) var model: String?
     @Option(help: ArgumentHelp("Old name of --output-field.", visibility: .hidden)) var output: String?
 
-    private var rulesPath: FieldPath { FieldPath(rules ?? rulesField ?? "rules") }
-    private var modelPath: FieldPath { FieldPath(model ?? modelField ?? "model") }
-    private var outputPath: FieldPath { FieldPath(output ?? outputField ?? "prediction") }
+    private var rulesPath: FieldPath { FieldPath(rules ?? rulesField ?? RulesValue.key) }
+    private var modelPath: FieldPath { FieldPath(model ?? modelField ?? ModelValue.key) }
+    private var outputPath: FieldPath { FieldPath(output ?? outputField ?? PredictionValue.key) }
 
     func validate() throws {
         try RenamedFlag.check(rules, "--rules", rulesField, "--rules-field")

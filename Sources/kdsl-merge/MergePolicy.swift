@@ -1,4 +1,5 @@
 import JSONLines
+import RecordKeys
 
 /// How a fired rule and the model's prediction combine into one label (paper §2.3).
 public enum MergePolicy: String, CaseIterable, Sendable {
@@ -26,49 +27,30 @@ public struct GuardThresholds: Equatable, Sendable {
     }
 }
 
-/// What the rules stage said about one record (`rules` key), or nothing.
+/// What the rules stage said about one record: a `RulesValue` with a label.
 public struct RuleVerdict: Equatable, Sendable {
     public var label: String
     public var id: String?
     public var reward: Double?
 }
 
-/// What the model said about one record (`model` key), or nothing.
+/// What the model said about one record: a `ModelValue` with a label.
 public struct ModelVerdict: Equatable, Sendable {
     public var label: String
     public var p: Double?
 }
 
-/// Where the final label came from.
-public enum PredictionSource: String, Sendable {
-    case rule, model, none
-}
-
-/// The merged decision for one record.
-public struct Decision: Equatable, Sendable {
-    public var label: String?
-    public var source: PredictionSource
-    public var rule: String?
-
-    /// The `prediction` object: `{"label", "source"}` plus `"rule"` when a rule decided.
-    public var json: JSON {
-        var members: [(String, JSON)] = [("label", .string(orNull: label)), ("source", .string(source.rawValue))]
-        if source == .rule { members.append(("rule", .string(orNull: rule))) }
-        return .object(members)
-    }
-}
-
 /// Combines the two verdicts under `policy`. Pure: the whole of the merge logic.
-public func decide(rule: RuleVerdict?, model: ModelVerdict?, policy: MergePolicy, thresholds: GuardThresholds) -> Decision {
+public func decide(rule: RuleVerdict?, model: ModelVerdict?, policy: MergePolicy, thresholds: GuardThresholds) -> PredictionValue {
     guard let rule, policy != .model || model == nil else {
-        if let model { return Decision(label: model.label, source: .model, rule: nil) }
-        return Decision(label: nil, source: .none, rule: nil)
+        if let model { return PredictionValue(label: model.label, source: .model, rule: nil) }
+        return PredictionValue(label: nil, source: .none, rule: nil)
     }
     if policy == .guarded, let model, model.label != rule.label,
        let p = model.p, p >= thresholds.modelConfidence,
        let reward = rule.reward, reward < thresholds.ruleReward
     {
-        return Decision(label: model.label, source: .model, rule: nil)
+        return PredictionValue(label: model.label, source: .model, rule: nil)
     }
-    return Decision(label: rule.label, source: .rule, rule: rule.id)
+    return PredictionValue(label: rule.label, source: .rule, rule: rule.id)
 }

@@ -1,4 +1,5 @@
 import JSONLines
+import RecordKeys
 
 /// Out-of-fold predictions: for each fold value, a model trained on the labelled records of the
 /// other folds predicts the records of that fold. Features are extracted once (images decoded
@@ -48,7 +49,7 @@ struct CrossValidation {
         var line: [UInt8] = []
         for i in records.indices {
             var r = records[i]
-            if let out = outputs[i] { r.set("model", out) }
+            if let out = outputs[i] { r.set(ModelValue.key, out) }
             line.removeAll(keepingCapacity: true)
             r.serialize(into: &line)
             line.append(0x0A)

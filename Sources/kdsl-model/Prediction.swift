@@ -1,8 +1,9 @@
 import JSONLines
+import RecordKeys
 import TextViews
 
-/// Adds the `model` key to records: `{"label", "p", "top": [[label, p], ...]}`, or for a record
-/// whose task the model does not know `{"label": null, "p": 0, "top": [], "reason": ...}`.
+/// Adds the `model` key to records (`ModelValue`): `{"label", "p", "top": [[label, p], ...]}`, or
+/// for a record whose task the model does not know `{"label": null, "p": 0, "top": [], "reason": ...}`.
 final class Predictor {
     let model: Model
     let reader: SampleReader
@@ -13,7 +14,7 @@ final class Predictor {
     private var probs: [Float] = []
     private var z: [Float] = []
 
-    init(model: Model, reader: SampleReader, top: Int, key: FieldPath = "model") {
+    init(model: Model, reader: SampleReader, top: Int, key: FieldPath = FieldPath(ModelValue.key)) {
         self.model = model
         self.reader = reader
         self.top = top
@@ -23,13 +24,6 @@ final class Predictor {
         self.textBytes = TextBytes(text: f.text, dialogue: f.dialogue, ocr: f.ocr)
     }
 
-    /// The probabilities are written with 4 decimals: enough to rank and threshold, and the
-    /// same bytes on every machine.
-    static let places = 4
-
-    /// `p` as the output keeps it (NaN as 0).
-    @inline(__always) static func rounded(_ p: Float) -> JSON { .double(p.isNaN ? 0 : Decimals.rounded(Double(p), places: places)) }
-
     /// The `model` value for `record`.
     func predict(_ record: Record) throws -> JSON {
         let task = try reader.task(record)
@@ -37,7 +31,7 @@ final class Predictor {
             let known = model.heads.map(\.task).filter { !$0.isEmpty }.joined(separator: ", ")
             let reason = task.map { "the model has no head for task \"\($0)\" (it knows: \(known))" }
                 ?? "the record has no task and the model has no head for records without one (it knows: \(known))"
-            return .object([("label", .null), ("p", .int(0)), ("top", .array([])), ("reason", .string(reason))])
+            return ModelValue(noLabel: reason).json
         }
         let best = try rank(record, task: task, head: head)
         return object(best, head: head)
@@ -50,9 +44,7 @@ final class Predictor {
     }
 
     private func object(_ best: [Int], head: Head) -> JSON {
-        var members: [(String, JSON)] = [("label", .string(head.labels[best[0]])), ("p", Predictor.rounded(probs[best[0]]))]
-        members.append(("top", .array(top > 0 ? best.map { .array([.string(head.labels[$0]), Predictor.rounded(probs[$0])]) } : [])))
-        return .object(members)
+        ModelValue(label: head.labels[best[0]], p: probs[best[0]], top: top > 0 ? best.map { (head.labels[$0], probs[$0]) } : []).json
     }
 
     /// The classes of the top k by probability (into `probs`); ties go to the label that sorts
@@ -121,22 +113,11 @@ final class Predictor {
         out.append(contentsOf: bytes[0..<close])
         if bytes[before] != UInt8(ascii: "{") { out.append(UInt8(ascii: ",")) }
         out.append(contentsOf: keyBytes)
-        out.append(contentsOf: #"{"label":"#.utf8)
-        out.append(contentsOf: quoted[best[0]])
-        out.append(contentsOf: #","p":"#.utf8)
-        Predictor.appendProbability(probs[best[0]], to: &out)
-        out.append(contentsOf: #","top":["#.utf8)
+        ModelValue.Bytes.begin(quotedLabel: quoted[best[0]], p: probs[best[0]], into: &out)
         if top > 0 {
-            for (n, j) in best.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(UInt8(ascii: "["))
-                out.append(contentsOf: quoted[j])
-                out.append(UInt8(ascii: ","))
-                Predictor.appendProbability(probs[j], to: &out)
-                out.append(UInt8(ascii: "]"))
-            }
+            for (n, j) in best.enumerated() { ModelValue.Bytes.top(quotedLabel: quoted[j], p: probs[j], first: n == 0, into: &out) }
         }
-        out.append(contentsOf: "]}".utf8)
+        ModelValue.Bytes.end(into: &out)
         out.append(contentsOf: bytes[close...])
         return true
     }
@@ -154,23 +135,6 @@ final class Predictor {
         let q = head.labels.map { l -> [UInt8] in var b: [UInt8] = []; JSON.appendQuoted(l, to: &b); return b }
         quotedCache[ObjectIdentifier(head)] = q
         return q
-    }
-
-    /// Prints `rounded(p)` as `JSON.serialize` would (Swift's shortest form of k/10000:
-    /// "0.0", "0.5", "0.1234", "1.0"), from the same `Decimals.scaled` units.
-    static func appendProbability(_ p: Float, to out: inout [UInt8]) {
-        let scaled = Decimals.scaled(Double(p), places: places)
-        if scaled >= Decimals.scale(places) { out.append(contentsOf: "1.0".utf8); return }
-        // `!(> 0)` also catches NaN, which `Int(_:)` would trap on (loading refuses such models).
-        if !(scaled > 0) { out.append(contentsOf: "0.0".utf8); return }
-        let k = Int(scaled)
-        out.append(0x30); out.append(0x2E)
-        // `places` digits without trailing zeros ("0.5", "0.1234"); k > 0, so one is non-zero.
-        var digits = k, count = places
-        while digits % 10 == 0 { digits /= 10; count -= 1 }
-        var divisor = 1
-        for _ in 1..<count { divisor *= 10 }
-        while divisor > 0 { out.append(0x30 + UInt8(digits / divisor % 10)); divisor /= 10 }
     }
 
     func apply(_ record: inout Record) throws {

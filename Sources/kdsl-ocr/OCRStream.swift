@@ -1,5 +1,6 @@
 import Images
 import JSONLines
+import RecordKeys
 
 #if canImport(Glibc)
 import Glibc
@@ -61,16 +62,16 @@ enum OCRStream {
             } catch let error as EngineSetupError {
                 throw SetupError(error.message)
             }
-            let empty = RecordOCR.empty(engine: engine.name)
+            let empty = OCRValue(images: [], engine: engine.name).json
             return { record, out in
                 defer { progress?.advance() }
                 let paths = try ImagePaths.of(record, field: settings.imagesField)
                 if paths.isEmpty {
-                    record.set("ocr", empty)
+                    record.set(OCRValue.key, empty)
                     return
                 }
                 let result = RecordOCR.run(paths: paths, engine: engine, settings: settings)
-                record.set("ocr", result.ocr)
+                record.set(OCRValue.key, result.ocr.json)
                 out.problems = result.problems
             }
         }

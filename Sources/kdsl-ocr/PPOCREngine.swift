@@ -1,4 +1,5 @@
 import Images
+import RecordKeys
 
 #if canImport(Glibc)
 import Glibc
@@ -78,13 +79,9 @@ struct PPOCRModels: Sendable {
     }
 }
 
-/// One line PP-OCR read: its text, its axis-aligned box in the original image's pixels
-/// (x0, y0, x1, y1) and its confidence 0-100 (mean character probability × 100).
-struct TextLine: Equatable, Sendable {
-    var text: String
-    var box: [Int]
-    var confidence: Int
-}
+/// One line PP-OCR read (`ocr.images[i].lines[j]`): its text, its axis-aligned box in the
+/// original image's pixels (x0, y0, x1, y1) and its confidence 0-100 (mean character probability × 100).
+typealias TextLine = OCRValue.Line
 
 /// PP-OCR on OpenVINO: detection, then recognition of each box, lines in reading order. One per
 /// worker (it owns the workers' compiled networks and inference requests); loading compiles both

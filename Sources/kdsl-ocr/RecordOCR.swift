@@ -1,5 +1,6 @@
 import Images
 import JSONLines
+import RecordKeys
 
 /// Settings of one run that every worker shares.
 struct OCRSettings: Sendable {
@@ -30,7 +31,7 @@ enum OCRText {
 
 /// The result of OCRing one record: the `ocr` value and the per-image problems to report.
 struct RecordOCRResult: Sendable {
-    var ocr: JSON
+    var ocr: OCRValue
     var problems: [String]
 }
 
@@ -55,51 +56,36 @@ enum OCREngine {
     }
 }
 
-/// Builds a record's `ocr` value: `{"text", "images": [{"path","text","confidence","width","height"
-/// [, "lines"]}], "engine"}`.
+/// Builds a record's `ocr` value (`OCRValue`).
 enum RecordOCR {
-    /// The `ocr` value of a record without images.
-    static func empty(engine: String) -> JSON { .object([("text", ""), ("images", .array([])), ("engine", .string(engine))]) }
-
-    /// One line's JSON: `{"text", "box": [x0, y0, x1, y1], "confidence"}`.
-    static func json(_ line: TextLine) -> JSON {
-        .object([("text", .string(line.text)), ("box", .array(line.box.map { .int(Int64($0)) })), ("confidence", .int(Int64(line.confidence)))])
-    }
-
     /// OCRs every image of `paths` with `engine`.
     static func run(paths: [String], engine: OCREngine, settings: OCRSettings) -> RecordOCRResult {
-        var images: [JSON] = []
-        var texts: [String] = []
+        var images: [OCRValue.Image] = []
         var problems: [String] = []
+        // An engine that reads lines says so for every image, also those it could not read.
+        let failedLines: [TextLine]?
+        if case .ppocr = engine { failedLines = [] } else { failedLines = nil }
         for path in paths {
             let file = ImagePaths.resolve(path, root: settings.imageRoot)
-            var entry: [(String, JSON)] = [("path", .string(path))]
-            func fail(_ message: String, _ w: Int, _ h: Int) {
-                entry += [("text", ""), ("confidence", 0), ("width", .int(Int64(w))), ("height", .int(Int64(h)))]
-                if case .ppocr = engine { entry.append(("lines", .array([]))) }
-                entry.append(("error", .string(message)))
+            func failed(_ message: String, _ w: Int, _ h: Int) -> OCRValue.Image {
                 problems.append("image \(shorten(path)): \(message)")
+                return OCRValue.Image(path: path, text: "", confidence: 0, width: w, height: h, lines: failedLines, error: message)
             }
             switch settings.decoder.decode(path: file) {
             case .failure(let e):
-                fail(e.message, e.width, e.height)
+                images.append(failed(e.message, e.width, e.height))
             case .success(let decoded):
                 let image = settings.preparation.apply(to: decoded)
                 switch engine.recognize(image, timeoutMs: settings.timeoutMs) {
                 case .failure(let message):
-                    fail(message, decoded.width, decoded.height)
+                    images.append(failed(message, decoded.width, decoded.height))
                 case .success(let page):
-                    entry += [("text", .string(page.text)), ("confidence", .int(Int64(page.confidence))),
-                              ("width", .int(Int64(decoded.width))), ("height", .int(Int64(decoded.height)))]
-                    if let lines = page.lines { entry.append(("lines", .array(lines.map(json)))) }
-                    if !page.text.isEmpty { texts.append(page.text) }
+                    images.append(OCRValue.Image(path: path, text: page.text, confidence: page.confidence,
+                                                 width: decoded.width, height: decoded.height, lines: page.lines))
                 }
             }
-            images.append(.object(entry))
         }
-        return RecordOCRResult(ocr: .object([("text", .string(texts.joined(separator: "\n"))), ("images", .array(images)),
-                                             ("engine", .string(engine.name))]),
-                               problems: problems)
+        return RecordOCRResult(ocr: OCRValue(images: images, engine: engine.name), problems: problems)
     }
 
     static func shorten(_ s: String) -> String { s.count > 120 ? String(s.prefix(117)) + "..." : s }

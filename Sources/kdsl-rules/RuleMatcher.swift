@@ -1,4 +1,5 @@
 import JSONLines
+import RecordKeys
 import TextViews
 
 /// Compiled rule base for `apply`: all literals of all rules go into one Aho–Corasick automaton per
@@ -44,29 +45,17 @@ final class RuleMatcher {
     private var seen: [UInt32] = []
     private var generation: UInt32 = 0
     private var scratch: [UInt8] = []
-    /// The JSON of each rule's `fired` entry, built once.
-    let firedJSON: [JSON]
-    /// `firedJSON` serialised, and the start of the `rules` value when the rule wins
-    /// (`{"label":…,"id":…,"reward":…,"fired":[`): the output is copied, not built per record.
-    private let firedBytes: [[UInt8]], winnerBytes: [[UInt8]]
-    private let noneBytes: [UInt8]
+    /// Each rule's `fired` entry, in conflict order, and the writer of `rules` values from them.
+    private let firedRules: [RulesValue.FiredRule]
+    private let writer: RulesValue.Writer
 
     init(_ rules: [Rule]) {
         // Sorting positions, not the rules themselves: moving 100,000 rule structs (and their
         // reference counts) took a tenth of the setup. The sort is stable, as before.
         let ranked = rules.indices.sorted { Rule.ranksBefore(rules[$0], rules[$1]) }.map { rules[$0] }
         self.rules = ranked
-        firedJSON = ranked.map { .object([("id", .string($0.id)), ("label", .string($0.label)), ("reward", $0.reward.map(JSON.double) ?? .null)]) }
-        firedBytes = firedJSON.map { var b: [UInt8] = []; $0.serialize(into: &b); return b }
-        winnerBytes = ranked.map { w in
-            var b: [UInt8] = []
-            JSON.object([("label", .string(w.label)), ("id", .string(w.id)), ("reward", w.reward.map(JSON.double) ?? .null), ("fired", .array([]))]).serialize(into: &b)
-            b.removeLast(2)  // "]}": the fired entries go in between
-            return b
-        }
-        var none: [UInt8] = []
-        RuleMatcher.noneValue.serialize(into: &none)
-        noneBytes = none
+        firedRules = ranked.map { RulesValue.FiredRule(id: $0.id, label: $0.label, reward: $0.reward) }
+        writer = RulesValue.Writer(firedRules)
         var literals: [[String: Int32]] = Array(repeating: [:], count: TextField.allCases.count)
         var lists: [[[UInt8]]] = Array(repeating: [], count: TextField.allCases.count)
         var perRule: [[(Int, Int32, Bool)]] = []
@@ -199,25 +188,10 @@ final class RuleMatcher {
         return fired
     }
 
-    static let noneValue = JSON.object([("label", .null), ("id", .null), ("reward", .null), ("fired", .array([]))])
-
-    /// The `rules` value for a record (docs/records.md): the winner's label, id and
-    /// reward (nulls when none fired) and every fired rule in conflict order.
-    func value(for fired: [Int32]) -> JSON {
-        guard let first = fired.first else { return RuleMatcher.noneValue }
-        let w = rules[Int(first)]
-        return .object([("label", .string(w.label)), ("id", .string(w.id)), ("reward", w.reward.map(JSON.double) ?? .null),
-                        ("fired", .array(fired.map { firedJSON[Int($0)] }))])
-    }
+    /// The `rules` value for a record (`RulesValue`, docs/records.md): the winner's label, id
+    /// and reward (nulls when none fired) and every fired rule in conflict order.
+    func value(for fired: [Int32]) -> JSON { RulesValue(fired: fired.map { firedRules[Int($0)] }).json }
 
     /// `value(for:)` serialised (the same bytes), appended to `out` from pieces built once.
-    func serializedValue(for fired: [Int32], into out: inout [UInt8]) {
-        guard let first = fired.first else { out.append(contentsOf: noneBytes); return }
-        out.append(contentsOf: winnerBytes[Int(first)])
-        for (i, r) in fired.enumerated() {
-            if i > 0 { out.append(0x2C) }
-            out.append(contentsOf: firedBytes[Int(r)])
-        }
-        out.append(0x5D); out.append(0x7D)
-    }
+    func serializedValue(for fired: [Int32], into out: inout [UInt8]) { writer.append(fired: fired, into: &out) }
 }

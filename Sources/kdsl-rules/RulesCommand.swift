@@ -1,5 +1,6 @@
 import ArgumentParser
 import JSONLines
+import RecordKeys
 import TextViews
 import StageCLI
 
@@ -67,7 +68,7 @@ extension RulesCommand {
 
         func run() throws {
             let set = try RuleSet.load(rules)
-            try ApplyStage.run(set, output: FieldPath(key ?? outputField ?? "rules"), fields: RecordFields(text: text, task: task), options: input.stream,
+            try ApplyStage.run(set, output: FieldPath(key ?? outputField ?? RulesValue.key), fields: RecordFields(text: text, task: task), options: input.stream,
                                jobs: jobs.count(default: 1))
         }
     }

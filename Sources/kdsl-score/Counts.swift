@@ -1,4 +1,5 @@
 import JSONLines
+import RecordKeys
 
 /// A class label (or a group value) as its exact UTF-8 bytes.
 ///
@@ -77,7 +78,7 @@ func precedes(_ a: Label?, _ b: Label?) -> Bool {
 /// The field paths a score was made with; carried in the counts so a merged report names them.
 struct ScoreFields: Equatable, Sendable {
     var gold = FieldPath("label")
-    var pred = FieldPath("prediction.label")
+    var pred = PredictionValue.labelPath
     /// The grouping field (`--by`), or nil for no groups.
     var by: FieldPath? = nil
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JSONLines
+import RecordKeys
 import StageCLI
 
 #if canImport(Glibc)
@@ -90,7 +91,7 @@ struct ScoreCommand: ParsableCommand {
     var options: ScoreOptions {
         var o = ScoreOptions()
         o.stream = input.stream
-        o.fields = ScoreFields(gold: FieldPath(goldPath ?? "label"), pred: FieldPath(predPath ?? "prediction.label"), by: groupPath.map { FieldPath($0) })
+        o.fields = ScoreFields(gold: FieldPath(goldPath ?? "label"), pred: predPath.map { FieldPath($0) } ?? PredictionValue.labelPath, by: groupPath.map { FieldPath($0) })
         o.format = format ?? .table
         o.confusion = confusion
         o.emitCounts = emitCounts

@@ -1,3 +1,4 @@
+import RecordKeys
 import Testing
 @testable import kdsl_merge
 
@@ -9,16 +10,16 @@ import Testing
 
     @Test func overrideLetsAFiredRuleWin() {
         let d = decide(rule: rule, model: confident, policy: .override, thresholds: t)
-        #expect(d == Decision(label: "refund", source: .rule, rule: "r7"))
+        #expect(d == PredictionValue(label: "refund", source: .rule, rule: "r7"))
     }
 
     @Test func modelDecidesWhenNoRuleFired() {
-        #expect(decide(rule: nil, model: unsure, policy: .override, thresholds: t) == Decision(label: "logistics", source: .model, rule: nil))
+        #expect(decide(rule: nil, model: unsure, policy: .override, thresholds: t) == PredictionValue(label: "logistics", source: .model, rule: nil))
     }
 
     @Test func neitherGivesNone() {
         for policy in MergePolicy.allCases {
-            #expect(decide(rule: nil, model: nil, policy: policy, thresholds: t) == Decision(label: nil, source: .none, rule: nil))
+            #expect(decide(rule: nil, model: nil, policy: policy, thresholds: t) == PredictionValue(label: nil, source: .none, rule: nil))
         }
     }
 
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func guardedKeepsAConfidentModelOverAWeakerRule() {
-        #expect(decide(rule: rule, model: confident, policy: .guarded, thresholds: t) == Decision(label: "logistics", source: .model, rule: nil))
+        #expect(decide(rule: rule, model: confident, policy: .guarded, thresholds: t) == PredictionValue(label: "logistics", source: .model, rule: nil))
     }
 
     @Test func guardedLetsAStrongRuleOrAnUnsureModelGo() {
@@ -40,17 +41,17 @@ import Testing
     /// must not treat it as the weakest.
     @Test func guardedLetsAnUnscoredHandWrittenRuleStand() {
         let handWritten = RuleVerdict(label: "refund", id: "mine", reward: nil)
-        #expect(decide(rule: handWritten, model: confident, policy: .guarded, thresholds: t) == Decision(label: "refund", source: .rule, rule: "mine"))
+        #expect(decide(rule: handWritten, model: confident, policy: .guarded, thresholds: t) == PredictionValue(label: "refund", source: .rule, rule: "mine"))
     }
 
     @Test func agreementIsCreditedToTheRule() {
         let same = ModelVerdict(label: "refund", p: 0.99)
-        #expect(decide(rule: rule, model: same, policy: .guarded, thresholds: t) == Decision(label: "refund", source: .rule, rule: "r7"))
+        #expect(decide(rule: rule, model: same, policy: .guarded, thresholds: t) == PredictionValue(label: "refund", source: .rule, rule: "r7"))
     }
 
     @Test func predictionJSONNamesTheRuleOnlyWhenARuleDecided() {
-        #expect(Decision(label: "a", source: .rule, rule: "r1").json.serialized == #"{"label":"a","source":"rule","rule":"r1"}"#)
-        #expect(Decision(label: "a", source: .model, rule: nil).json.serialized == #"{"label":"a","source":"model"}"#)
-        #expect(Decision(label: nil, source: .none, rule: nil).json.serialized == #"{"label":null,"source":"none"}"#)
+        #expect(PredictionValue(label: "a", source: .rule, rule: "r1").json.serialized == #"{"label":"a","source":"rule","rule":"r1"}"#)
+        #expect(PredictionValue(label: "a", source: .model, rule: nil).json.serialized == #"{"label":"a","source":"model"}"#)
+        #expect(PredictionValue(label: nil, source: .none, rule: nil).json.serialized == #"{"label":null,"source":"none"}"#)
     }
 }
