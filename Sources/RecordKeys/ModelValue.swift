@@ -1,8 +1,8 @@
 import JSONLines
 
-/// The `model` key kdsl-model predict and cv write: `{"label", "p", "top": [[label, p], ...]}`,
-/// or for a record whose task the model has no head for `{"label": null, "p": 0, "top": [],
-/// "reason"}`. Probabilities carry `places` decimals.
+/// The `model` key kdsl-model predict and cv write: `{"label", "p", "top": [[label, p], ...]}`
+/// (with `--explain` also `"explain": [feature, ...]`), or for a record whose task the model has
+/// no head for `{"label": null, "p": 0, "top": [], "reason"}`. Probabilities carry `places` decimals.
 public struct ModelValue: Sendable, Equatable {
     public static let key = "model"
     /// Decimals of `p`: enough to rank and threshold, and the same bytes on every machine.
@@ -12,6 +12,39 @@ public struct ModelValue: Sendable, Equatable {
     public var p: Double?
     public var top: [(label: String, p: Double)]
     public var reason: String?
+    /// `--explain`: the features the label rests on, largest effect first; nil when not asked.
+    public var explain: [Feature]?
+
+    /// One feature behind a label: `{"view", "kind", "text", "effect"}`, where `effect` is how
+    /// far the label's probability falls without it.
+    public struct Feature: Sendable, Equatable {
+        public enum Kind: String, Sendable {
+            /// A word, a CJK character, or a line of the `lines` view.
+            case word
+            /// A run of words (or lines) of order 2 or more.
+            case ngram
+            /// A character n-gram of a word, with `<` and `>` marking its ends.
+            case chars
+            /// The record's task.
+            case task
+            /// The image block (pixel summary, gradients, layout numbers), as one.
+            case dense
+        }
+        public var view: String
+        public var kind: Kind
+        public var text: String
+        public var effect: Double
+        public init(view: String, kind: Kind, text: String, effect: Double) {
+            self.view = view
+            self.kind = kind
+            self.text = text
+            self.effect = effect
+        }
+
+        public var json: JSON {
+            .object([("view", .string(view)), ("kind", .string(kind.rawValue)), ("text", .string(text)), ("effect", .double(effect))])
+        }
+    }
 
     /// A prediction: the label, its probability, and the top classes (best first; may be empty).
     public init(label: String, p: Float, top: [(label: String, p: Float)]) {
@@ -19,6 +52,7 @@ public struct ModelValue: Sendable, Equatable {
         self.p = ModelValue.rounded(p)
         self.top = top.map { ($0.label, ModelValue.rounded($0.p)) }
         self.reason = nil
+        self.explain = nil
     }
 
     /// No prediction, and why.
@@ -27,6 +61,7 @@ public struct ModelValue: Sendable, Equatable {
         self.p = 0
         self.top = []
         self.reason = reason
+        self.explain = nil
     }
 
     /// `p` as the output keeps it (NaN as 0).
@@ -36,8 +71,10 @@ public struct ModelValue: Sendable, Equatable {
         guard let label else {
             return .object([("label", .null), ("p", .int(0)), ("top", .array([])), ("reason", .string(orNull: reason))])
         }
-        return .object([("label", .string(label)), ("p", .double(p ?? 0)),
-                        ("top", .array(top.map { .array([.string($0.label), .double($0.p)]) }))])
+        var members: [(String, JSON)] = [("label", .string(label)), ("p", .double(p ?? 0)),
+                                         ("top", .array(top.map { .array([.string($0.label), .double($0.p)]) }))]
+        if let explain { members.append(("explain", .array(explain.map(\.json)))) }
+        return .object(members)
     }
 
     /// Decodes a `model` value. Only `label` is needed; `p` is read when present, `top` and
@@ -48,10 +85,11 @@ public struct ModelValue: Sendable, Equatable {
         p = try KeyDecoding.number(json["p"], "\(path).p")
         top = []
         reason = json["reason"]?.stringValue
+        explain = nil
     }
 
     public static func == (a: ModelValue, b: ModelValue) -> Bool {
-        a.label == b.label && a.p == b.p && a.reason == b.reason
+        a.label == b.label && a.p == b.p && a.reason == b.reason && a.explain == b.explain
             && a.top.count == b.top.count && zip(a.top, b.top).allSatisfy { $0.label == $1.label && $0.p == $1.p }
     }
 

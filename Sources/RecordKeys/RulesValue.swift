@@ -2,7 +2,8 @@ import JSONLines
 
 /// The `rules` key kdsl-rules apply writes: `{"label", "id", "reward", "fired": [{"id", "label",
 /// "reward"}]}`, the winning rule's label, id and reward (nulls when none fired) and every fired
-/// rule in conflict order (the winner first).
+/// rule in conflict order (the winner first); with `--explain` also `"explain"`, the winner's
+/// conditions with what each saw.
 public struct RulesValue: Sendable, Equatable {
     public static let key = "rules"
 
@@ -25,6 +26,41 @@ public struct RulesValue: Sendable, Equatable {
     public var id: String?
     public var reward: Double?
     public var fired: [FiredRule]
+    /// `--explain`: the winning rule's conditions, in its order; nil when not asked (and when no
+    /// rule fired, `[]`).
+    public var explain: [Condition]?
+
+    /// One condition of the winning rule as the record met it: `{"field", "contains": literal,
+    /// "context"}` with the text around the literal's first occurrence in the view (normalised,
+    /// as rules match it), or `{"field", "not_contains": literal}`.
+    public struct Condition: Sendable, Equatable {
+        public var field: String
+        public var literal: String
+        public var negated: Bool
+        public var context: String?
+        public init(field: String, literal: String, negated: Bool, context: String?) {
+            self.field = field
+            self.literal = literal
+            self.negated = negated
+            self.context = context
+        }
+
+        public var json: JSON {
+            var members: [(String, JSON)] = [("field", .string(field)), (negated ? "not_contains" : "contains", .string(literal))]
+            if let context { members.append(("context", .string(context))) }
+            return .object(members)
+        }
+
+        /// Up to `around` characters of `text` either side of the first occurrence of `literal`,
+        /// with "…" where the text goes on; nil when `literal` does not occur.
+        public static func context(of literal: String, in text: String, around: Int = 12) -> String? {
+            guard !literal.isEmpty, let range = text.firstRange(of: literal) else { return literal.isEmpty ? "" : nil }
+            let start = text.index(range.lowerBound, offsetBy: -around, limitedBy: text.startIndex) ?? text.startIndex
+            let end = text.index(range.upperBound, offsetBy: around, limitedBy: text.endIndex) ?? text.endIndex
+            let line = String(text[start..<end].map { $0 == "\n" ? " " : $0 })
+            return (start > text.startIndex ? "…" : "") + line + (end < text.endIndex ? "…" : "")
+        }
+    }
 
     /// The value for these fired rules, in conflict order.
     public init(fired: [FiredRule]) {
@@ -32,14 +68,17 @@ public struct RulesValue: Sendable, Equatable {
         self.id = fired.first?.id
         self.reward = fired.first?.reward
         self.fired = fired
+        self.explain = nil
     }
 
     /// No rule fired.
     public static let none = RulesValue(fired: [])
 
     public var json: JSON {
-        .object([("label", .string(orNull: label)), ("id", .string(orNull: id)), ("reward", reward.map(JSON.double) ?? .null),
-                 ("fired", .array(fired.map(\.json)))])
+        var members: [(String, JSON)] = [("label", .string(orNull: label)), ("id", .string(orNull: id)),
+                                         ("reward", reward.map(JSON.double) ?? .null), ("fired", .array(fired.map(\.json)))]
+        if let explain { members.append(("explain", .array(explain.map(\.json)))) }
+        return .object(members)
     }
 
     /// Decodes a `rules` value. Only `label` is needed: a hand-made verdict `{"label": "x"}` is
@@ -49,6 +88,7 @@ public struct RulesValue: Sendable, Equatable {
         label = try KeyDecoding.nullableString(json["label"], "\(path).label")
         id = json["id"]?.stringValue
         reward = try KeyDecoding.number(json["reward"], "\(path).reward")
+        explain = nil
         fired = []
         if let list = json["fired"], !list.isNull {
             guard let entries = list.arrayValue else { throw RecordError("'\(path).fired' is \(list.kindName), expected an array") }

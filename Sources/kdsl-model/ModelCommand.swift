@@ -216,6 +216,8 @@ extension ModelCommand {
             discussion: """
             Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
 
+            --explain adds model.explain: the features the label rests on, as [{"view", "kind", "text", "effect"}], largest effect first, where effect is how far the label's probability falls when that feature alone is left out (kind: word, ngram, chars, task, or dense for the image block as one). Slower: one forward pass per feature of the record.
+
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error, an unreadable, corrupt, truncated or foreign model file, or not one image readable (after the records: is --image-root right?).
 
             Example:
@@ -226,13 +228,23 @@ extension ModelCommand {
         var model: String
         @Option(help: "Number of labels in `top`.")
         var top: Int = 3
+        @Flag(help: "Add model.explain: the features the label rests on (see above).")
+        var explain = false
+        @Option(help: "With --explain: how many features to list.")
+        var explainTop: Int = 5
         @OptionGroup var jobs: JobsOption
+
+        func validate() throws {
+            guard explainTop >= 1 else { throw ValidationError("--explain-top must be at least 1") }
+        }
 
         func run() throws {
             let loaded = try ModelFile.read(model)  // a bad file is a SetupError: exit 2 (StageCLI)
-            let (common, top) = (common, top)
+            let (common, top, explainTop) = (common, top, explain ? explainTop : 0)
             try PredictionStream(options: common.stream, jobs: jobs.count(default: ParallelFilter.onlineCores)) {
-                Predictor(model: loaded, reader: common.reader(loaded.features), top: top)
+                let predictor = Predictor(model: loaded, reader: common.reader(loaded.features), top: top)
+                predictor.explainTop = explainTop
+                return predictor
             }.run()
         }
     }

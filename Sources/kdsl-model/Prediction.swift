@@ -34,25 +34,38 @@ final class Predictor {
             return ModelValue(noLabel: reason).json
         }
         let best = try rank(record, task: task, head: head)
-        return object(best, head: head)
+        var result = value(best, head: head)
+        if explainTop > 0, let example = lastExample {
+            let explainer = Explainer(model.features)
+            result.explain = explainer.explain(example, label: best[0], head: head,
+                                               names: explainer.names(textBytes, task: task, head: head), top: explainTop)
+        }
+        return result.json
     }
 
     /// The `model` value from already extracted features (cross-validation extracts once).
     func predict(raw: RawText, image: [Float]?, head: Head) -> JSON {
         head.vocabulary.weigh(raw, config: model.features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
-        return object(rank(rows: rows, values: values, image: image, head: head), head: head)
+        return value(rank(rows: rows, values: values, image: image, head: head), head: head).json
     }
 
-    private func object(_ best: [Int], head: Head) -> JSON {
-        ModelValue(label: head.labels[best[0]], p: probs[best[0]], top: top > 0 ? best.map { (head.labels[$0], probs[$0]) } : []).json
+    private func value(_ best: [Int], head: Head) -> ModelValue {
+        ModelValue(label: head.labels[best[0]], p: probs[best[0]], top: top > 0 ? best.map { (head.labels[$0], probs[$0]) } : [])
     }
+
+    /// `--explain`: how many features to list per record (0: none, and the fast writer is used).
+    var explainTop = 0
+    /// The last example ranked, kept only when explaining.
+    private var lastExample: Example?
 
     /// The classes of the top k by probability (into `probs`); ties go to the label that sorts
     /// first (labels are sorted), so the order depends on nothing but the numbers.
     private func rank(rows: [Int32], values: [Float], image: [Float]?, head: Head) -> [Int] {
         var dense: [Float]? = nil
         if head.denseCount > 0, var x = image { head.standardise(&x); dense = x }
-        head.probabilities(Example(rows: rows, values: values, dense: dense, label: 0), into: &probs, scratch: &z)
+        let example = Example(rows: rows, values: values, dense: dense, label: 0)
+        head.probabilities(example, into: &probs, scratch: &z)
+        if explainTop > 0 { lastExample = example }
         best.removeAll(keepingCapacity: true)
         let k = min(max(1, top), head.classes)
         for j in 0..<head.classes {
@@ -97,9 +110,9 @@ final class Predictor {
     /// same bytes `Record.set` + `serialize` would give (a test checks it), without building a
     /// JSON tree: labels are quoted once per head and probabilities printed directly. Returns
     /// false (nothing appended) when the record needs the general path: it already has a
-    /// `model` key, took jansson's slow path, or its task is unknown.
+    /// `model` key, took jansson's slow path, its task is unknown, or it is to be explained.
     func appendFast(_ record: Record, to out: inout [UInt8]) throws -> Bool {
-        guard record.isFastPath, key.keys.count == 1 else { return false }
+        guard record.isFastPath, key.keys.count == 1, explainTop == 0 else { return false }
         let task = try reader.task(record)
         guard let head = model.head(for: task), !record.has(key.keys[0]) else { return false }
         let bytes = record.bytes

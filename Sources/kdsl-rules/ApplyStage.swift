@@ -1,11 +1,15 @@
 import JSONLines
+import RecordKeys
 import TextViews
 
 /// `kdsl-rules apply`: one record in, one record out, with the `rules` key set.
 enum ApplyStage {
     /// With `jobs` > 1 each worker compiles its own matcher (it keeps per-record scratch state)
     /// and JSONLines' `ParallelFilter` keeps the output in input order: the same bytes for any `jobs`.
-    static func run(_ set: RuleSet, output outKey: FieldPath, fields: RecordFields, options: StreamOptions, jobs: Int = 1) throws {
+    /// `explain`: the value also says which conditions of the winning rule held and the text
+    /// around each literal found (`RulesValue.explain`); written through the JSON tree.
+    static func run(_ set: RuleSet, output outKey: FieldPath, fields: RecordFields, options: StreamOptions, jobs: Int = 1,
+                    explain: Bool = false) throws {
         let taskPath = fields.task
         let (text, dialogue, ocr) = (fields.text, fields.dialogue, fields.ocr)
         try ParallelFilter(options, jobs: jobs).run {
@@ -27,7 +31,17 @@ enum ApplyStage {
                 } else {
                     fired = []
                 }
-                if outKey.keys.count == 1 {
+                if explain {
+                    var value = matcher.rulesValue(for: fired)
+                    value.explain = fired.first.map { w in
+                        matcher.rules[Int(w)].predicates.map { p in
+                            let text = views.withView(p.field) { String(decoding: $0, as: UTF8.self) }
+                            return RulesValue.Condition(field: p.field.rawValue, literal: p.literal, negated: p.negated,
+                                                        context: p.negated ? nil : RulesValue.Condition.context(of: p.literal, in: text))
+                        }
+                    } ?? []
+                    record.set(outKey, value.json)
+                } else if outKey.keys.count == 1 {
                     output.bytes.removeAll(keepingCapacity: true)
                     matcher.serializedValue(for: fired, into: &output.bytes)
                     record.set(outKey.keys[0], serialized: output.bytes)

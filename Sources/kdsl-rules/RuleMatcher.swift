@@ -190,7 +190,9 @@ final class RuleMatcher {
 
     /// The `rules` value for a record (`RulesValue`, docs/records.md): the winner's label, id
     /// and reward (nulls when none fired) and every fired rule in conflict order.
-    func value(for fired: [Int32]) -> JSON { RulesValue(fired: fired.map { firedRules[Int($0)] }).json }
+    func value(for fired: [Int32]) -> JSON { rulesValue(for: fired).json }
+
+    func rulesValue(for fired: [Int32]) -> RulesValue { RulesValue(fired: fired.map { firedRules[Int($0)] }) }
 
     /// `value(for:)` serialised (the same bytes), appended to `out` from pieces built once.
     func serializedValue(for fired: [Int32], into out: inout [UInt8]) { writer.append(fired: fired, into: &out) }

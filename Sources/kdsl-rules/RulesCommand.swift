@@ -44,6 +44,8 @@ extension RulesCommand {
             text. All literals are matched in one Aho–Corasick pass per field. \
             A rule file with any problem stops the run before the first record (exit 2).
 
+            --explain adds `rules.explain`: the winning rule's conditions in its order, each             {"field", "contains": literal, "context": the text around its first occurrence in             that view, normalised as rules match it} or {"field", "not_contains": literal}; []             when no rule fired.
+
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage, unreadable or invalid rule file.
 
             Example:
@@ -56,6 +58,8 @@ extension RulesCommand {
         @Option(help: "The rule file (JSON Lines).") var rules: String
         @Option(help: ArgumentHelp("Field to write the verdict to (default: rules).", valueName: "path")) var outputField: String?
         @Option(help: ArgumentHelp("Old name of --output-field.", visibility: .hidden)) var key: String?
+        @Flag(help: "Add rules.explain: the winning rule's conditions and the text each literal matched (see above).")
+        var explain = false
         @OptionGroup var text: TextFieldOptions
         @OptionGroup var task: TaskFieldOption
         @OptionGroup var jobs: JobsOption
@@ -69,7 +73,7 @@ extension RulesCommand {
         func run() throws {
             let set = try RuleSet.load(rules)
             try ApplyStage.run(set, output: FieldPath(key ?? outputField ?? RulesValue.key), fields: RecordFields(text: text, task: task), options: input.stream,
-                               jobs: jobs.count(default: 1))
+                               jobs: jobs.count(default: 1), explain: explain)
         }
     }
 

@@ -93,3 +93,24 @@ import Testing
         #expect(throws: RecordError.self) { try PredictionValue(json: JSON.parse(#"{"label":"a","source":"oracle"}"#), at: "prediction") }
     }
 }
+
+@Suite struct ExplainValueTests {
+    @Test func contextShowsTheTextAroundTheFirstOccurrence() {
+        typealias C = RulesValue.Condition
+        #expect(C.context(of: "退款", in: "您好我想退款", around: 2) == "…我想退款")
+        #expect(C.context(of: "ab", in: "xxxxabyy\nzzzz", around: 3) == "…xxxabyy …")
+        #expect(C.context(of: "ab", in: "ab", around: 3) == "ab")
+        #expect(C.context(of: "q", in: "ab") == nil)
+        let condition = C(field: "ocr", literal: "减", negated: true, context: nil)
+        #expect(condition.json.serialized == #"{"field":"ocr","not_contains":"减"}"#)
+        var value = RulesValue(fired: [RulesValue.FiredRule(id: "r", label: "x", reward: nil)])
+        value.explain = [C(field: "user", literal: "a", negated: false, context: "…a…")]
+        #expect(value.json.serialized == #"{"label":"x","id":"r","reward":null,"fired":[{"id":"r","label":"x","reward":null}],"explain":[{"field":"user","contains":"a","context":"…a…"}]}"#)
+    }
+
+    @Test func modelExplainFollowsTop() {
+        var value = ModelValue(label: "a", p: 0.5, top: [])
+        value.explain = [ModelValue.Feature(view: "user", kind: .chars, text: "<re", effect: 0.25)]
+        #expect(value.json.serialized == #"{"label":"a","p":0.5,"top":[],"explain":[{"view":"user","kind":"chars","text":"<re","effect":0.25}]}"#)
+    }
+}
