@@ -51,10 +51,12 @@ let package = Package(
         // Reading, checking and decoding image files: the one home of Leptonica.
         .target(name: "Images", dependencies: ["JSONLines", "CLeptonica"], path: "Sources/Images", exclude: ["README.md"]),
         .target(name: "StageCLI", dependencies: ["JSONLines", "RecordKeys", "TextViews", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"]),
+        // The image flags of kdsl-ocr and kdsl-model (apart, so that StageCLI does not link Leptonica).
+        .target(name: "ImageCLI", dependencies: ["Images", argumentParser], path: "Sources/ImageCLI", exclude: ["README.md"]),
         stage("kdsl-score"),
-        stage("kdsl-ocr", ["Images", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
+        stage("kdsl-ocr", ["Images", "ImageCLI", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
         stage("kdsl-rules"),
-        stage("kdsl-model", ["Images", "COpenBLAS"]),
+        stage("kdsl-model", ["Images", "ImageCLI", "COpenBLAS"]),
         stage("kdsl-merge"),
         // The record stream's benchmark and self-test (bench/stream.bench.sh, the stream CLI tests):
         // built with the package, not one of its products.

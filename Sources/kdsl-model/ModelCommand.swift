@@ -1,5 +1,6 @@
 import Images
 import ArgumentParser
+import ImageCLI
 import JSONLines
 import TextViews
 import StageCLI
@@ -32,16 +33,12 @@ struct ModelCommand: ParsableCommand {
 struct CommonOptions: ParsableArguments {
     @OptionGroup var input: InputOptions
 
-    @Option(name: .customLong("image-root"), help: "Folder the records' image paths are relative to.")
-    var imageRoot: String = "."
+    @OptionGroup var image: ImageOptions
 
     @OptionGroup var task: TaskFieldOption
     @OptionGroup var label: LabelFieldOption
     @OptionGroup var images: ImagesFieldOption
     @OptionGroup var text: TextFieldOptions
-
-    @Option(help: "Images with more pixels than this (width × height, read from the header) are not decoded: a warning, zero image features, the record kept (as kdsl-ocr's --max-pixels).")
-    var maxPixels: Int = ImageFile.defaultMaxPixels
 
     @Option(help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
     var decodeShortSide: Int = ImageFeatures.defaultShortSide
@@ -49,13 +46,9 @@ struct CommonOptions: ParsableArguments {
     var fields: RecordFields { RecordFields(text: text, task: task, label: label, images: images) }
     var stream: StreamOptions { input.stream }
 
-    func validate() throws {
-        if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1, got \(maxPixels)") }
-    }
-
     /// The reader of features, labels and tasks these options describe.
     func reader(_ features: FeatureConfig) -> SampleReader {
-        SampleReader(features: features, fields: fields, imageRoot: imageRoot, decodeShortSide: decodeShortSide, maxPixels: maxPixels)
+        SampleReader(features: features, fields: fields, imageRoot: image.imageRoot, decodeShortSide: decodeShortSide, maxPixels: image.maxPixels)
     }
 }
 

@@ -1,5 +1,6 @@
 import Images
 import ArgumentParser
+import ImageCLI
 import JSONLines
 import StageCLI
 
@@ -69,8 +70,7 @@ struct OCRCommand: ParsableCommand {
     @Option(name: .customLong("images"), help: ArgumentHelp("Old name of --images-field.", visibility: .hidden))
     var oldImagesField: String?
 
-    @Option(help: ArgumentHelp("Directory that relative image paths resolve against.", valueName: "DIR"))
-    var imageRoot: String = "."
+    @OptionGroup var image: ImageOptions
 
     @Option(help: ArgumentHelp("OCR engine: ppocr (PP-OCRv4 on OpenVINO) or tesseract.", valueName: "NAME"))
     var engine: String = "ppocr"
@@ -107,9 +107,6 @@ struct OCRCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Per-image recognition deadline in milliseconds; 0 means none.", valueName: "MS"))
     var timeoutMs: Int = 0
 
-    @Option(help: ArgumentHelp("Refuse images with more pixels than this (decompression bombs).", valueName: "N"))
-    var maxPixels: Int = ImageFile.defaultMaxPixels
-
     @Option(help: ArgumentHelp("Image preparation before OCR: none, gray, upscale (gray + 2x for small images).", valueName: "MODE"))
     var prepare: String = "none"
 
@@ -142,7 +139,6 @@ struct OCRCommand: ParsableCommand {
         try RenamedFlag.check(oldImagesField, "--images", images.imagesField, "--images-field")
         try FieldPathCheck.check(("--images", oldImagesField))
         if timeoutMs < 0 { throw ValidationError("--timeout-ms must be 0 or more, got \(timeoutMs)") }
-        if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1, got \(maxPixels)") }
         if ImagePreparation(rawValue: prepare) == nil {
             throw ValidationError("--prepare must be one of \(ImagePreparation.allCases.map(\.rawValue).joined(separator: ", ")), got '\(prepare)'")
         }
@@ -165,9 +161,9 @@ struct OCRCommand: ParsableCommand {
         if let maxSide { options.maxSide = maxSide }
         options.stream = input.stream
         options.settings.imagesField = oldImagesField.map { FieldPath($0) } ?? images.path
-        options.settings.imageRoot = imageRoot
+        options.settings.imageRoot = image.imageRoot
         options.settings.timeoutMs = timeoutMs
-        options.settings.decoder = ImageDecoder(maxPixels: maxPixels)
+        options.settings.decoder = ImageDecoder(maxPixels: image.maxPixels)
         options.settings.preparation = ImagePreparation(rawValue: prepare) ?? .none
         options.languages = lang ?? "eng"
         options.psm = psm ?? 3
