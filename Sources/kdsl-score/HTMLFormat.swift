@@ -87,11 +87,12 @@ struct HTMLFormat {
             out += "<tr><td>\(htmlEscape(row.name))</td><td class=\"n\">\(row.text)</td></tr>\n"
         }
         out += "</tbody>\n</table>\n"
-        // Matrices per group; the pooled one only where it holds records no group shows.
+        // Matrices per group; the pooled one only where it holds records no group shows. An empty
+        // scope has no matrix to draw.
         let drawPooled = report.groups.isEmpty || report.ungrouped > 0
         for scope in report.scopes {
             out += "<h\(level)>\(htmlEscape(scope.title))</h\(level)>\n" + Self.table(scope.section)
-            if scope.group != nil || drawPooled {
+            if (scope.group != nil || drawPooled) && !scope.section.classes.isEmpty {
                 heatmaps += 1
                 out += "<div class=\"matrix\">\n" + Heatmap(confusion: scope.section.confusion, title: scope.title, id: "m\(heatmaps)").svg() + "</div>\n"
             }

@@ -31,7 +31,8 @@ struct Heatmap {
         let columnWidth = columns.map { Self.textWidth(Self.cut($0)) }.max() ?? 0
         // Column labels run up and to the right at 45°: they need cos 45° of their width above
         // the grid, and the last one as much beside it. Parallel labels one cell apart never
-        // overlap while cell · sin 45° exceeds a line's height (20 px cells: 14 px for 12 px text).
+        // overlap while cell · sin 45° exceeds a line's height (the smallest cells, 20 px, leave
+        // 14 px between the labels' baselines: room for 12 px text).
         let slant = columnWidth * 71 / 100
         let left = rowWidth + 14, top = slant + 14
         let gridWidth = columns.count * cell, gridHeight = n * cell
@@ -66,7 +67,7 @@ struct Heatmap {
         }
         // The legend: the scale from 0 to 100% of a gold row.
         let stops = Self.palette.indices.map { k in
-            "<stop offset=\"\(k * 100 / (Self.palette.count - 1))%\" stop-color=\"\(Self.hex(Self.palette[k]))\"/>"
+            "<stop offset=\"\(Decimals.fixed(Double(k) / Double(Self.palette.count - 1), places: 3))\" stop-color=\"\(Self.hex(Self.palette[k]))\"/>"
         }.joined()
         let gradient = id + "-scale"
         out += "<defs><linearGradient id=\"\(gradient)\">\(stops)</linearGradient></defs>\n"

@@ -91,7 +91,10 @@ enum Scorer {
             }
         }
         // Every record without a prediction is no score but a wrong field: say so, after the report.
-        let unpredicted = runs.filter { $0.counts.total > $0.counts.noGold && $0.counts.noPrediction == $0.counts.total - $0.counts.noGold }
+        let unpredicted = runs.filter { run in
+            let scored = run.counts.total - run.counts.noGold
+            return scored > 0 && run.counts.noPrediction == scored
+        }
         if let first = unpredicted.first {
             let which = options.compare ? " in \(unpredicted.map { $0.name ?? "" }.joined(separator: ", "))" : ""
             throw SetupError("no record\(which) has a prediction at \"\(first.counts.fields.pred)\", so every one counted as wrong: name the field to score with --pred-field (kdsl-model predict writes model.label, kdsl-merge prediction.label)")
