@@ -9,7 +9,8 @@ import Glibc
 
 extension ScoreOptions.Format: ExpressibleByArgument {}
 
-/// `kdsl-score`: flags only; the work is in `Scorer` (reading), `ScoreCounts`, `F1Report`, `TableFormat`.
+/// `kdsl-score`: flags only; the work is in `Scorer` (reading), `ScoreCounts`, `F1Report`, and one
+/// writer per format (`TableFormat`, `MarkdownFormat`, `CSVFormat`, `HTMLFormat`).
 @main
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +19,21 @@ struct ScoreCommand: ParsableCommand {
         discussion: """
         Reads JSON Lines records (FILE arguments, or stdin when none or `-`) and writes one report: \
         a table for people, or one line of JSON (`--format json`) for tools.
+
+        Formats (--format): `table` (the default); `json`, one line; `markdown`, GitHub tables \
+        for a pull request or a CI summary; `csv`, one RFC 4180 table whose scope, group and \
+        row columns say where each line belongs (the columns are in docs/records.md); `html`, \
+        one self-contained page (inline CSS and SVG, no script, nothing fetched) with each \
+        scope's table and its confusion matrix as a heatmap. The figures are the table's, to \
+        four decimals (json: in full). --confusion adds the matrices to the other formats; html \
+        always draws them.
+
+        --compare scores each FILE on its own instead of as one stream, and writes an HTML page \
+        (so it needs --format html): an ablation table with one row per file (weighted F1 per \
+        group, their mean, all records, accuracy), then each file's report. With --merge-counts \
+        each FILE holds the counts of one run, and runs may name other fields: count the same \
+        records with --pred-field model.label and with the default to compare the model with \
+        the merge.
 
         Fields read: the gold label at --label-field (default `label`), the prediction at \
         --pred-field (default `prediction.label`, what kdsl-merge writes), the group at \
@@ -42,6 +58,8 @@ struct ScoreCommand: ParsableCommand {
           kdsl-score --format json scored.jsonl | jq .overall.weighted_f1
           kdsl-score --emit-counts --group-field task shard-1.jsonl > shard-1.counts
           cat shard-*.counts | kdsl-score --merge-counts --confusion
+          kdsl-score --format markdown --group-field task scored.jsonl > report.md
+          kdsl-score --format html --compare model.jsonl merged.jsonl > report.html
         """
     )
 
@@ -58,8 +76,11 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Old name of --pred-field.", visibility: .hidden)) var pred: String?
     @Option(help: ArgumentHelp("Old name of --group-field.", visibility: .hidden)) var by: String?
 
-    @Option(help: "Output format: table or json.")
+    @Option(help: "Output format: table, json, markdown, csv or html.")
     var format: ScoreOptions.Format?
+
+    @Flag(help: "Score each input file on its own, side by side (with --format html).")
+    var compare = false
 
     @Flag(help: "Add the confusion matrix (rows gold, columns predicted) to the report.")
     var confusion = false
@@ -84,6 +105,9 @@ struct ScoreCommand: ParsableCommand {
         if emitCounts && (format != nil || confusion) {
             throw ValidationError("--format and --confusion shape a report; --emit-counts writes counts")
         }
+        if compare && format != .html {
+            throw ValidationError("--compare writes an HTML page: give --format html as well")
+        }
         try FieldPathCheck.check(("--gold", gold), ("--pred-field", predField), ("--pred", pred), ("--group-field", groupField), ("--by", by))
     }
 
@@ -94,6 +118,7 @@ struct ScoreCommand: ParsableCommand {
         o.fields = ScoreFields(gold: FieldPath(goldPath ?? "label"), pred: predPath.map { FieldPath($0) } ?? PredictionValue.labelPath, by: groupPath.map { FieldPath($0) })
         o.format = format ?? .table
         o.confusion = confusion
+        o.compare = compare
         o.emitCounts = emitCounts
         o.mergeCounts = mergeCounts
         return o

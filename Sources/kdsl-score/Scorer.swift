@@ -2,11 +2,13 @@ import JSONLines
 
 /// What to score and how to write it: the plain options the command hands over.
 struct ScoreOptions: Sendable {
-    enum Format: String, Sendable, CaseIterable { case table, json }
+    enum Format: String, Sendable, CaseIterable { case table, json, markdown, csv, html }
     var stream = StreamOptions()
     var fields = ScoreFields()
     var format = Format.table
     var confusion = false
+    /// Score each input file on its own (one run per file, side by side) instead of as one stream.
+    var compare = false
     /// Write the mergeable counts instead of a report.
     var emitCounts = false
     /// Read counts (from `--emit-counts` runs) instead of records.
@@ -48,30 +50,54 @@ enum Scorer {
         case .json:
             report.json(confusion: options.confusion).serialize(into: &out)
             out.append(0x0A)
-        case .table:
-            out.append(contentsOf: TableFormat(report: report, confusion: options.confusion).render().utf8)
+        case .table: out.append(contentsOf: TableFormat(report: report, confusion: options.confusion).render().utf8)
+        case .markdown: out.append(contentsOf: MarkdownFormat(report: report, confusion: options.confusion).render().utf8)
+        case .csv: out.append(contentsOf: CSVFormat(report: report, confusion: options.confusion).render().utf8)
+        case .html: out.append(contentsOf: HTMLFormat(runs: [.init(name: nil, report: report)]).render().utf8)
         }
         return out
     }
 
+    /// The name a compared input goes by in the report and in messages.
+    static func runName(_ input: String) -> String { input == "-" ? "stdin" : input }
+
     static func run(_ options: ScoreOptions) throws {
-        let diagnostics = Diagnostics.shared
-        let counts = try count(options)
-        StandardOutput.shared.write(output(counts, options))
+        // One run per input file with --compare (stdin when there is none), else one run over all.
+        var runs: [(name: String?, counts: ScoreCounts)] = []
+        if options.compare {
+            for input in options.stream.inputs.isEmpty ? ["-"] : options.stream.inputs {
+                var one = options
+                one.stream.inputs = [input]
+                runs.append((runName(input), try count(one)))
+            }
+            let report = HTMLFormat(runs: runs.map { .init(name: $0.name, report: F1Report(counts: $0.counts)) })
+            StandardOutput.shared.write(Array(report.render().utf8))
+        } else {
+            let counts = try count(options)
+            runs.append((nil, counts))
+            StandardOutput.shared.write(output(counts, options))
+        }
+        if options.emitCounts { return }
         // Counted, never silent: say on stderr what the report also shows.
-        if !options.emitCounts {
+        let diagnostics = Diagnostics.shared
+        for (name, counts) in runs {
+            let prefix = name.map { "\($0): " } ?? ""
             let missing = counts.noPrediction
             if missing > 0 {
-                diagnostics.warning("\(missing) record\(missing == 1 ? "" : "s") without a prediction at \"\(counts.fields.pred)\" (or with an error) counted as wrong")
+                diagnostics.warning("\(prefix)\(missing) record\(missing == 1 ? "" : "s") without a prediction at \"\(counts.fields.pred)\" (or with an error) counted as wrong")
             }
             if let by = counts.fields.by, counts.ungrouped > 0 {
-                diagnostics.warning("\(counts.ungrouped) record\(counts.ungrouped == 1 ? "" : "s") without a \"\(by)\" value: in the overall figures only")
+                diagnostics.warning("\(prefix)\(counts.ungrouped) record\(counts.ungrouped == 1 ? "" : "s") without a \"\(by)\" value: in the overall figures only")
             }
         }
         // Every record without a prediction is no score but a wrong field: say so, after the report.
-        let scored = counts.total - counts.noGold
-        if !options.emitCounts && scored > 0 && counts.noPrediction == scored {
-            throw SetupError("no record has a prediction at \"\(counts.fields.pred)\", so every one counted as wrong: name the field to score with --pred-field (kdsl-model predict writes model.label, kdsl-merge prediction.label)")
+        let unpredicted = runs.filter { run in
+            let scored = run.counts.total - run.counts.noGold
+            return scored > 0 && run.counts.noPrediction == scored
+        }
+        if let first = unpredicted.first {
+            let which = options.compare ? " in \(unpredicted.map { $0.name ?? "" }.joined(separator: ", "))" : ""
+            throw SetupError("no record\(which) has a prediction at \"\(first.counts.fields.pred)\", so every one counted as wrong: name the field to score with --pred-field (kdsl-model predict writes model.label, kdsl-merge prediction.label)")
         }
     }
 }

@@ -58,36 +58,21 @@ struct TableFormat {
     let confusion: Bool
 
     func render() -> String {
-        var out = section(title: "all records", report.overall)
-        for (value, s) in report.groups {
-            out += "\n" + section(title: "\(report.fields.by?.description ?? "group") = \(value.text)", s)
-        }
+        let out = report.scopes.map(section).joined(separator: "\n")
         var summary = TextTable()
-        summary.add(["challenge score (weighted F1, all records)", fixed4(report.challengeScore)])
-        if let mean = report.meanOfGroupsWeightedF1 {
-            summary.add(["mean of the \(report.groups.count) groups' weighted F1", fixed4(mean)])
-        }
-        summary.add(["records scored", String(report.overall.support)])
-        summary.add(["  without a prediction (counted wrong)", String(report.overall.noPrediction)])
-        summary.add(["records without a gold label (left out)", String(report.noGold)])
-        if let by = report.fields.by { summary.add(["records without a \(by) value (overall only)", String(report.ungrouped)]) }
+        for row in report.summaryRows { summary.add([row.title, row.text]) }
         return out + "\n" + summary.render()
     }
 
-    private func section(title: String, _ s: ScoreSection) -> String {
+    private func section(_ scope: Scope) -> String {
         var t = TextTable()
-        t.add([title, "precision", "recall", "f1", "support"])
-        for c in s.classes {
-            t.add([c.label.text, fixed4(c.precision), fixed4(c.recall), fixed4(c.f1), String(c.support)])
-        }
+        t.add([scope.title, "precision", "recall", "f1", "support"])
+        let rows = scope.section.rows
+        for r in rows where r.kind == .class { t.add([r.name, r.precision, r.recall, r.f1, r.support]) }
         t.add([])
-        if s.noPrediction > 0 { t.add(["(no prediction)", "", "", "", String(s.noPrediction)]) }
-        t.add(["accuracy", "", "", fixed4(s.accuracy), String(s.support)])
-        t.add(["macro avg", fixed4(s.macroPrecision), fixed4(s.macroRecall), fixed4(s.macroF1), String(s.support)])
-        t.add(["micro avg", fixed4(s.microPrecision), fixed4(s.microRecall), fixed4(s.microF1), String(s.support)])
-        t.add(["weighted avg", fixed4(s.weightedPrecision), fixed4(s.weightedRecall), fixed4(s.weightedF1), String(s.support)])
+        for r in rows where r.kind != .class { t.add([r.name, r.precision, r.recall, r.f1, r.support]) }
         var out = t.render()
-        if confusion { out += "\n" + confusionTable(s.confusion) }
+        if confusion { out += "\n" + confusionTable(scope.section.confusion) }
         return out
     }
 
