@@ -33,8 +33,12 @@ struct Predicate: Hashable, Comparable, Sendable {
         .object([("field", .string(field.rawValue)), (negated ? "not_contains" : "contains", .string(literal))])
     }
 
-    /// Human-readable form for `show`: `user ∋ "怎么用"`, `agent ∌ "退款"`.
-    var readable: String { "\(field.rawValue) \(negated ? "∌" : "∋") \(JSON.string(literal).serialized)" }
+    /// In words, for `show`: `user contains "怎么用"`, `agent does not contain "退款"`. The literal
+    /// is quoted as in JSON: its spaces matter, and an escape keeps it on one line.
+    var words: String { "\(field.rawValue) \(negated ? "does not contain" : "contains") \(JSON.string(literal).serialized)" }
+
+    /// In symbols, for `show --format symbols`: `user ∋ "怎么用"`, `agent ∌ "退款"`.
+    var symbols: String { "\(field.rawValue) \(negated ? "∌" : "∋") \(JSON.string(literal).serialized)" }
 }
 
 extension TextField {
@@ -106,6 +110,12 @@ struct Rule: Sendable, Equatable {
         if let source { m.append(("source", .string(source))) }
         m.append(contentsOf: extra)
         return .object(m)
+    }
+
+    /// The rule as a sentence for people (`show`): `IF user contains "退款" AND ocr does not
+    /// contain "已签收" THEN label = 退款`. The task is not in it: `show` prints it in a column.
+    var sentence: String {
+        "IF " + predicates.map(\.words).joined(separator: " AND ") + " THEN label = " + RuleReport.plain(label)
     }
 
     /// The key the conflict policy sorts by (docs/records.md, "Conflicts"): highest

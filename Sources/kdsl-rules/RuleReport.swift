@@ -14,13 +14,47 @@ enum RuleReport {
         if set.rules.isEmpty { Diagnostics.shared.warning("\(path): no rules") } else { Diagnostics.shared.note("\(path): \(set.rules.count) rules, ok") }
     }
 
-    /// Prints rules grouped by task and label (sorted), each group in conflict order.
-    static func show(_ set: RuleSet) throws {
+    /// How `show` prints a rule: a sentence in words (the default) or the compact symbols.
+    enum ShowFormat: String, CaseIterable { case words, symbols }
+
+    /// Prints the rules sorted by task and label (UTF-8 order), each label's rules in conflict
+    /// order: the order in which `apply` would try them.
+    static func show(_ set: RuleSet, format: ShowFormat) throws {
         var groups: [String: [Rule]] = [:]
         for r in set.rules { groups[(r.task ?? "") + "\u{1}" + r.label, default: []].append(r) }
+        let sorted = groups.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).map { groups[$0]!.sorted(by: Rule.ranksBefore) }
+        StandardOutput.shared.write(format == .words ? inWords(sorted.flatMap { $0 }) : inSymbols(sorted))
+    }
+
+    /// One line per rule under a header, columns aligned by display width (a CJK character takes
+    /// two): id, task, the statistics the file holds (`-` where a rule lacks one), then the rule
+    /// as a sentence, `IF user contains "退款" AND ocr does not contain "已签收" THEN label = 退款`.
+    /// A column no rule has a value for is left out.
+    static func inWords(_ rules: [Rule]) -> String {
+        guard !rules.isEmpty else { return "" }
+        func has<T>(_ value: (Rule) -> T?) -> Bool { rules.contains { value($0) != nil } }
+        func count(_ n: Int?) -> String { n.map(String.init) ?? "-" }
+        var columns: [(header: String, cell: (Rule) -> String)] = [("id", { plain($0.id) })]
+        if has(\.task) { columns.append(("task", { $0.task.map(plain) ?? "-" })) }
+        columns.append(("reward", { $0.reward.map(fixed) ?? "-" }))
+        if has(\.precision) { columns.append(("precision", { $0.precision.map(fixed) ?? "-" })) }
+        if has(\.hits) { columns.append(("hits", { count($0.hits) })) }
+        if has(\.support) { columns.append(("support", { count($0.support) })) }
+        if has(\.broken) { columns.append(("broken", { count($0.broken) })) }
+        if has(\.folds) { columns.append(("folds", { count($0.folds) })) }
+        columns.append(("rule", { $0.sentence }))
+        let left: Set<Int> = Set(columns.indices.filter { ["id", "task", "rule"].contains(columns[$0].header) })
+        var table = TextTable(leftAligned: left)
+        table.add(columns.map(\.header))
+        for r in rules { table.add(columns.map { $0.cell(r) }) }
+        return table.render()
+    }
+
+    /// The rules grouped under a `task / label  (N rules)` head, each with its statistics and
+    /// its predicates in symbols (`user ∋ "退款" ∧ ocr ∌ "已签收"`).
+    static func inSymbols(_ groups: [[Rule]]) -> String {
         var out = ""
-        for key in groups.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            let rules = groups[key]!.sorted(by: Rule.ranksBefore)
+        for rules in groups {
             let head = (rules[0].task.map { "\($0) / " } ?? "") + rules[0].label
             out += "\(head)  (\(rules.count) rule\(rules.count == 1 ? "" : "s"))\n"
             for r in rules {
@@ -32,11 +66,18 @@ enum RuleReport {
                 if let f = r.folds { stats.append("folds \(f)") }
                 if let s = r.source { stats.append(s) }
                 out += "  \(r.id)  " + stats.joined(separator: "  ") + "\n"
-                out += "      " + r.predicates.map(\.readable).joined(separator: " ∧ ") + "\n"
+                out += "      " + r.predicates.map(\.symbols).joined(separator: " ∧ ") + "\n"
             }
             out += "\n"
         }
-        StandardOutput.shared.write(out)
+        return out
+    }
+
+    /// An id, task or label as people read it: as written, unless it holds a control character
+    /// (a newline would break the table) or is blank at either end; then quoted as in JSON.
+    static func plain(_ s: String) -> String {
+        let odd = s.unicodeScalars.contains { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }
+        return odd || s.first == " " || s.last == " " ? JSON.string(s).serialized : s
     }
 
     /// A reward or precision for people: three decimals.

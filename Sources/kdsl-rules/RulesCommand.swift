@@ -222,18 +222,36 @@ extension RulesCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a rule base for people: grouped by task and label, with statistics.",
+            abstract: "Print a rule base for people: one rule a line, in words, with its statistics.",
             discussion: """
+            Rules are sorted by task and label, each label's rules in the order apply tries them \
+            (conflict order). Each line gives the rule's id, task, reward, precision, hits, \
+            support (and broken, folds, when the file has them; - where a rule lacks one), then \
+            the rule as a sentence; columns are aligned by display width (a CJK character takes \
+            two). A literal is quoted as in JSON: its spaces count. With --format symbols the \
+            rules are grouped under their task and label and the predicates are written \
+            `user ∋ "退款" ∧ ocr ∌ "已签收"` (∋ contains, ∌ does not contain, ∧ and). \
+            The rule file itself is unchanged: show only reads it.
+
+            Output (a rule of two predicates, one line in the output, cut here at 80 columns):
+              id           task    reward  precision  hits  support  rule
+              r945b6f4932  intent   0.857      1.000     6        6  IF user contains "信号"
+                AND user does not contain "吗" THEN label = 信号情况
+
             Exit status: 0 ok; 2 usage error, unreadable or invalid rule file.
 
             Example:
               kdsl-rules show rules.jsonl | less
             """)
         @Argument(help: "The rule file; - for stdin.") var rules: String
+        @Option(help: "words (IF user contains \"退款\" THEN label = 退款) or symbols (user ∋ \"退款\").")
+        var format: RuleReport.ShowFormat = .words
 
-        func run() throws { try RuleReport.show(try RuleSet.load(rules)) }
+        func run() throws { try RuleReport.show(try RuleSet.load(rules), format: format) }
     }
 }
+
+extension RuleReport.ShowFormat: ExpressibleByArgument {}
 
 extension String {
     func trimmingCharacters() -> String {

@@ -1,54 +1,7 @@
 import JSONLines
 
-/// The columns a terminal gives a character: 0 for combining marks and controls, 2 for East Asian
-/// wide and full-width characters (CJK, Hangul, full-width forms, most emoji), else 1. Labels such
-/// as `物流查询` are aligned by this width, not by their character count.
-func displayWidth(_ text: String) -> Int {
-    var width = 0
-    for scalar in text.unicodeScalars {
-        let v = scalar.value
-        switch v {
-        case 0..<0x20, 0x7F..<0xA0, 0x200B...0x200F: continue
-        case 0x0300...0x036F, 0x1AB0...0x1AFF, 0x1DC0...0x1DFF, 0x20D0...0x20FF, 0xFE00...0xFE0F, 0xFE20...0xFE2F: continue
-        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-             0xA000...0xA4CF, 0xA960...0xA97F, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F,
-             0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
-            width += 2
-        default: width += 1
-        }
-    }
-    return width
-}
-
 /// A score with four decimals, rounded half away from zero (`0.72727` → `0.7273`).
 func fixed4(_ x: Double) -> String { Decimals.fixed(x, places: 4) }
-
-/// Text cells laid out in aligned columns: the first column left-aligned, the others right-aligned,
-/// padded by display width, two spaces apart, trailing spaces trimmed.
-struct TextTable {
-    var rows: [[String]] = []
-
-    mutating func add(_ row: [String]) { rows.append(row) }
-
-    func render() -> String {
-        let columns = rows.map(\.count).max() ?? 0
-        var widths = Array(repeating: 0, count: columns)
-        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], displayWidth(cell)) } }
-        var out = ""
-        for row in rows {
-            var line = ""
-            for i in 0..<columns {
-                let cell = i < row.count ? row[i] : ""
-                let pad = String(repeating: " ", count: widths[i] - displayWidth(cell))
-                if i > 0 { line += "  " }
-                line += i == 0 ? cell + pad : pad + cell
-            }
-            while line.hasSuffix(" ") { line.removeLast() }
-            out += line + "\n"
-        }
-        return out
-    }
-}
 
 /// The report for people: like scikit-learn's `classification_report`, one table per scope
 /// (overall first, then each group), classes sorted by label, the averages under them, and the

@@ -229,7 +229,7 @@ import TestSupport
         let mine = try runTool("kdsl-rules", ["mine", "--fields", "title", "--iterations", "100", "--quiet", "--out", rules], input: data)
         #expect(mine.status == 0, "\(mine.err)")
         let show = try runTool("kdsl-rules", ["show", rules])
-        #expect(show.out.contains(#"title ∋ "退款""#) || show.out.contains(#"title ∋ "退款详情""#), "\(show.out)")
+        #expect(show.lines.contains { $0.contains(#"IF title contains "退款"#) && $0.hasSuffix("THEN label = 退款页面") }, "\(show.out)")
         let apply = try runTool("kdsl-rules", ["apply", "--rules", rules], input: screen(99, "退款详情", "?") + "\n")
         #expect(apply.lines.count == 1 && apply.lines[0].contains(#""rules":{"label":"退款页面""#), "\(apply.out)")
         // The body holds 退款详情 too: on the ocr view alone it would not tell the pages apart.

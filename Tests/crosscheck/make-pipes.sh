@@ -4,8 +4,8 @@
 # exits 1 (bad records reported and forwarded, the run complete) does not stop the run.
 #  1. examples/stages.mk itself, on small shell stages (exit 2 upstream, a killed stage, exit 1);
 #  2. examples/sample: predictions through a model file kdsl-model cannot load (exit 2 upstream of
-#     kdsl-merge) must fail; the score table over records of which one has no gold label
-#     (kdsl-score exits 1) must print;
+#     kdsl-merge) must fail; the score table and the rules' effect over records of which one has
+#     no gold label (kdsl-score exits 1) must print;
 #  3. examples/www2025: the OCR cache over a challenge file with one corrupt image (kdsl-ocr exits
 #     1) must be written with every record; a fold's predictions through an unloadable model must
 #     fail.
@@ -61,21 +61,26 @@ expect fail "stages.mk: a single stage exits 3" -- make -C "$tmp/unit" single-ex
 absent "$tmp/unit/single-exit3" "a failed recipe's target (.DELETE_ON_ERROR)"
 
 # 2. examples/sample: the upstream artefacts are written here and held as they are (`make -o`), so
-# make runs only the recipe under test. An empty rule file is valid (apply labels nothing).
+# make runs only the recipe under test. An empty rule file is valid (apply labels nothing); the
+# merge policy is given as if the nested choice had made it.
 s="$tmp/sample"; mkdir -p "$s"
 jq -c -s 'map(select(.split == "test"))[:6][]' examples/sample/records.jsonl > "$s/ocr.jsonl"
 jq -c 'select(.split == "train")' "$s/ocr.jsonl" > "$s/train.jsonl"
 cp "$s/ocr.jsonl" "$s/test.jsonl"
 : > "$s/rules.jsonl"
 echo 'not a model' > "$s/model.kdsl"
+echo model > "$s/policy.txt"; : > "$s/policy.log"
 expect fail "sample: kdsl-model predict cannot load the model (exit 2) upstream of kdsl-merge" -- \
-  make -C examples/sample KDSL_BIN="$BIN" OUT="$s" -o "$s/test.jsonl" -o "$s/rules.jsonl" -o "$s/model.kdsl" "$s/predictions.jsonl"
+  make -C examples/sample KDSL_BIN="$BIN" OUT="$s" -o "$s/test.jsonl" -o "$s/rules.jsonl" -o "$s/model.kdsl" -o "$s/policy.txt" "$s/predictions.jsonl"
 absent "$s/predictions.jsonl" "predictions from a failed pipeline"
 # The score table: one record without a gold label (kdsl-score reports it and exits 1).
-{ jq -c '. + {prediction: {label: .label}}' "$s/test.jsonl"; echo '{"id":"no-gold","task":"intent","prediction":{"label":"x"}}'; } > "$s/predictions.jsonl"
+{ jq -c '. + {rules: {label: null}, model: {label: .label}, prediction: {label: .label, source: "model"}}' "$s/test.jsonl"
+  echo '{"id":"no-gold","task":"intent","prediction":{"label":"x"}}'; } > "$s/predictions.jsonl"
 expect ok "sample: score over a record without gold label (kdsl-score exits 1)" -- \
   make -C examples/sample KDSL_BIN="$BIN" OUT="$s" -o "$s/predictions.jsonl" score
 grep -q 'no gold label' "$tmp/make.log" || { echo "FAIL: sample: kdsl-score's no-gold report missing" >&2; fail=1; }
+grep -q '^all records  *0  *0  *0  *0  *1.0000  *1.0000$' "$tmp/make.log" \
+  || { echo "FAIL: sample: the rules' effect is missing or wrong" >&2; sed 's/^/    /' "$tmp/make.log" >&2; fail=1; }
 
 # 3. examples/www2025 on a three-record challenge file: a dialogue, a readable image, a corrupt one.
 d="$tmp/data"; w="$tmp/www"; mkdir -p "$d/images" "$w"

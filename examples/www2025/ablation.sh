@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Prints the ablation table from the pipeline's kdsl-score outputs (out/cv-VARIANT.score.json) and
-# counts where the rules help and hurt: among records where the merge took a rule's label, how many
-# the rule corrected (model wrong, rule right) and how many it broke (model right, rule wrong).
-# Usage: ablation.sh OUT VARIANT...
+# Prints the ablation table from the pipeline's kdsl-score outputs (out/cv-VARIANT.score.json),
+# then what the rules did in each variant that merges them (../rule-effect.sh, counted from the
+# out-of-fold predictions out/cv-VARIANT.jsonl): records a rule fired on, those the merge gave a
+# rule's label, how many of those it corrected (model wrong, rule right) and broke (model right,
+# rule wrong), and the model alone's score beside the merged one, overall and per task.
+# Usage: ablation.sh OUT VARIANT...   (kdsl-score and kdsl-merge from $KDSL_BIN, else PATH)
 set -euo pipefail
 out="$1"; shift
 names='{"model":"model","model-aug":"model + augmentation","model-rules":"model + rules","kdsl":"KDSL (model + aug + rules)","kdsl-guarded":"KDSL, guarded merge","kdsl-nested":"KDSL, nested policy","kdsl-against":"KDSL, rules --against","joint":"joint head (seesaw check)"}'
@@ -16,16 +18,15 @@ for v in "$@"; do
 done
 echo
 echo "OSS: one class-weighted F1 over all records pooled (the challenge's score); mean: mean of DIS and ISS."
+effects=()
 for v in model-rules kdsl kdsl-guarded kdsl-nested kdsl-against; do
   [ -f "$out/cv-$v.jsonl" ] || continue
-  jq -s -r --arg v "$v" '
-    map(select(.prediction.source == "rule")) as $r
-    | ($r | map(select(.model.label != .label and .prediction.label == .label)) | length) as $fix
-    | ($r | map(select(.model.label == .label and .prediction.label != .label)) | length) as $broken
-    | ($r | map(select(.model.label == .prediction.label)) | length) as $agree
-    | "\($v): rules decided \($r | length) records: \($fix) corrected, \($broken) broken, \($agree) agreed with the model"
-    ' "$out/cv-$v.jsonl"
+  effects+=("$(jq -n -r --arg v "$v" --argjson names "$names" '$names[$v] // $v')=$out/cv-$v.jsonl")
 done
+if [ ${#effects[@]} -gt 0 ]; then
+  echo
+  bash "$(dirname "$0")/../rule-effect.sh" --by-task "${effects[@]}"
+fi
 for f in "$out"/fold*/policy.txt; do
   [ -f "$f" ] || continue
   echo "kdsl-nested, $(basename "$(dirname "$f")"): --policy $(cat "$f")"
