@@ -45,25 +45,42 @@ public struct Dialogue: Sendable, Equatable {
         var turns: [(speaker: Speaker, text: String)] = []
         var text = text
         text.withUTF8 { bytes in
-            var start = 0
-            let n = bytes.count
-            while start < n {
-                var end = start
-                while end < n && bytes[end] != 0x0A && bytes[end] != 0x0D { end += 1 }
-                if end > start {
-                    let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                    if let (speaker, restStart) = Dialogue.splitTag(line) {
-                        turns.append((speaker, String(decoding: line[restStart...], as: UTF8.self).trimmingSpaces()))
-                    } else if !turns.isEmpty {
-                        turns[turns.count - 1].text += "\n" + String(decoding: line, as: UTF8.self)
-                    } else {
-                        turns.append((.user, String(decoding: line, as: UTF8.self).trimmingSpaces()))
-                    }
-                }
-                start = end + 1  // "\r\n" leaves an empty line between, which is skipped
-            }
+            Dialogue.splitLines(bytes, open: { speaker, rest in
+                turns.append((speaker, String(decoding: rest, as: UTF8.self).trimmingSpaces()))
+            }, continueTurn: { line in
+                turns[turns.count - 1].text += "\n" + String(decoding: line, as: UTF8.self)
+            })
         }
         self.turns = turns
+    }
+
+    /// The one reading of tagged dialogue text, for `init(text:)` and TextBytes' byte views: each
+    /// non-empty line (split at "\n" or "\r"; "\r\n" leaves an empty line, which is skipped)
+    /// that starts with a speaker tag opens a turn with the rest of the line; another line
+    /// continues the current turn, or before any tag opens a user turn. `open` gets the speaker
+    /// and the text after the tag (untrimmed), `continueTurn` the whole line.
+    @inline(__always)
+    static func splitLines(_ bytes: UnsafeBufferPointer<UInt8>, open: (Speaker, UnsafeBufferPointer<UInt8>) -> Void,
+                           continueTurn: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var start = 0, opened = false
+        let n = bytes.count
+        while start < n {
+            var end = start
+            while end < n && bytes[end] != 0x0A && bytes[end] != 0x0D { end += 1 }
+            if end > start {
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                if let (speaker, restStart) = Dialogue.splitTag(line) {
+                    open(speaker, UnsafeBufferPointer(rebasing: line[restStart...]))
+                    opened = true
+                } else if opened {
+                    continueTurn(line)
+                } else {
+                    open(.user, line)
+                    opened = true
+                }
+            }
+            start = end + 1
+        }
     }
 
     /// Reads turns from a JSON array of `{role, text}` objects or from a string with speaker tags.

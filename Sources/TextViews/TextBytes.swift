@@ -188,23 +188,11 @@ public final class TextBytes {
     /// opens a turn with its trimmed rest, other lines continue the current turn untrimmed, or
     /// open a user turn (trimmed) before any tag.
     private func splitTagged(_ d: UnsafeBufferPointer<UInt8>, _ turns: inout TurnWriter) {
-        let n = d.count
-        var start = 0
-        while start < n {
-            var end = start
-            while end < n && d[end] != 0x0A && d[end] != 0x0D { end += 1 }
-            if end > start {
-                let line = UnsafeBufferPointer(rebasing: d[start..<end])
-                if let (speaker, rest) = Dialogue.splitTag(line) {
-                    turns.open(speaker, UnsafeBufferPointer(rebasing: line[rest...]), normalizer: &normalizer, trim: true)
-                } else if turns.count > 0 {
-                    turns.continueTurn(line, normalizer: &normalizer)
-                } else {
-                    turns.open(.user, line, normalizer: &normalizer, trim: true)
-                }
-            }
-            start = end + 1
-        }
+        Dialogue.splitLines(d, open: { speaker, rest in
+            turns.open(speaker, rest, normalizer: &normalizer, trim: true)
+        }, continueTurn: { line in
+            turns.continueTurn(line, normalizer: &normalizer)
+        })
     }
 
     /// The reference: `RecordText` and `Tokenizer.normalizedUTF8`, for records the bytes do not settle.
