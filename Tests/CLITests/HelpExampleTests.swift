@@ -138,8 +138,8 @@ import TestSupport
         let modified: Date
     }
 
-    /// The bash completion script of every stage is generated, is valid bash, and completes the
-    /// subcommands and long flags its help lists.
+    /// The bash completion script of every stage is generated, is valid bash, names the
+    /// subcommands and long flags its help lists, and completes the first of them from its start.
     @Test func bashCompletionScriptsAreValid() throws {
         for executable in Self.executables {
             let run = try runTool(executable, ["--generate-completion-script", "bash"])
@@ -153,6 +153,19 @@ import TestSupport
             let words = Self.subcommands(in: help) + Self.longFlags(in: help)
             #expect(!words.isEmpty)
             for word in words { #expect(run.out.contains(word), "\(executable): its completion script lacks \(word)") }
+            // What bash does on TAB after `executable PREFIX`: it calls the function that the
+            // script's `complete -F FUNCTION executable` names, with the line and cursor set.
+            let registration = run.out.split(separator: "\n").first { $0.hasPrefix("complete ") }?.split(separator: " ")
+            let function = try #require(registration.flatMap { r in r.firstIndex(of: "-F").map { String(r[$0 + 1]) } })
+            let word = try #require(words.first)
+            let prefix = String(word.prefix(4))
+            let complete = try runTool("/bin/bash", ["-c", """
+                shopt -s extglob; source '\(script.path)'
+                COMP_LINE='\(executable) \(prefix)'; COMP_WORDS=(\(executable) \(prefix)); COMP_CWORD=1; COMP_POINT=${#COMP_LINE}
+                \(function) \(executable) \(prefix) \(executable)
+                printf '%s\\n' "${COMPREPLY[@]}"
+                """])
+            #expect(complete.lines.contains(word), "\(executable) \(prefix)<TAB>: \(complete.out) \(complete.err)")
         }
     }
 
