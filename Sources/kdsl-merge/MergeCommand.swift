@@ -36,12 +36,12 @@ struct MergeCommand: ParsableCommand {
         Exit status: 0 all records merged; 1 bad records (reported with their line, forwarded \
         with an `error` field); 2 usage error.
 
-        Example:
-          kdsl-rules apply --rules rules.jsonl < test.jsonl \\
-            | kdsl-model predict --model m.kdsl \\
-            | kdsl-merge | kdsl-score --group-field task
-          kdsl-merge --choose inner-oof.jsonl > policy.txt
-          kdsl-merge --policy "$(cat policy.txt)" test-verdicts.jsonl
+        Examples:
+          kdsl-rules apply --rules rules.jsonl test.ocr.jsonl \\
+            | kdsl-model predict --model model.kdsl --image-root data/ \\
+            | kdsl-merge > predictions.jsonl
+          kdsl-merge --choose oof.jsonl > policy.txt
+          kdsl-merge --policy "$(cat policy.txt)" predictions.jsonl | kdsl-score
         """)
 
     static func main() { stageMain() }

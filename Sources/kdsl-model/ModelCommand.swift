@@ -20,8 +20,9 @@ struct ModelCommand: ParsableCommand {
         Exit status: 0 ok; 1 bad records (reported, forwarded or left out); 2 usage or setup error (bad flag, no records, one class only, unreadable/corrupt/foreign model file, failed write).
 
         Example:
-          kdsl-model train train.jsonl --out intent.model --image-root data/
-          kdsl-ocr < test.jsonl | kdsl-model predict --model intent.model | kdsl-merge
+          kdsl-model train train.ocr.jsonl --image-root data/ --out model.kdsl
+          kdsl-ocr --image-root data/ < test.jsonl \\
+            | kdsl-model predict --model model.kdsl --image-root data/ | kdsl-merge
         """,
         subcommands: [Train.self, Predict.self, CV.self])
 
@@ -184,8 +185,7 @@ extension ModelCommand {
             Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, not one image readable (no model written: is --image-root right?), or a failed write.
 
             Example:
-              kdsl-model train train.jsonl --out www.model \\
-                --image-root ../shared/data/www2025
+              kdsl-model train train.ocr.jsonl --image-root data/ --out model.kdsl
             """)
         @OptionGroup var common: CommonOptions
         @OptionGroup var learning: LearningOptions
@@ -214,7 +214,8 @@ extension ModelCommand {
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error, an unreadable, corrupt, truncated or foreign model file, or not one image readable (after the records: is --image-root right?).
 
             Example:
-              kdsl-model predict --model www.model --top 3 < test.jsonl | jq -c .model
+              kdsl-model predict --model model.kdsl --image-root data/ --top 2 \\
+                < test.ocr.jsonl | jq -c .model
             """)
         @OptionGroup var common: CommonOptions
         @Option(help: "Model file written by `kdsl-model train`.")
@@ -252,8 +253,8 @@ extension ModelCommand {
             Exit status: 0 ok; 1 bad records (reported and left out); 2 usage/setup error.
 
             Example:
-              kdsl-model cv www.jsonl --image-root ../shared/data/www2025 \\
-                | jq -c '[.label, .model.label]'
+              kdsl-model cv train.ocr.jsonl --image-root data/ \\
+                | jq -c '[.fold, .label, .model.label]'
             """)
         @OptionGroup var common: CommonOptions
         @OptionGroup var learning: LearningOptions

@@ -60,8 +60,8 @@ struct OCRCommand: ParsableCommand {
         runtime or a model file missing, traineddata missing for a --lang).
 
         Example:
-          kdsl-ocr --image-root data/ --jobs 2 < records.jsonl \\
-            | jq -r '.ocr.text'
+          kdsl-ocr --image-root data/ --jobs 2 < test.jsonl > test.ocr.jsonl
+          jq -r '.ocr.text' test.ocr.jsonl
         """)
 
     @OptionGroup var input: InputOptions

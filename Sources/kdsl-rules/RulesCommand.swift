@@ -19,7 +19,8 @@ struct RulesCommand: ParsableCommand {
         2 usage or setup error (bad flag, unreadable or invalid rule file, failed write).
 
         Example:
-          kdsl-rules mine train.jsonl --out rules.jsonl && kdsl-rules apply --rules rules.jsonl test.jsonl | jq -c .rules
+          kdsl-rules mine train.ocr.jsonl --out rules.jsonl
+          kdsl-rules apply --rules rules.jsonl test.ocr.jsonl | jq -c .rules
 
         A rule:
           {"id":"r1c9e0a7b3d","label":"退款页面","task":"scene","when":[{"field":"ocr","contains":"退款"}],"reward":0.91}
@@ -49,7 +50,7 @@ extension RulesCommand {
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage, unreadable or invalid rule file.
 
             Example:
-              kdsl-rules apply --rules rules.jsonl records.jsonl \\
+              kdsl-rules apply --rules rules.jsonl test.ocr.jsonl \\
                 | jq -c '[.id, .rules.label]'
 
             --jobs defaults to 1: in a pipeline the other stages use the other cores, and one job \
@@ -113,7 +114,7 @@ extension RulesCommand {
             Exit status: 0 ok; 1 bad records (malformed lines, non-string labels); 2 usage or setup error.
 
             Example:
-              jq -c 'select(.fold != 0)' records.jsonl | kdsl-rules mine --out rules.jsonl
+              jq -c 'select(.fold != 0)' train.ocr.jsonl | kdsl-rules mine > rules.jsonl
             """)
         @Option(help: "Most predicates in a rule.") var maxPredicates = 5
         @Option(help: "UCT exploration constant c.") var exploration = 1.0
@@ -184,8 +185,9 @@ extension RulesCommand {
             Exit status: 0 ok; 1 bad records; 2 usage, unreadable or invalid rule file.
 
             Example:
-              kdsl-rules validate --rules rules.jsonl held-out.jsonl \\
-                --out rules.validated.jsonl
+              jq -c 'select(.fold != 0)' train.ocr.jsonl | kdsl-rules mine > rules.jsonl
+              jq -c 'select(.fold == 0)' train.ocr.jsonl \\
+                | kdsl-rules validate --rules rules.jsonl --out validated.jsonl
             """)
         @Option(help: "The rule file to re-score.") var rules: String
         @Option(help: "Keep rules whose reward is at least this.") var minReward = 0.8
@@ -213,7 +215,7 @@ extension RulesCommand {
 
             Example:
               kdsl-rules check rules.jsonl \\
-                && kdsl-rules apply --rules rules.jsonl < records.jsonl
+                && kdsl-rules apply --rules rules.jsonl < test.ocr.jsonl
             """)
         @Argument(help: "The rule file; - for stdin.") var rules: String
 
@@ -241,7 +243,7 @@ extension RulesCommand {
             Exit status: 0 ok; 2 usage error, unreadable or invalid rule file.
 
             Example:
-              kdsl-rules show rules.jsonl | less
+              kdsl-rules show rules.jsonl | head -20
             """)
         @Argument(help: "The rule file; - for stdin.") var rules: String
         @Option(help: "words (IF user contains \"退款\" THEN label = 退款) or symbols (user ∋ \"退款\").")

@@ -53,10 +53,12 @@ struct ScoreCommand: ParsableCommand {
         or no record had a prediction at --pred-field (after the report: name the right field).
 
         Examples:
-          kdsl-model predict --model m.model < test.jsonl \\
+          kdsl-score --group-field task predictions.jsonl
+          kdsl-model predict --model model.kdsl --image-root data/ test.ocr.jsonl \\
             | kdsl-score --pred-field model.label --group-field task
-          kdsl-score --format json scored.jsonl | jq .overall.weighted_f1
+          kdsl-score --format json predictions.jsonl | jq .overall.weighted_f1
           kdsl-score --emit-counts --group-field task shard-1.jsonl > shard-1.counts
+          kdsl-score --emit-counts --group-field task shard-2.jsonl > shard-2.counts
           cat shard-*.counts | kdsl-score --merge-counts --confusion
           kdsl-score --format markdown --group-field task scored.jsonl > report.md
           kdsl-score --format html --compare model.jsonl merged.jsonl > report.html

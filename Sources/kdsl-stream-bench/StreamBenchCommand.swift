@@ -48,7 +48,7 @@ struct StreamBenchCommand: ParsableCommand {
           2  usage or setup error (bad flag, unreadable file, failed write)
 
         Example:
-          kdsl-stream-bench records.jsonl --read label --key checked | head -3
+          kdsl-stream-bench train.jsonl --read label --key checked | head -3
         """
     )
 
