@@ -47,7 +47,10 @@ let package = Package(
         .target(name: "TextViews", dependencies: ["JSONLines"], path: "Sources/TextViews", exclude: ["README.md"]),
         // Reading, checking and decoding image files: the one home of Leptonica.
         .target(name: "Images", dependencies: ["JSONLines", "CLeptonica"], path: "Sources/Images", exclude: ["README.md"]),
-        .target(name: "StageCLI", dependencies: ["JSONLines", "TextViews", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"]),
+        // Writes the git commit into StageCLI before every build, for --version ("unknown" outside a checkout).
+        .plugin(name: "BuildCommit", capability: .buildTool(), path: "Plugins/BuildCommit"),
+        .target(name: "StageCLI", dependencies: ["JSONLines", "TextViews", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"],
+                plugins: ["BuildCommit"]),
         stage("kdsl-score"),
         stage("kdsl-ocr", ["Images", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
         stage("kdsl-rules"),

@@ -41,7 +41,8 @@ struct MergeCommand: ParsableCommand {
             | kdsl-merge | kdsl-score --group-field task
           kdsl-merge --choose inner-oof.jsonl > policy.txt
           kdsl-merge --policy "$(cat policy.txt)" test-verdicts.jsonl
-        """)
+        """,
+        version: ProductVersion.line("kdsl-merge"))
 
     static func main() { stageMain() }
 

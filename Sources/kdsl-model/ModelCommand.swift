@@ -22,10 +22,11 @@ struct ModelCommand: ParsableCommand {
           kdsl-model train train.jsonl --out intent.model --image-root data/
           kdsl-ocr < test.jsonl | kdsl-model predict --model intent.model | kdsl-merge
         """,
+        version: ProductVersion.line("kdsl-model"),
         subcommands: [Train.self, Predict.self, CV.self])
 
     /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
-    static func main() { stageMain() }
+    static func main() { stageMain(versionDetails: { ["model file format \(ModelFile.version)"] }) }
 }
 
 /// Flags shared by every subcommand.

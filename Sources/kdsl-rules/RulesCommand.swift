@@ -23,10 +23,11 @@ struct RulesCommand: ParsableCommand {
         A rule:
           {"id":"r1c9e0a7b3d","label":"退款页面","task":"scene","when":[{"field":"ocr","contains":"退款"}],"reward":0.91}
         """,
+        version: ProductVersion.line("kdsl-rules"),
         subcommands: [Apply.self, Mine.self, Validate.self, Check.self, Show.self])
 
     /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
-    static func main() { stageMain() }
+    static func main() { stageMain(versionDetails: { ["rule file format \(RuleSet.formatVersion)"] }) }
 }
 
 extension RulesCommand {

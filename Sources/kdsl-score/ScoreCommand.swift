@@ -41,7 +41,8 @@ struct ScoreCommand: ParsableCommand {
           kdsl-score --format json scored.jsonl | jq .overall.weighted_f1
           kdsl-score --emit-counts --group-field task shard-1.jsonl > shard-1.counts
           cat shard-*.counts | kdsl-score --merge-counts --confusion
-        """
+        """,
+        version: ProductVersion.line("kdsl-score")
     )
 
     @OptionGroup var input: InputOptions
