@@ -47,6 +47,7 @@ struct MergeCommand: ParsableCommand {
     static func main() { stageMain() }
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var quiet: QuietOption
 
     @Option(help: "How rules and model combine: override, guarded[:CONFIDENCE:REWARD] or model; or per task, TASK=POLICY,... (see above).")
     var policy: String = "override"

@@ -32,6 +32,7 @@ struct ModelCommand: ParsableCommand {
 /// Flags shared by every subcommand.
 struct CommonOptions: ParsableArguments {
     @OptionGroup var input: InputOptions
+    @OptionGroup var quiet: QuietOption
 
     @Option(name: .customLong("image-root"), help: "Folder the records' image paths are relative to.")
     var imageRoot: String = "."
@@ -189,6 +190,8 @@ extension ModelCommand {
             discussion: """
             Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images. Writes only the model file (atomically).
 
+            Progress on stderr, per head: the inner trainings of each choice, then the epochs with the training loss and the time left (--quiet: none, and no notes).
+
             Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, not one image readable (no model written: is --image-root right?), or a failed write.
 
             Example:
@@ -243,7 +246,7 @@ extension ModelCommand {
             commandName: "cv",
             abstract: "Cross-validate: add out-of-fold predictions as `model` (folds from --fold-field).",
             discussion: """
-            For each fold value, trains on the labelled records of the other folds (same flags as train) and predicts that fold. Writes every record with its out-of-fold `model`.
+            For each fold value, trains on the labelled records of the other folds (same flags as train) and predicts that fold. Writes every record with its out-of-fold `model`. Progress on stderr: a line per fold with the time left, and each fold's heads as train shows them (--quiet: none).
 
             Exit status: 0 ok; 1 bad records (reported and left out); 2 usage/setup error.
 

@@ -139,6 +139,11 @@ struct ModelBuilder {
     var chooseChars = false
     /// Report labels seen once and the like (off inside cross-validation folds).
     var verbose = true
+    /// Progress on stderr while a head trains (off for the inner trainings of a choice; none
+    /// under `--quiet`): each choice's inner trainings, then the epochs with their loss.
+    var showsProgress = true
+    /// Written before the head in each progress line: `fold 2: ` in cross-validation.
+    var progressPrefix = ""
 
     /// Trains on the labelled samples. Throws `SetupError` when there is nothing to learn.
     func build(_ samples: [Sample]) throws -> Model {
@@ -194,13 +199,25 @@ struct ModelBuilder {
                      everything: () -> [Example]) throws {
         let trainer = Trainer(settings: settings)
         guard !holdout.isEmpty else {
-            try trainer.fit(head, train, epochs: settings.epochs, rng: &rng)
+            let progress = self.progress(name, "training", unit: "epochs", total: settings.epochs)
+            let run = try trainer.fit(head, train, epochs: settings.epochs, rng: &rng, progress: progress)
+            progress?.finish(detail: Trainer.loss(run.loss))
             return
         }
-        let run = try trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience)
+        let stopping = progress(name, "early stopping", unit: "epochs", total: settings.epochs)
+        let run = try trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience, progress: stopping)
+        stopping?.finish(detail: "best at epoch \(run.best)")
         let all = everything()
         if verbose { Diagnostics.shared.note("\(name)early stopping chose \(run.best) epochs (ran \(run.epochs))") }
-        try trainer.fit(head, all, epochs: run.best, rng: &rng)
+        let refit = progress(name, "refit on all", unit: "epochs", total: run.best)
+        let last = try trainer.fit(head, all, epochs: run.best, rng: &rng, progress: refit)
+        refit?.finish(detail: Trainer.loss(last.loss))
+    }
+
+    /// The progress of one step of training a head (`fold 2: task "intent": training`), or nil
+    /// when this builder shows none. `name` is the head's message prefix (`task "intent": `).
+    private func progress(_ name: String, _ step: String, unit: String, total: Int) -> Progress? {
+        showsProgress ? Progress(what: progressPrefix + name + step, unit: unit, total: total) : nil
     }
 
     /// The head's labels, sorted (an example's label is its index here). Throws `SetupError`
@@ -228,7 +245,9 @@ struct ModelBuilder {
         guard chooseViews || chooseNgrams || chooseChars else { return text }
         let candidates = textCandidates(group)
         guard candidates.count > 1 else { return text }
-        let chosen = try chooseText(group, candidates, seed: seed)
+        let progress = self.progress(name, "choosing views and n-grams", unit: "trainings", total: 3 * candidates.count)
+        let chosen = try chooseText(group, candidates, seed: seed, progress: progress)
+        progress?.finish()
         if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(chosen.text.views)), word n-grams \(chosen.text.wordNgrams), character n-grams \(chosen.text.chars ? "on" : "off") (chosen by inner 3-fold cross-validation: \(chosen.report))") }
         return chosen.text
     }
@@ -240,7 +259,9 @@ struct ModelBuilder {
         let images = group.compactMap(\.image)
         var weight = features.imageWeight
         if features.hasDense && !images.isEmpty && weight < 0 {
-            weight = try chooseImageWeight(group, seed: seed, text: text)
+            let progress = self.progress(name, "choosing the image weight", unit: "trainings", total: 3 * ModelBuilder.imageWeightCandidates.count)
+            weight = try chooseImageWeight(group, seed: seed, text: text, progress: progress)
+            progress?.finish()
             if verbose { Diagnostics.shared.note("\(name)image weight \(weight) (chosen by inner 3-fold cross-validation)") }
         }
         let dense = features.hasDense && !images.isEmpty && weight > 0 ? features.denseCount : 0
@@ -332,14 +353,16 @@ struct ModelBuilder {
     }
 
     /// Records of `group` classified correctly by heads trained on the other inner folds.
-    func innerCorrect(_ group: [Sample], fold: [Int], seed: UInt64, text: TextChoice) throws -> Int {
-        try innerRight(group, fold: fold, seed: seed, text: text).reduce(0) { $0 + ($1 ? 1 : 0) }
+    func innerCorrect(_ group: [Sample], fold: [Int], seed: UInt64, text: TextChoice, progress: Progress? = nil) throws -> Int {
+        try innerRight(group, fold: fold, seed: seed, text: text, progress: progress).reduce(0) { $0 + ($1 ? 1 : 0) }
     }
 
     /// For each record of `group`, whether a head trained on the other inner folds gets it right.
-    func innerRight(_ group: [Sample], fold: [Int], seed: UInt64, text: TextChoice) throws -> [Bool] {
+    /// Each of the three inner trainings advances `progress`.
+    func innerRight(_ group: [Sample], fold: [Int], seed: UInt64, text: TextChoice, progress: Progress? = nil) throws -> [Bool] {
         var right = [Bool](repeating: false, count: group.count)
         for f in 0..<3 {
+            defer { progress?.advance() }
             let train = group.indices.filter { fold[$0] != f }.map { group[$0] }
             guard Set(train.map { $0.label! }).count >= 2 else { continue }
             let head = try trainHead(task: "", train, seed: seed, text: text)
@@ -355,15 +378,16 @@ struct ModelBuilder {
     /// `--image-weight auto`: the candidate with the best accuracy over an inner stratified
     /// 3-fold split of the head's own training records (ties: the smaller weight). Images help
     /// one task (scene: screenshots) and only add noise to another (intent: product photos).
-    func chooseImageWeight(_ group: [Sample], seed: UInt64, text: TextChoice) throws -> Float {
+    func chooseImageWeight(_ group: [Sample], seed: UInt64, text: TextChoice, progress: Progress? = nil) throws -> Float {
         let fold = innerFolds(group, seed: seed)
         var best: (weight: Float, correct: Int) = (0, -1)
         for w in ModelBuilder.imageWeightCandidates {
             var inner = self
             inner.features.imageWeight = w
             inner.verbose = false
+            inner.showsProgress = false
             inner.settings.validation = 0
-            let correct = try inner.innerCorrect(group, fold: fold, seed: seed, text: text)
+            let correct = try inner.innerCorrect(group, fold: fold, seed: seed, text: text, progress: progress)
             if correct > best.correct { best = (w, correct) }
         }
         return best.weight
@@ -406,18 +430,19 @@ struct ModelBuilder {
     /// b − c > margin·√(b + c)). Judged on text alone (image weight 0), which is cheap
     /// (text-only training is ~20× faster) and is what these choices change; the image weight is
     /// then chosen for the chosen text.
-    func chooseText(_ group: [Sample], _ candidates: [TextChoice], seed: UInt64) throws -> (text: TextChoice, report: String) {
+    func chooseText(_ group: [Sample], _ candidates: [TextChoice], seed: UInt64, progress: Progress? = nil) throws -> (text: TextChoice, report: String) {
         let group = ModelBuilder.subsample(group, at: ModelBuilder.choiceSampleLimit, seed: seed)
         let fold = innerFolds(group, seed: seed)
         var inner = self
         inner.features.imageWeight = 0
         inner.verbose = false
+        inner.showsProgress = false
         inner.settings.validation = 0
         var best: (text: TextChoice, right: [Bool], correct: Int) = (candidates[0], [], -1)
         var report: [String] = []
         var first: [Bool] = []
         for c in candidates {
-            let right = try inner.innerRight(group, fold: fold, seed: seed, text: c)
+            let right = try inner.innerRight(group, fold: fold, seed: seed, text: c, progress: progress)
             let correct = right.reduce(0) { $0 + ($1 ? 1 : 0) }
             report.append("\(features.viewNames(c.views))/\(c.wordNgrams)\(c.chars ? "" : "/no-chars") \(correct)")
             if correct > best.correct { best = (c, right, correct) }

@@ -60,6 +60,7 @@ extension RulesCommand {
         @OptionGroup var task: TaskFieldOption
         @OptionGroup var jobs: JobsOption
         @OptionGroup var input: InputOptions
+        @OptionGroup var quiet: QuietOption
 
         func validate() throws {
             try RenamedFlag.check(key, "--key", outputField, "--output-field")
@@ -104,7 +105,8 @@ extension RulesCommand {
             rule whose predicates are a superset of a better-or-equal rule's), then, unless \
             --keep-redundant, rules that label no record of their label (among the mining \
             records) that a better rule does not already label. \
-            Deterministic: the same input and --seed give the same bytes. Progress on stderr.
+            Deterministic: the same input and --seed give the same bytes. On stderr: a line per \
+            label and progress (inner searches done of all, rules found, time left); --quiet: none.
 
             Exit status: 0 ok; 1 bad records (malformed lines, non-string labels); 2 usage or setup error.
 
@@ -162,7 +164,7 @@ extension RulesCommand {
             o.positiveCandidates = candidates; o.negativeCandidates = negatives; o.against = against
             o.maxRulesPerLabel = maxRules; o.keepRedundant = keepRedundant
             try MineStage.run(o, fields: RecordFields(text: text, task: task, label: label), out: out, candidatesOut: candidatesOut,
-                              quiet: quiet.quiet, stream: input.stream)
+                              stream: input.stream)
         }
     }
 
@@ -192,6 +194,7 @@ extension RulesCommand {
         @OptionGroup var text: TextFieldOptions
         @OptionGroup var task: TaskFieldOption
         @OptionGroup var input: InputOptions
+        @OptionGroup var quiet: QuietOption
 
         func run() throws {
             let set = try RuleSet.load(rules)
@@ -212,6 +215,7 @@ extension RulesCommand {
                 && kdsl-rules apply --rules rules.jsonl < records.jsonl
             """)
         @Argument(help: "The rule file; - for stdin.") var rules: String
+        @OptionGroup var quiet: QuietOption
 
         func run() throws { try RuleReport.check(rules) }
     }

@@ -46,6 +46,7 @@ struct ScoreCommand: ParsableCommand {
     )
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var quiet: QuietOption
     @OptionGroup var label: LabelFieldOption
 
     @Option(help: ArgumentHelp("Field holding the predicted label (default: prediction.label).", valueName: "path"))
