@@ -63,7 +63,7 @@ struct CommonOptions: ParsableArguments {
 
 /// Flags that shape the features and the training (train and cv).
 struct LearningOptions: ParsableArguments {
-    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all, title, bottom, lines), or auto (per head, by inner 3-fold CV among user,agent,ocr,lines / user,agent / user,ocr,lines / user,agent,ocr), or auto:LIST (the same choice over LIST).")
+    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all, title, bottom, lines), or auto (per head, by inner 3-fold CV among user,agent,ocr,lines / user,agent / user,ocr,lines / user,agent,ocr), or auto:LIST (the same choice over LIST). A listed view no training record has text in is an error.")
     var views: String = "auto"
     @Option(help: "Word n-grams 1...N (CJK characters are tokens, so character n-grams there), or auto (1 or 2, per head by inner 3-fold CV).")
     var wordNgrams: String = "auto"
@@ -190,9 +190,9 @@ extension ModelCommand {
             discussion: """
             Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images. Writes only the model file (atomically).
 
-            Progress on stderr, per head: the inner trainings of each choice, then the epochs with the training loss and the time left (--quiet: none, and no notes).
+            Progress on stderr, per head: the inner trainings of each choice, then the epochs with the training loss and the time left (--quiet: none, and no notes). A view of --views that no record has text in stops the run (the ocr view without ocr.text: run kdsl-ocr first); under --views auto, records with images but no OCR text get a warning.
 
-            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, not one image readable (no model written: is --image-root right?), or a failed write.
+            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, a --views view no record has text in, not one image readable (no model written: is --image-root right?), or a failed write.
 
             Example:
               kdsl-model train train.jsonl --out www.model \\
@@ -208,6 +208,7 @@ extension ModelCommand {
             let reader = common.reader(builder.features)
             let samples = try readSamples(common.stream, reader: reader)
             try reportImages(reader)
+            try builder.checkViews(samples, fields: common.fields)
             let model = try builder.build(samples)
             try ModelFile.write(model, to: out)
             Diagnostics.shared.note("wrote \(out): \(model.info)")

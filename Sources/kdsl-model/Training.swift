@@ -9,6 +9,9 @@ struct Sample {
     var raw: RawText
     var image: [Float]?
     var location: SourceLocation
+    /// Whether the record names any image (read even with `--no-images`: records with images but
+    /// no OCR text mean kdsl-ocr was not run, `ModelBuilder.checkViews`).
+    var hasImages = false
 }
 
 /// Reads text and image features out of records (the same way for train, predict and cv).
@@ -110,7 +113,8 @@ final class SampleReader {
         try text(record, task: task, into: &raw)
         let image = try image(record)
         for message in takeImageFailures() { Diagnostics.shared.warning(message, at: record.location) }
-        return Sample(task: task, label: label, raw: raw, image: image, location: record.location)
+        let hasImages = !((try? imagePaths(record))?.isEmpty ?? true)
+        return Sample(task: task, label: label, raw: raw, image: image, location: record.location, hasImages: hasImages)
     }
 }
 
@@ -400,19 +404,7 @@ struct ModelBuilder {
         // A view no record of the head has text in changes nothing: candidates that differ only
         // there are one (English intent sets have user text only: no view choice to make). The
         // same for character n-grams when no record has a non-CJK word.
-        let per = FeatureConfig.segmentsPerView
-        var present: UInt32 = 0
-        var charsPresent = false
-        for s in group {
-            var start = 0
-            for (segment, end) in s.raw.ends.enumerated() where segment < per * features.views.count {
-                if end > start {
-                    present |= 1 << UInt32(segment / per)
-                    if segment % per == 1 { charsPresent = true }
-                }
-                start = end
-            }
-        }
+        let (present, charsPresent) = textPresent(group)
         var views: [UInt32] = []
         for v in chooseViews ? viewCandidates : [features.allViews] where !views.contains(where: { $0 & present == v & present }) {
             views.append(v)
@@ -420,6 +412,80 @@ struct ModelBuilder {
         let orders = chooseNgrams && features.wordNgrams > 1 ? [features.wordNgrams, 1] : [features.wordNgrams]
         let chars = chooseChars && charsPresent && features.charMax > 0 ? [true, false] : [true]
         return views.flatMap { v in orders.flatMap { o in chars.map { TextChoice(views: v, wordNgrams: o, chars: $0) } } }
+    }
+
+    /// The views (a mask over `features.views`) some of `samples` has text in, and whether some
+    /// has character n-grams (a non-CJK word).
+    func textPresent(_ samples: [Sample]) -> (views: UInt32, chars: Bool) {
+        let per = FeatureConfig.segmentsPerView
+        var present: UInt32 = 0
+        var chars = false
+        for s in samples {
+            var start = 0
+            for (segment, end) in s.raw.ends.enumerated() where segment < per * features.views.count {
+                if end > start {
+                    present |= 1 << UInt32(segment / per)
+                    if segment % per == 1 { chars = true }
+                }
+                start = end
+            }
+        }
+        return (present, chars)
+    }
+
+    /// Says so when a view the model is to read has text in none of the training records, rather
+    /// than train a model that silently reads nothing there. Views named by `--views LIST`: a
+    /// setup error (the run cannot be what was asked for). Under `--views auto` (or `auto:LIST`),
+    /// where an empty view is simply not chosen: a warning for a view of the images' text (`ocr`,
+    /// `lines`, `title`, `bottom`) when records have images, which means kdsl-ocr was not run (or
+    /// `--ocr-field` names another field); other empty views are expected (plain-text data has no
+    /// agent turns) and pass.
+    func checkViews(_ samples: [Sample], fields: RecordFields) throws {
+        guard !samples.isEmpty else { return }  // `build` says there is nothing to train on
+        let present = textPresent(samples).views
+        let empty = features.views.indices.filter { present & (1 << UInt32($0)) == 0 }.map { features.views[$0] }
+        let records = "\(samples.count) training record\(samples.count == 1 ? "" : "s")"
+        // `ocr, lines (from ocr.text), title (from the lines of ocr.images)`: the views, by the field they come from.
+        func named(_ views: [TextField]) -> String {
+            func source(_ v: TextField) -> String {
+                switch v {
+                case .user: return "\(fields.text) and the user's turns of \(fields.dialogue)"
+                case .agent: return "the agent's turns of \(fields.dialogue)"
+                case .ocr, .lines: return "\(fields.ocr)"
+                case .all: return "\(fields.text), \(fields.dialogue) and \(fields.ocr)"
+                case .title, .bottom: return layoutPath(besideOCR: fields.ocr).map { "the lines of \($0)" } ?? "no field: --ocr-field does not end in text"
+                }
+            }
+            var groups: [(source: String, views: [String])] = []
+            for v in views {
+                if let i = groups.firstIndex(where: { $0.source == source(v) }) { groups[i].views.append(v.rawValue) } else { groups.append((source(v), [v.rawValue])) }
+            }
+            return groups.map { "\($0.views.joined(separator: ", ")) (from \($0.source))" }.joined(separator: ", ")
+        }
+        // What to do: run kdsl-ocr when there is no OCR text (its ppocr engine when only the lines
+        // are missing), or name the field the text is in.
+        func fixes(_ views: [TextField]) -> [String] {
+            var out: [String] = []
+            if views.contains(where: { $0 == .ocr || $0 == .lines }) {
+                out.append("run kdsl-ocr on the records first (kdsl-ocr --image-root DIR < train.jsonl > train.ocr.jsonl) or name their OCR text with --ocr-field")
+            } else if views.contains(where: \.isLayout) {
+                out.append("run kdsl-ocr with its ppocr engine (the default: tesseract reads no lines)")
+            }
+            if views.contains(where: { $0 == .user || $0 == .agent || $0 == .all }) {
+                out.append("name the record's text with --text-field or --dialogue-field")
+            }
+            return out
+        }
+        func them(_ views: [TextField]) -> String { views.count == 1 ? "it" : "them" }
+        if !chooseViews && !empty.isEmpty {
+            let advice = fixes(empty) + ["leave \(them(empty)) out of --views"]
+            throw SetupError("--views names \(named(empty)), but none of the \(records) has text there: \(advice.joined(separator: ", or "))")
+        }
+        let unread = empty.filter { $0 == .ocr || $0 == .lines || $0.isLayout }
+        let imaged = samples.lazy.filter(\.hasImages).count
+        guard !unread.isEmpty, imaged > 0 else { return }
+        let advice = fixes(unread) + ["pass --views without \(them(unread))"]
+        Diagnostics.shared.warning("none of the \(records) has text in the view\(unread.count == 1 ? "" : "s") \(named(unread)), though \(imaged) of them have images, so the model reads nothing there: \(advice.joined(separator: ", or "))")
     }
 
     /// `--views auto` / `--word-ngrams auto` / `--char-ngrams auto`: the candidate (`textCandidates`) with the best

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `--version` on every stage, progress and notes on stderr (and `--quiet`).
+/// `--version` on every stage, progress and notes on stderr (and `--quiet`), and the check of
+/// the text views `kdsl-model train` and `cv` are to read.
 @Suite struct VersionProgressCLITests {
     let dir: URL
 
@@ -181,5 +182,41 @@ import TestSupport
             #expect(run.status == 0, "\(stage) \(args): \(run.err)")
             #expect(run.err.isEmpty, "\(stage) \(args): \(run.err)")
         }
+    }
+
+    // MARK: the text views train and cv read
+
+    /// `--views` naming a view no training record has text in: a setup error that names the view,
+    /// the field and what to run; no model is written.
+    @Test func anExplicitEmptyViewIsASetupError() throws {
+        let input = records().replacingOccurrences(of: #""ocr":{"text":"#, with: #""screen":{"text":"#)
+        let run = try runTool("kdsl-model", ["train", "--quiet", "--out", path("m.model")] + Self.fixed, input: input)
+        #expect(run.status == 2)
+        #expect(run.err == "kdsl-model: --views names ocr (from ocr.text), but none of the 60 training records has text there: run kdsl-ocr on the records first (kdsl-ocr --image-root DIR < train.jsonl > train.ocr.jsonl) or name their OCR text with --ocr-field, or leave it out of --views\n", "\(run.err)")
+        #expect(!FileManager.default.fileExists(atPath: path("m.model")))
+        // Naming the field it is in instead trains.
+        let moved = try runTool("kdsl-model", ["train", "--quiet", "--out", path("m.model"), "--ocr-field", "screen.text"] + Self.fixed, input: input)
+        #expect(moved.status == 0, "\(moved.err)")
+        // cv checks the same, before its first fold.
+        let cv = try runTool("kdsl-model", ["cv", "--quiet"] + Self.fixed, input: records(fold: true).replacingOccurrences(of: #""ocr":"#, with: #""x":"#))
+        #expect(cv.status == 2 && cv.out.isEmpty)
+        #expect(cv.err.contains("--views names ocr (from ocr.text), but none of the 60 training records"), "\(cv.err)")
+        // The layout views come from the OCR lines, which only PP-OCR writes.
+        let title = try runTool("kdsl-model", ["train", "--quiet", "--out", path("t.model"), "--views", "user,ocr,title", "--no-images"], input: records())
+        #expect(title.status == 2)
+        #expect(title.err.contains("--views names title (from the lines of ocr.images), but none of the 60 training records has text there: run kdsl-ocr with its ppocr engine"), "\(title.err)")
+    }
+
+    /// Under `--views auto`, records with images but no OCR text get a warning (kdsl-ocr was not
+    /// run); the model is still trained. Records without images have no text of images to miss.
+    @Test func autoViewsWarnOfImagesWithoutOCRText() throws {
+        let withImages = records().replacingOccurrences(of: #""ocr":{"text":"#, with: #""images":["shot.png"],"caption":{"text":"#)
+        let run = try runTool("kdsl-model", ["train", "--quiet", "--out", path("m.model"), "--no-images", "--epochs", "4"], input: withImages)
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.err == "kdsl-model: warning: none of the 60 training records has text in the views ocr, lines (from ocr.text), though 30 of them have images, so the model reads nothing there: run kdsl-ocr on the records first (kdsl-ocr --image-root DIR < train.jsonl > train.ocr.jsonl) or name their OCR text with --ocr-field, or pass --views without them\n", "\(run.err)")
+        #expect(FileManager.default.fileExists(atPath: path("m.model")))
+        let textOnly = records().replacingOccurrences(of: #""ocr":{"text":"#, with: #""caption":{"text":"#)
+        let plain = try runTool("kdsl-model", ["train", "--quiet", "--out", path("p.model"), "--no-images", "--epochs", "4"], input: textOnly)
+        #expect(plain.status == 0 && plain.err.isEmpty, "\(plain.err)")
     }
 }
