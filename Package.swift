@@ -50,7 +50,10 @@ let package = Package(
         .target(name: "TextViews", dependencies: ["JSONLines", "RecordKeys"], path: "Sources/TextViews", exclude: ["README.md"]),
         // Reading, checking and decoding image files: the one home of Leptonica.
         .target(name: "Images", dependencies: ["JSONLines", "CLeptonica"], path: "Sources/Images", exclude: ["README.md"]),
-        .target(name: "StageCLI", dependencies: ["JSONLines", "RecordKeys", "TextViews", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"]),
+        // Writes the git commit into StageCLI before every build, for --version ("unknown" outside a checkout).
+        .plugin(name: "BuildCommit", capability: .buildTool(), path: "Plugins/BuildCommit"),
+        .target(name: "StageCLI", dependencies: ["JSONLines", "RecordKeys", "TextViews", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"],
+                plugins: ["BuildCommit"]),
         // The image flags of kdsl-ocr and kdsl-model (apart, so that StageCLI does not link Leptonica).
         .target(name: "ImageCLI", dependencies: ["Images", argumentParser], path: "Sources/ImageCLI", exclude: ["README.md"]),
         stage("kdsl-score"),
@@ -67,7 +70,7 @@ let package = Package(
         .testTarget(name: "TextViewsTests", dependencies: ["TestSupport", "JSONLines", "TextViews"], path: "Tests/TextViewsTests"),
         .testTarget(name: "ImagesTests", dependencies: ["TestSupport", "Images", "JSONLines"], path: "Tests/ImagesTests"),
         .testTarget(name: "ScoreTests", dependencies: ["TestSupport", "kdsl-score", "JSONLines", "TextViews"], path: "Tests/ScoreTests"),
-        .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "JSONLines", "RecordKeys", "TextViews", "Images"], path: "Tests/OCRTests",
+        .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "JSONLines", "RecordKeys", "TextViews", "Images"], path: "Tests/OCRTests", exclude: ["Fixtures"],
                     swiftSettings: openVINOHeaders),
         .testTarget(name: "RulesTests", dependencies: ["TestSupport", "kdsl-rules", "JSONLines", "TextViews"], path: "Tests/RulesTests"),
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "kdsl-model", "JSONLines", "TextViews", "Images"], path: "Tests/ModelTests"),

@@ -70,8 +70,11 @@ public final class Diagnostics: @unchecked Sendable {
         if let location { emit("\(location): warning: \(message)") } else { emit("warning: \(message)") }
     }
 
-    /// Prints an informational line (progress, summaries) on stderr.
-    public func note(_ message: String) { emit(message) }
+    /// `--quiet`: notes and progress are not printed; errors and warnings always are.
+    public var quiet = false
+
+    /// Prints an informational line (progress, summaries) on stderr, unless `quiet`.
+    public func note(_ message: String) { if !quiet { emit(message) } }
 
     /// Whether a live progress line (`Progress` on a terminal) is on stderr's last row; a message
     /// then clears that row first, and the progress line is redrawn below it on its next tick.

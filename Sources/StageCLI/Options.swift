@@ -36,12 +36,16 @@ public struct JobsOption: ParsableArguments {
     public func count(default fallback: Int) -> Int { jobs ?? fallback }
 }
 
-/// `--quiet`: no progress on stderr (warnings and errors still appear).
+/// `--quiet`: no progress and no notes on stderr (errors and warnings still appear).
 public struct QuietOption: ParsableArguments {
-    @Flag(help: "No progress on stderr.")
+    @Flag(help: "No progress or notes on stderr (errors and warnings still appear).")
     public var quiet = false
 
     public init() {}
+
+    /// Parsing the flag sets `Diagnostics.quiet`, which every note and `Progress` obeys, so a
+    /// stage takes `--quiet` by declaring this group and passes nothing down.
+    public func validate() throws { Diagnostics.shared.quiet = quiet }
 }
 
 /// `--text-field`, `--dialogue-field`, `--ocr-field`: where the text views come from.

@@ -14,7 +14,11 @@ extension ParsableCommand {
     /// `kdsl-<stage>: message` and exits 2; `StageStop` exits 1; a run that returns exits 0, or 1
     /// when it reported bad records. Standard output is flushed first in every case but a closed
     /// pipe. The stage name in messages is the root command's name, set here once.
-    public static func stageMain(_ arguments: [String]? = nil) -> Never {
+    ///
+    /// `--version` prints the root's `CommandConfiguration.version` (`ProductVersion.line`)
+    /// followed by `versionDetails()`, one line each, which is only called then (it may load an
+    /// engine to ask its version).
+    public static func stageMain(_ arguments: [String]? = nil, versionDetails: () -> [String] = { [] }) -> Never {
         Diagnostics.shared.stage = configuration.commandName ?? "kdsl"
         StageEnd.install { reason in
             switch reason {
@@ -27,7 +31,7 @@ extension ParsableCommand {
         do {
             command = try parseAsRoot(arguments)
         } catch {
-            endForArgumentParser(error)
+            endForArgumentParser(error, versionDetails: versionDetails)
         }
         do {
             try command.run()
@@ -45,11 +49,14 @@ extension ParsableCommand {
 
     /// `--help`, `--version`, usage errors and any other error, in ArgumentParser's words, with
     /// kdsl's statuses.
-    private static func endForArgumentParser(_ error: any Error) -> Never {
+    private static func endForArgumentParser(_ error: any Error, versionDetails: () -> [String] = { [] }) -> Never {
         let code = exitCode(for: error)
         let message = fullMessage(for: error)
         if code == .success {
-            if !message.isEmpty { StandardOutput.shared.write(message + "\n") }
+            // ArgumentParser answers `--version` with the root's version line, which no help text equals.
+            let version = !message.isEmpty && message == configuration.version
+            let lines = [message] + (version ? versionDetails() : [])
+            if !message.isEmpty { StandardOutput.shared.write(lines.joined(separator: "\n") + "\n") }
             endProcess(.ok)
         }
         if let exit = error as? ExitCode { endProcess(ExitStatus(rawValue: exit.rawValue) ?? .setup) }

@@ -42,11 +42,13 @@ struct MergeCommand: ParsableCommand {
             | kdsl-merge > predictions.jsonl
           kdsl-merge --choose oof.jsonl > policy.txt
           kdsl-merge --policy "$(cat policy.txt)" predictions.jsonl | kdsl-score
-        """)
+        """,
+        version: ProductVersion.line("kdsl-merge"))
 
     static func main() { stageMain() }
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var quiet: QuietOption
 
     @Option(help: "How rules and model combine: override, guarded[:CONFIDENCE:REWARD] or model; or per task, TASK=POLICY,... (see above).")
     var policy: String = "override"

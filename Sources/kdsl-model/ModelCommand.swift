@@ -24,15 +24,17 @@ struct ModelCommand: ParsableCommand {
           kdsl-ocr --image-root data/ < test.jsonl \\
             | kdsl-model predict --model model.kdsl --image-root data/ | kdsl-merge
         """,
+        version: ProductVersion.line("kdsl-model"),
         subcommands: [Train.self, Predict.self, CV.self])
 
     /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
-    static func main() { stageMain() }
+    static func main() { stageMain(versionDetails: { ["model file format \(ModelFile.version)"] }) }
 }
 
 /// Flags shared by every subcommand.
 struct CommonOptions: ParsableArguments {
     @OptionGroup var input: InputOptions
+    @OptionGroup var quiet: QuietOption
 
     @OptionGroup var image: ImageOptions
 
@@ -55,7 +57,7 @@ struct CommonOptions: ParsableArguments {
 
 /// Flags that shape the features and the training (train and cv).
 struct LearningOptions: ParsableArguments {
-    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all, title, bottom, lines), or auto (per head, by inner 3-fold CV among user,agent,ocr,lines / user,agent / user,ocr,lines / user,agent,ocr), or auto:LIST (the same choice over LIST).")
+    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all, title, bottom, lines), or auto (per head, by inner 3-fold CV among user,agent,ocr,lines / user,agent / user,ocr,lines / user,agent,ocr), or auto:LIST (the same choice over LIST). A listed view no training record has text in is an error.")
     var views: String = "auto"
     @Option(help: "Word n-grams 1...N (CJK characters are tokens, so character n-grams there), or auto (1 or 2, per head by inner 3-fold CV).")
     var wordNgrams: String = "auto"
@@ -182,7 +184,9 @@ extension ModelCommand {
             discussion: """
             Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images. Writes only the model file (atomically).
 
-            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, not one image readable (no model written: is --image-root right?), or a failed write.
+            Progress on stderr, per head: the inner trainings of each choice, then the epochs with the training loss and the time left (--quiet: none, and no notes). A view of --views that no record has text in stops the run (the ocr view without ocr.text: run kdsl-ocr first); under --views auto, records with images but no OCR text get a warning.
+
+            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, a --views view no record has text in, not one image readable (no model written: is --image-root right?), or a failed write.
 
             Example:
               kdsl-model train train.ocr.jsonl --image-root data/ --out model.kdsl
@@ -197,6 +201,7 @@ extension ModelCommand {
             let reader = common.reader(builder.features)
             let samples = try readSamples(common.stream, reader: reader)
             try reportImages(reader)
+            try builder.checkViews(samples, fields: common.fields)
             let model = try builder.build(samples)
             try ModelFile.write(model, to: out)
             Diagnostics.shared.note("wrote \(out): \(model.info)")
@@ -248,7 +253,7 @@ extension ModelCommand {
             commandName: "cv",
             abstract: "Cross-validate: add out-of-fold predictions as `model` (folds from --fold-field).",
             discussion: """
-            For each fold value, trains on the labelled records of the other folds (same flags as train) and predicts that fold. Writes every record with its out-of-fold `model`.
+            For each fold value, trains on the labelled records of the other folds (same flags as train) and predicts that fold. Writes every record with its out-of-fold `model`. Progress on stderr: a line per fold with the time left, and each fold's heads as train shows them (--quiet: none).
 
             Exit status: 0 ok; 1 bad records (reported and left out); 2 usage/setup error.
 

@@ -25,20 +25,24 @@ struct Trainer {
     /// Trains `head` on `examples`; returns the number of epochs run, the last mean loss and the
     /// epoch early stopping chose (on `holdout`, when not empty; else the epochs run).
     /// Throws `TrainingDiverged` as soon as an epoch's loss is not finite, or when a weight is
-    /// not at the end (a model with NaN weights would predict nonsense, or nothing).
+    /// not at the end (a model with NaN weights would predict nonsense, or nothing). Each epoch
+    /// advances `progress` with its mean loss (and the holdout's).
     @discardableResult
     func fit(_ head: Head, _ examples: [Example], epochs: Int, rng: inout SeededRNG,
-             holdout: [Example] = [], patience: Int = 0, initialise start: Bool = true) throws -> (epochs: Int, loss: Float, best: Int) {
+             holdout: [Example] = [], patience: Int = 0, initialise start: Bool = true, progress: Progress? = nil) throws -> (epochs: Int, loss: Float, best: Int) {
         _ = Trainer.pinThreads
         let stopping = holdout.isEmpty ? nil : EarlyStopping(holdout: holdout, patience: patience)
         if head.hidden > 0 {
-            return try fit(OneHiddenLayer.self, head, examples, epochs: epochs, rng: &rng, stopping: stopping, initialise: start)
+            return try fit(OneHiddenLayer.self, head, examples, epochs: epochs, rng: &rng, stopping: stopping, initialise: start, progress: progress)
         }
-        return try fit(SoftmaxRegression.self, head, examples, epochs: epochs, rng: &rng, stopping: stopping, initialise: start)
+        return try fit(SoftmaxRegression.self, head, examples, epochs: epochs, rng: &rng, stopping: stopping, initialise: start, progress: progress)
     }
 
+    /// A loss as progress lines show it.
+    static func loss(_ x: Float) -> String { "loss \(Decimals.fixed(Double(x), places: 4))" }
+
     private func fit<Kind: HeadKind>(_ kind: Kind.Type, _ head: Head, _ examples: [Example], epochs: Int, rng: inout SeededRNG,
-                                     stopping: EarlyStopping?, initialise start: Bool) throws -> (epochs: Int, loss: Float, best: Int) {
+                                     stopping: EarlyStopping?, initialise start: Bool, progress: Progress?) throws -> (epochs: Int, loss: Float, best: Int) {
         if start { Kind.initialise(head, rng: &rng) }
         var run = TrainingRun<Kind>(head, examples, settings: settings, epochs: epochs)
         var stopping = stopping
@@ -52,7 +56,10 @@ struct Trainer {
             if stopping != nil {
                 run.foldScale()
                 let loss = meanLoss(head, stopping!.holdout)
+                progress?.advance { [lastLoss] in "\(Trainer.loss(lastLoss)), holdout \(Trainer.loss(loss))" }
                 if stopping!.shouldStop(after: epoch + 1, head, loss: loss) { break }
+            } else {
+                progress?.advance { [lastLoss] in Trainer.loss(lastLoss) }
             }
         }
         run.foldScale()

@@ -9,6 +9,9 @@ struct Sample {
     var raw: RawText
     var image: [Float]?
     var location: SourceLocation
+    /// Whether the record names any image (read even with `--no-images`: records with images but
+    /// no OCR text mean kdsl-ocr was not run, `ModelBuilder.checkViews`).
+    var hasImages = false
 }
 
 /// Reads text and image features out of records (the same way for train, predict and cv).
@@ -110,7 +113,8 @@ final class SampleReader {
         try text(record, task: task, into: &raw)
         let image = try image(record)
         for message in takeImageFailures() { Diagnostics.shared.warning(message, at: record.location) }
-        return Sample(task: task, label: label, raw: raw, image: image, location: record.location)
+        let hasImages = !((try? imagePaths(record))?.isEmpty ?? true)
+        return Sample(task: task, label: label, raw: raw, image: image, location: record.location, hasImages: hasImages)
     }
 }
 
@@ -139,6 +143,11 @@ struct ModelBuilder {
     var chooseChars = false
     /// Report labels seen once and the like (off inside cross-validation folds).
     var verbose = true
+    /// Progress on stderr while a head trains (off for the inner trainings of a choice; none
+    /// under `--quiet`): each choice's inner trainings, then the epochs with their loss.
+    var showsProgress = true
+    /// Written before the head in each progress line: `fold 2: ` in cross-validation.
+    var progressPrefix = ""
 
     /// Trains on the labelled samples. Throws `SetupError` when there is nothing to learn.
     func build(_ samples: [Sample]) throws -> Model {
@@ -194,13 +203,25 @@ struct ModelBuilder {
                      everything: () -> [Example]) throws {
         let trainer = Trainer(settings: settings)
         guard !holdout.isEmpty else {
-            try trainer.fit(head, train, epochs: settings.epochs, rng: &rng)
+            let progress = self.progress(name, "training", unit: "epochs", total: settings.epochs)
+            let run = try trainer.fit(head, train, epochs: settings.epochs, rng: &rng, progress: progress)
+            progress?.finish(detail: Trainer.loss(run.loss))
             return
         }
-        let run = try trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience)
+        let stopping = progress(name, "early stopping", unit: "epochs", total: settings.epochs)
+        let run = try trainer.fit(head, train, epochs: settings.epochs, rng: &rng, holdout: holdout, patience: settings.patience, progress: stopping)
+        stopping?.finish(detail: "best at epoch \(run.best)")
         let all = everything()
         if verbose { Diagnostics.shared.note("\(name)early stopping chose \(run.best) epochs (ran \(run.epochs))") }
-        try trainer.fit(head, all, epochs: run.best, rng: &rng)
+        let refit = progress(name, "refit on all", unit: "epochs", total: run.best)
+        let last = try trainer.fit(head, all, epochs: run.best, rng: &rng, progress: refit)
+        refit?.finish(detail: Trainer.loss(last.loss))
+    }
+
+    /// The progress of one step of training a head (`fold 2: task "intent": training`), or nil
+    /// when this builder shows none. `name` is the head's message prefix (`task "intent": `).
+    private func progress(_ name: String, _ step: String, unit: String, total: Int) -> Progress? {
+        showsProgress ? Progress(what: progressPrefix + name + step, unit: unit, total: total) : nil
     }
 
     /// The head's labels, sorted (an example's label is its index here). Throws `SetupError`
@@ -228,7 +249,9 @@ struct ModelBuilder {
         guard chooseViews || chooseNgrams || chooseChars else { return text }
         let candidates = textCandidates(group)
         guard candidates.count > 1 else { return text }
-        let chosen = try chooseText(group, candidates, seed: seed)
+        let progress = self.progress(name, "choosing views and n-grams", unit: "trainings", total: 3 * candidates.count)
+        let chosen = try chooseText(group, candidates, seed: seed, progress: progress)
+        progress?.finish()
         if verbose { Diagnostics.shared.note("\(name)views \(features.viewNames(chosen.text.views)), word n-grams \(chosen.text.wordNgrams), character n-grams \(chosen.text.chars ? "on" : "off") (chosen by inner 3-fold cross-validation: \(chosen.report))") }
         return chosen.text
     }
@@ -240,7 +263,9 @@ struct ModelBuilder {
         let images = group.compactMap(\.image)
         var weight = features.imageWeight
         if features.hasDense && !images.isEmpty && weight < 0 {
-            weight = try chooseImageWeight(group, seed: seed, text: text)
+            let progress = self.progress(name, "choosing the image weight", unit: "trainings", total: 3 * ModelBuilder.imageWeightCandidates.count)
+            weight = try chooseImageWeight(group, seed: seed, text: text, progress: progress)
+            progress?.finish()
             if verbose { Diagnostics.shared.note("\(name)image weight \(weight) (chosen by inner 3-fold cross-validation)") }
         }
         let dense = features.hasDense && !images.isEmpty && weight > 0 ? features.denseCount : 0
@@ -332,14 +357,16 @@ struct ModelBuilder {
     }
 
     /// Records of `group` classified correctly by heads trained on the other inner folds.
-    func innerCorrect(_ group: [Sample], fold: [Int], seed: UInt64, text: TextChoice) throws -> Int {
-        try innerRight(group, fold: fold, seed: seed, text: text).reduce(0) { $0 + ($1 ? 1 : 0) }
+    func innerCorrect(_ group: [Sample], fold: [Int], seed: UInt64, text: TextChoice, progress: Progress? = nil) throws -> Int {
+        try innerRight(group, fold: fold, seed: seed, text: text, progress: progress).reduce(0) { $0 + ($1 ? 1 : 0) }
     }
 
     /// For each record of `group`, whether a head trained on the other inner folds gets it right.
-    func innerRight(_ group: [Sample], fold: [Int], seed: UInt64, text: TextChoice) throws -> [Bool] {
+    /// Each of the three inner trainings advances `progress`.
+    func innerRight(_ group: [Sample], fold: [Int], seed: UInt64, text: TextChoice, progress: Progress? = nil) throws -> [Bool] {
         var right = [Bool](repeating: false, count: group.count)
         for f in 0..<3 {
+            defer { progress?.advance() }
             let train = group.indices.filter { fold[$0] != f }.map { group[$0] }
             guard Set(train.map { $0.label! }).count >= 2 else { continue }
             let head = try trainHead(task: "", train, seed: seed, text: text)
@@ -355,15 +382,16 @@ struct ModelBuilder {
     /// `--image-weight auto`: the candidate with the best accuracy over an inner stratified
     /// 3-fold split of the head's own training records (ties: the smaller weight). Images help
     /// one task (scene: screenshots) and only add noise to another (intent: product photos).
-    func chooseImageWeight(_ group: [Sample], seed: UInt64, text: TextChoice) throws -> Float {
+    func chooseImageWeight(_ group: [Sample], seed: UInt64, text: TextChoice, progress: Progress? = nil) throws -> Float {
         let fold = innerFolds(group, seed: seed)
         var best: (weight: Float, correct: Int) = (0, -1)
         for w in ModelBuilder.imageWeightCandidates {
             var inner = self
             inner.features.imageWeight = w
             inner.verbose = false
+            inner.showsProgress = false
             inner.settings.validation = 0
-            let correct = try inner.innerCorrect(group, fold: fold, seed: seed, text: text)
+            let correct = try inner.innerCorrect(group, fold: fold, seed: seed, text: text, progress: progress)
             if correct > best.correct { best = (w, correct) }
         }
         return best.weight
@@ -376,19 +404,7 @@ struct ModelBuilder {
         // A view no record of the head has text in changes nothing: candidates that differ only
         // there are one (English intent sets have user text only: no view choice to make). The
         // same for character n-grams when no record has a non-CJK word.
-        let per = FeatureConfig.segmentsPerView
-        var present: UInt32 = 0
-        var charsPresent = false
-        for s in group {
-            var start = 0
-            for (segment, end) in s.raw.ends.enumerated() where segment < per * features.views.count {
-                if end > start {
-                    present |= 1 << UInt32(segment / per)
-                    if segment % per == 1 { charsPresent = true }
-                }
-                start = end
-            }
-        }
+        let (present, charsPresent) = textPresent(group)
         var views: [UInt32] = []
         for v in chooseViews ? viewCandidates : [features.allViews] where !views.contains(where: { $0 & present == v & present }) {
             views.append(v)
@@ -396,6 +412,80 @@ struct ModelBuilder {
         let orders = chooseNgrams && features.wordNgrams > 1 ? [features.wordNgrams, 1] : [features.wordNgrams]
         let chars = chooseChars && charsPresent && features.charMax > 0 ? [true, false] : [true]
         return views.flatMap { v in orders.flatMap { o in chars.map { TextChoice(views: v, wordNgrams: o, chars: $0) } } }
+    }
+
+    /// The views (a mask over `features.views`) some of `samples` has text in, and whether some
+    /// has character n-grams (a non-CJK word).
+    func textPresent(_ samples: [Sample]) -> (views: UInt32, chars: Bool) {
+        let per = FeatureConfig.segmentsPerView
+        var present: UInt32 = 0
+        var chars = false
+        for s in samples {
+            var start = 0
+            for (segment, end) in s.raw.ends.enumerated() where segment < per * features.views.count {
+                if end > start {
+                    present |= 1 << UInt32(segment / per)
+                    if segment % per == 1 { chars = true }
+                }
+                start = end
+            }
+        }
+        return (present, chars)
+    }
+
+    /// Says so when a view the model is to read has text in none of the training records, rather
+    /// than train a model that silently reads nothing there. Views named by `--views LIST`: a
+    /// setup error (the run cannot be what was asked for). Under `--views auto` (or `auto:LIST`),
+    /// where an empty view is simply not chosen: a warning for a view of the images' text (`ocr`,
+    /// `lines`, `title`, `bottom`) when records have images, which means kdsl-ocr was not run (or
+    /// `--ocr-field` names another field); other empty views are expected (plain-text data has no
+    /// agent turns) and pass.
+    func checkViews(_ samples: [Sample], fields: RecordFields) throws {
+        guard !samples.isEmpty else { return }  // `build` says there is nothing to train on
+        let present = textPresent(samples).views
+        let empty = features.views.indices.filter { present & (1 << UInt32($0)) == 0 }.map { features.views[$0] }
+        let records = "\(samples.count) training record\(samples.count == 1 ? "" : "s")"
+        // `ocr, lines (from ocr.text), title (from the lines of ocr.images)`: the views, by the field they come from.
+        func named(_ views: [TextField]) -> String {
+            func source(_ v: TextField) -> String {
+                switch v {
+                case .user: return "\(fields.text) and the user's turns of \(fields.dialogue)"
+                case .agent: return "the agent's turns of \(fields.dialogue)"
+                case .ocr, .lines: return "\(fields.ocr)"
+                case .all: return "\(fields.text), \(fields.dialogue) and \(fields.ocr)"
+                case .title, .bottom: return layoutPath(besideOCR: fields.ocr).map { "the lines of \($0)" } ?? "no field: --ocr-field does not end in text"
+                }
+            }
+            var groups: [(source: String, views: [String])] = []
+            for v in views {
+                if let i = groups.firstIndex(where: { $0.source == source(v) }) { groups[i].views.append(v.rawValue) } else { groups.append((source(v), [v.rawValue])) }
+            }
+            return groups.map { "\($0.views.joined(separator: ", ")) (from \($0.source))" }.joined(separator: ", ")
+        }
+        // What to do: run kdsl-ocr when there is no OCR text (its ppocr engine when only the lines
+        // are missing), or name the field the text is in.
+        func fixes(_ views: [TextField]) -> [String] {
+            var out: [String] = []
+            if views.contains(where: { $0 == .ocr || $0 == .lines }) {
+                out.append("run kdsl-ocr on the records first (kdsl-ocr --image-root DIR < train.jsonl > train.ocr.jsonl) or name their OCR text with --ocr-field")
+            } else if views.contains(where: \.isLayout) {
+                out.append("run kdsl-ocr with its ppocr engine (the default: tesseract reads no lines)")
+            }
+            if views.contains(where: { $0 == .user || $0 == .agent || $0 == .all }) {
+                out.append("name the record's text with --text-field or --dialogue-field")
+            }
+            return out
+        }
+        func them(_ views: [TextField]) -> String { views.count == 1 ? "it" : "them" }
+        if !chooseViews && !empty.isEmpty {
+            let advice = fixes(empty) + ["leave \(them(empty)) out of --views"]
+            throw SetupError("--views names \(named(empty)), but none of the \(records) has text there: \(advice.joined(separator: ", or "))")
+        }
+        let unread = empty.filter { $0 == .ocr || $0 == .lines || $0.isLayout }
+        let imaged = samples.lazy.filter(\.hasImages).count
+        guard !unread.isEmpty, imaged > 0 else { return }
+        let advice = fixes(unread) + ["pass --views without \(them(unread))"]
+        Diagnostics.shared.warning("none of the \(records) has text in the view\(unread.count == 1 ? "" : "s") \(named(unread)), though \(imaged) of them have images, so the model reads nothing there: \(advice.joined(separator: ", or "))")
     }
 
     /// `--views auto` / `--word-ngrams auto` / `--char-ngrams auto`: the candidate (`textCandidates`) with the best
@@ -406,18 +496,19 @@ struct ModelBuilder {
     /// b − c > margin·√(b + c)). Judged on text alone (image weight 0), which is cheap
     /// (text-only training is ~20× faster) and is what these choices change; the image weight is
     /// then chosen for the chosen text.
-    func chooseText(_ group: [Sample], _ candidates: [TextChoice], seed: UInt64) throws -> (text: TextChoice, report: String) {
+    func chooseText(_ group: [Sample], _ candidates: [TextChoice], seed: UInt64, progress: Progress? = nil) throws -> (text: TextChoice, report: String) {
         let group = ModelBuilder.subsample(group, at: ModelBuilder.choiceSampleLimit, seed: seed)
         let fold = innerFolds(group, seed: seed)
         var inner = self
         inner.features.imageWeight = 0
         inner.verbose = false
+        inner.showsProgress = false
         inner.settings.validation = 0
         var best: (text: TextChoice, right: [Bool], correct: Int) = (candidates[0], [], -1)
         var report: [String] = []
         var first: [Bool] = []
         for c in candidates {
-            let right = try inner.innerRight(group, fold: fold, seed: seed, text: c)
+            let right = try inner.innerRight(group, fold: fold, seed: seed, text: c, progress: progress)
             let correct = right.reduce(0) { $0 + ($1 ? 1 : 0) }
             report.append("\(features.viewNames(c.views))/\(c.wordNgrams)\(c.chars ? "" : "/no-chars") \(correct)")
             if correct > best.correct { best = (c, right, correct) }

@@ -1,3 +1,4 @@
+internal import CTesseract
 import Images
 import ArgumentParser
 import ImageCLI
@@ -62,7 +63,8 @@ struct OCRCommand: ParsableCommand {
         Example:
           kdsl-ocr --image-root data/ --jobs 2 < test.jsonl > test.ocr.jsonl
           jq -r '.ocr.text' test.ocr.jsonl
-        """)
+        """,
+        version: ProductVersion.line("kdsl-ocr"))
 
     @OptionGroup var input: InputOptions
 
@@ -116,7 +118,20 @@ struct OCRCommand: ParsableCommand {
     @OptionGroup var quiet: QuietOption
 
     /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
-    static func main() { stageMain() }
+    static func main() { stageMain(versionDetails: engineVersions) }
+
+    /// `--version`'s engine lines: the OpenVINO runtime PP-OCR would run on (loaded to ask it)
+    /// and libtesseract's version.
+    static func engineVersions() -> [String] {
+        let ppocr: String
+        do {
+            let runtime = try OpenVINORuntime.shared()
+            ppocr = "OpenVINO \(runtime.version) (\(OpenVINORuntime.libraryPath())), models in \(PPOCRModels.directory(nil))"
+        } catch {
+            ppocr = "OpenVINO runtime not loadable from \(OpenVINORuntime.libraryPath()) (make deps, or KDSL_OPENVINO_LIB)"
+        }
+        return ["engine ppocr: PP-OCRv4 on \(ppocr)", "engine tesseract: libtesseract \(String(cString: TessVersion()))"]
+    }
 
     func validate() throws {
         guard let choice = OCRStream.EngineChoice(rawValue: engine) else {

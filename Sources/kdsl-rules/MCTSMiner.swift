@@ -104,8 +104,9 @@ struct MCTSMiner {
     func mine(task: String?, label: String) -> [Rule] { mineWithCandidates(task: task, label: label).rules }
 
     /// `mine`, also returning the candidate literals (corpus indices, sorted) any of its inner
-    /// searches could use, for `--candidates-out`.
-    func mineWithCandidates(task: String?, label: String) -> (rules: [Rule], candidates: [Int]) {
+    /// searches could use, for `--candidates-out`. `searched` is called after each of the
+    /// `--folds` inner searches (also one skipped for want of records), for progress.
+    func mineWithCandidates(task: String?, label: String, searched: () -> Void = {}) -> (rules: [Rule], candidates: [Int]) {
         let against = options.against != nil
         let scopeAll = taskMask[task] ?? Bits(count: corpus.records.count)
         let pos = positives(task: task, label: label)
@@ -115,6 +116,7 @@ struct MCTSMiner {
         var foundOrder: [[Int]] = []
         var usedLiterals = Set<Int>()
         for j in 0..<max(1, options.folds) {
+            defer { searched() }
             var train = scopeAll, held = scopeAll
             if options.folds > 1 {
                 var inFold = Bits(count: corpus.records.count)

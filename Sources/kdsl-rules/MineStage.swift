@@ -48,37 +48,39 @@ enum LabelledInput {
     }
 }
 
-/// `kdsl-rules mine`: reads labelled records, mines each label, writes the rule base.
+/// `kdsl-rules mine`: reads labelled records, mines each label, writes the rule base. Notes (a
+/// line per label) and progress (the inner searches done of all, the rules found so far and the
+/// time left) go to stderr, none under `--quiet`.
 enum MineStage {
-    static func run(_ options: MineOptions, fields: RecordFields, out: String?, candidatesOut: String?,
-                    quiet: Bool, stream: StreamOptions) throws {
+    static func run(_ options: MineOptions, fields: RecordFields, out: String?, candidatesOut: String?, stream: StreamOptions) throws {
         let started = now()
         let records = try LabelledInput.read(fields: fields, against: options.against, stream: stream)
         if records.isEmpty { Diagnostics.shared.warning("no labelled records: no rules mined") }
         let corpus = Corpus(records: records, fields: options.fields, maxN: options.maxN, minCount: options.minCount)
-        if !quiet {
-            Diagnostics.shared.note("\(records.count) labelled records, \(corpus.literals.count) candidate literals (\(format(now() - started)) s)")
-        }
+        Diagnostics.shared.note("\(records.count) labelled records, \(corpus.literals.count) candidate literals (\(format(now() - started)) s)")
         let miner = MCTSMiner(corpus: corpus, options: options)
         let units = miner.units
         var rules: [Rule] = []
         var candidateRules: [Rule] = []
+        let progress = Progress(unit: "searches", total: units.count * max(1, options.folds))
         for (k, unit) in units.enumerated() {
             let t0 = now()
-            let (mined, used) = miner.mineWithCandidates(task: unit.task, label: unit.label)
+            let name = (unit.task.map { $0 + "/" } ?? "") + unit.label
+            let found = rules.count
+            let (mined, used) = miner.mineWithCandidates(task: unit.task, label: unit.label) {
+                progress.advance { "\(found) rules, mining \(name)" }
+            }
             rules.append(contentsOf: mined)
             for i in used {
                 var r = Rule(id: "c\(candidateRules.count)", label: unit.label, task: unit.task, predicates: [corpus.literals[i]])
                 r.source = "candidate"
                 candidateRules.append(r)
             }
-            if !quiet {
-                let n = records.lazy.filter { $0.task == unit.task && $0.label == unit.label }.count
-                let name = (unit.task.map { $0 + "/" } ?? "") + unit.label
-                Diagnostics.shared.note("[\(k + 1)/\(units.count)] \(name): \(n) records, \(mined.count) rules (\(format(now() - t0)) s)")
-            }
+            let n = records.lazy.filter { $0.task == unit.task && $0.label == unit.label }.count
+            Diagnostics.shared.note("[\(k + 1)/\(units.count)] \(name): \(n) records, \(mined.count) rules (\(format(now() - t0)) s)")
         }
-        if !quiet { Diagnostics.shared.note("\(rules.count) rules from \(units.count) labels in \(format(now() - started)) s") }
+        progress.finish(detail: "\(rules.count) rules")
+        Diagnostics.shared.note("\(rules.count) rules from \(units.count) labels in \(format(now() - started)) s")
         let bytes = RuleSet(rules: rules).jsonLines
         if let candidatesOut { try AtomicFile.write(RuleSet(rules: candidateRules).jsonLines, to: candidatesOut) }
         if let out { try AtomicFile.write(bytes, to: out) } else { StandardOutput.shared.write(bytes) }

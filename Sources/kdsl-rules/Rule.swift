@@ -142,6 +142,11 @@ struct RuleFileProblem: CustomStringConvertible {
 struct RuleSet {
     var rules: [Rule]
 
+    /// The rule file's format (the keys below, as docs/records.md describes them), printed by
+    /// `--version`. Files carry no version of their own (a line is one rule, nothing else): this
+    /// number goes up when a key is added or changes meaning.
+    static let formatVersion = 1
+
     static let knownKeys: Set<String> = ["id", "label", "task", "when", "reward", "precision", "hits", "support", "broken", "folds", "source"]
 
     /// Parses a rule file. Every problem is collected with its line (so `check` can list them all);

@@ -25,10 +25,11 @@ struct RulesCommand: ParsableCommand {
         A rule:
           {"id":"r1c9e0a7b3d","label":"退款页面","task":"scene","when":[{"field":"ocr","contains":"退款"}],"reward":0.91}
         """,
+        version: ProductVersion.line("kdsl-rules"),
         subcommands: [Apply.self, Mine.self, Validate.self, Check.self, Show.self])
 
     /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
-    static func main() { stageMain() }
+    static func main() { stageMain(versionDetails: { ["rule file format \(RuleSet.formatVersion)"] }) }
 }
 
 extension RulesCommand {
@@ -65,6 +66,7 @@ extension RulesCommand {
         @OptionGroup var task: TaskFieldOption
         @OptionGroup var jobs: JobsOption
         @OptionGroup var input: InputOptions
+        @OptionGroup var quiet: QuietOption
 
         func validate() throws {
             try RenamedFlag.check(key, "--key", outputField, "--output-field")
@@ -109,7 +111,8 @@ extension RulesCommand {
             rule whose predicates are a superset of a better-or-equal rule's), then, unless \
             --keep-redundant, rules that label no record of their label (among the mining \
             records) that a better rule does not already label. \
-            Deterministic: the same input and --seed give the same bytes. Progress on stderr.
+            Deterministic: the same input and --seed give the same bytes. On stderr: a line per \
+            label and progress (inner searches done of all, rules found, time left); --quiet: none.
 
             Exit status: 0 ok; 1 bad records (malformed lines, non-string labels); 2 usage or setup error.
 
@@ -167,7 +170,7 @@ extension RulesCommand {
             o.positiveCandidates = candidates; o.negativeCandidates = negatives; o.against = against
             o.maxRulesPerLabel = maxRules; o.keepRedundant = keepRedundant
             try MineStage.run(o, fields: RecordFields(text: text, task: task, label: label), out: out, candidatesOut: candidatesOut,
-                              quiet: quiet.quiet, stream: input.stream)
+                              stream: input.stream)
         }
     }
 
@@ -198,6 +201,7 @@ extension RulesCommand {
         @OptionGroup var text: TextFieldOptions
         @OptionGroup var task: TaskFieldOption
         @OptionGroup var input: InputOptions
+        @OptionGroup var quiet: QuietOption
 
         func run() throws {
             let set = try RuleSet.load(rules)
@@ -218,6 +222,7 @@ extension RulesCommand {
                 && kdsl-rules apply --rules rules.jsonl < test.ocr.jsonl
             """)
         @Argument(help: "The rule file; - for stdin.") var rules: String
+        @OptionGroup var quiet: QuietOption
 
         func run() throws { try RuleReport.check(rules) }
     }

@@ -62,10 +62,12 @@ struct ScoreCommand: ParsableCommand {
           cat shard-*.counts | kdsl-score --merge-counts --confusion
           kdsl-score --format markdown --group-field task scored.jsonl > report.md
           kdsl-score --format html --compare model.jsonl merged.jsonl > report.html
-        """
+        """,
+        version: ProductVersion.line("kdsl-score")
     )
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var quiet: QuietOption
     @OptionGroup var label: LabelFieldOption
 
     @Option(help: ArgumentHelp("Field holding the predicted label (default: prediction.label).", valueName: "path"))

@@ -130,3 +130,52 @@ func concurrentAdvancesCountExactly(terminal: Bool) throws {
     // Every line is whole: no write was split or interleaved with another.
     for line in lines { #expect(line.hasPrefix("kdsl-ocr: ") && line.filter { $0 == ":" }.count == 1) }
 }
+
+@Test func whatRateAndDetailShapeTheLine() {
+    let epochs = Reporter(stage: "kdsl-model", what: #"task "intent": training"#, unit: "epochs", total: 100, fd: -1, isTerminal: false, clock: { 0 })
+    #expect(epochs.status(done: 40, elapsed: 40 / 3.1, detail: "loss 0.2314")
+        == #"kdsl-model: task "intent": training: 40/100 epochs (40%), 3.1 epochs/s, loss 0.2314, 19s left"#)
+    #expect(epochs.summary(done: 100, elapsed: 32, detail: "loss 0.1000")
+        == #"kdsl-model: task "intent": training: 100/100 epochs in 32s, 3.1 epochs/s, loss 0.1000"#)
+    let folds = Reporter(stage: "kdsl-model", unit: "folds", total: 5, fd: -1, rate: false, isTerminal: false, clock: { 0 })
+    #expect(folds.status(done: 1, elapsed: 42) == "kdsl-model: 1/5 folds (20%), 2m48s left")
+    #expect(folds.summary(done: 5, elapsed: 210) == "kdsl-model: 5/5 folds in 3m30s")
+}
+
+@Test func detailIsOnlyComputedForAPrintedLine() throws {
+    let clock = ScriptedClock()
+    nonisolated(unsafe) var asked = 0
+    let text = try captured { fd in
+        let progress = Reporter(stage: "kdsl-rules", unit: "searches", total: 10, fd: fd, interval: 1, isTerminal: false, clock: { clock.now })
+        for t in [0.2, 0.4, 1.5] { clock.now = t; progress.advance { asked += 1; return "\(asked) rules" } }
+    }
+    #expect(asked == 1)
+    #expect(text == "kdsl-rules: 3/10 searches (30%), 2.0 searches/s, 1 rules, 3s left\n")
+}
+
+@Test(arguments: [false, true])
+func everyUnitPrintsALineOfItsOwnForEachUnit(terminal: Bool) throws {
+    let clock = ScriptedClock()
+    let text = try captured { fd in
+        let progress = Reporter(stage: "kdsl-model", unit: "folds", total: 2, fd: fd, rate: false, everyUnit: true, isTerminal: terminal, clock: { clock.now })
+        clock.now = 0.01; progress.advance { "fold a" }
+        clock.now = 0.02; progress.advance { "fold b" }
+        clock.now = 0.03; progress.finish()
+    }
+    // On a terminal each line first clears the row a live line may hold, and stays.
+    let clear = terminal ? "\r\u{1B}[K" : ""
+    let end = terminal ? "\u{1B}[K\n" : "\n"
+    #expect(text == "\(clear)kdsl-model: 1/2 folds (50%), fold a, 0s left\n\(clear)kdsl-model: 2/2 folds (100%), fold b\n"
+        + "\(terminal ? "\r" : "")kdsl-model: 2/2 folds in 0s\(end)")
+}
+
+@Test func quietPrintsNothing() throws {
+    let clock = ScriptedClock()
+    let text = try captured { fd in
+        let progress = Reporter(stage: "kdsl-ocr", unit: "images", total: 10, fd: fd, everyUnit: true, interval: 0, isTerminal: false,
+                                clock: { clock.now }, quiet: true)
+        for t in 1...10 { clock.now = Double(t); progress.advance() }
+        progress.finish()
+    }
+    #expect(text == "")
+}
