@@ -56,7 +56,7 @@ public final class Progress: @unchecked Sendable {
         self.silent = quiet
         self.terminal = isTerminal ?? (isatty(fd) == 1)
         self.interval = interval ?? Progress.intervalFromEnvironment ?? (terminal ? 0.1 : 5)
-        self.clock = clock ?? Progress.monotonicSeconds
+        self.clock = clock ?? MonotonicClock.seconds
         self.start = self.clock()
         self.nextDue = start + self.interval
         pthread_mutex_init(printLock, nil)
@@ -159,13 +159,6 @@ public final class Progress: @unchecked Sendable {
     /// A rate with the decimals that matter: `0.42`, `3.6`, `12.5`, `250`.
     static func rate(_ r: Double) -> String {
         Decimals.fixed(max(0, min(r, 1e12)), places: r >= 100 ? 0 : r >= 1 ? 1 : 2)
-    }
-
-    /// Seconds on CLOCK_MONOTONIC: unaffected by changes to the wall clock.
-    static func monotonicSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// Writes `text` to `fd` with as few `write(2)` calls as it takes (one, for a line), as

@@ -1,4 +1,5 @@
 import Images
+import JSONLines
 import RecordKeys
 
 #if canImport(Glibc)
@@ -136,8 +137,8 @@ final class PPOCREngine: @unchecked Sendable {
     /// Reads one decoded image. `timeoutMs` 0 means no deadline; it is checked between detection
     /// and each batch of recognition.
     func recognize(_ decoded: DecodedImage, timeoutMs: Int) -> Recognition {
-        let due = timeoutMs > 0 ? monotonicNanoseconds() + UInt64(timeoutMs) * 1_000_000 : 0
-        func late() -> Bool { due != 0 && monotonicNanoseconds() >= due }
+        let due = timeoutMs > 0 ? MonotonicClock.nanoseconds() + UInt64(timeoutMs) * 1_000_000 : 0
+        func late() -> Bool { due != 0 && MonotonicClock.nanoseconds() >= due }
         guard let raw = RasterImage(decoded) else { return .failure("cannot convert the image's pixels") }
         do {
             var image = raw

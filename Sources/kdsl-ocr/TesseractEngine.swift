@@ -1,5 +1,6 @@
 internal import CTesseract
 import Images
+import JSONLines
 
 #if canImport(Glibc)
 import Glibc
@@ -32,7 +33,7 @@ final class TesseractEngine: @unchecked Sendable {
             guard let cancelThis else { return false }
             let deadline = cancelThis.assumingMemoryBound(to: Deadline.self)
             if deadline.pointee.due == 0 { return false }
-            if monotonicNanoseconds() >= deadline.pointee.due { deadline.pointee.expired = true; return true }
+            if MonotonicClock.nanoseconds() >= deadline.pointee.due { deadline.pointee.expired = true; return true }
             return false
         })
     }
@@ -61,7 +62,7 @@ final class TesseractEngine: @unchecked Sendable {
     func recognize(_ image: DecodedImage, timeoutMs: Int) -> Recognition {
         let deadline = UnsafeMutablePointer<Deadline>.allocate(capacity: 1)
         defer { deadline.deallocate() }
-        let start = monotonicNanoseconds()
+        let start = MonotonicClock.nanoseconds()
         deadline.pointee = Deadline(due: timeoutMs > 0 ? start + UInt64(timeoutMs) * 1_000_000 : 0, expired: false)
         TessMonitorSetCancelThis(monitor, deadline)
         defer { TessBaseAPIClear(handle) }
@@ -69,7 +70,7 @@ final class TesseractEngine: @unchecked Sendable {
         TessBaseAPISetImage2(handle, .init(image.leptonicaPix))
         let status = TessBaseAPIRecognize(handle, monitor)
         // Layout analysis runs before the monitor is consulted: check the clock as well.
-        if deadline.pointee.expired || (timeoutMs > 0 && monotonicNanoseconds() >= deadline.pointee.due) {
+        if deadline.pointee.expired || (timeoutMs > 0 && MonotonicClock.nanoseconds() >= deadline.pointee.due) {
             return .failure("timed out after \(timeoutMs) ms")
         }
         if status != 0 { return .failure("Tesseract failed to recognise the image") }
@@ -108,8 +109,3 @@ enum Recognition: Equatable {
 /// A setup failure while loading an engine (exit 2).
 struct EngineSetupError: Error { let message: String; init(_ m: String) { message = m } }
 
-func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}

@@ -53,18 +53,18 @@ enum LabelledInput {
 /// time left) go to stderr, none under `--quiet`.
 enum MineStage {
     static func run(_ options: MineOptions, fields: RecordFields, out: String?, candidatesOut: String?, stream: StreamOptions) throws {
-        let started = now()
+        let started = MonotonicClock.seconds()
         let records = try LabelledInput.read(fields: fields, against: options.against, stream: stream)
         if records.isEmpty { Diagnostics.shared.warning("no labelled records: no rules mined") }
         let corpus = Corpus(records: records, fields: options.fields, maxN: options.maxN, minCount: options.minCount)
-        Diagnostics.shared.note("\(records.count) labelled records, \(corpus.literals.count) candidate literals (\(format(now() - started)) s)")
+        Diagnostics.shared.note("\(records.count) labelled records, \(corpus.literals.count) candidate literals (\(format(MonotonicClock.seconds() - started)) s)")
         let miner = MCTSMiner(corpus: corpus, options: options)
         let units = miner.units
         var rules: [Rule] = []
         var candidateRules: [Rule] = []
         let progress = Progress(unit: "searches", total: units.count * max(1, options.folds))
         for (k, unit) in units.enumerated() {
-            let t0 = now()
+            let t0 = MonotonicClock.seconds()
             let name = (unit.task.map { $0 + "/" } ?? "") + unit.label
             let found = rules.count
             let (mined, used) = miner.mineWithCandidates(task: unit.task, label: unit.label) {
@@ -77,19 +77,13 @@ enum MineStage {
                 candidateRules.append(r)
             }
             let n = records.lazy.filter { $0.task == unit.task && $0.label == unit.label }.count
-            Diagnostics.shared.note("[\(k + 1)/\(units.count)] \(name): \(n) records, \(mined.count) rules (\(format(now() - t0)) s)")
+            Diagnostics.shared.note("[\(k + 1)/\(units.count)] \(name): \(n) records, \(mined.count) rules (\(format(MonotonicClock.seconds() - t0)) s)")
         }
         progress.finish(detail: "\(rules.count) rules")
-        Diagnostics.shared.note("\(rules.count) rules from \(units.count) labels in \(format(now() - started)) s")
+        Diagnostics.shared.note("\(rules.count) rules from \(units.count) labels in \(format(MonotonicClock.seconds() - started)) s")
         let bytes = RuleSet(rules: rules).jsonLines
         if let candidatesOut { try AtomicFile.write(RuleSet(rules: candidateRules).jsonLines, to: candidatesOut) }
         if let out { try AtomicFile.write(bytes, to: out) } else { StandardOutput.shared.write(bytes) }
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     static func format(_ seconds: Double) -> String { Decimals.fixed(seconds, places: 1) }
