@@ -2,7 +2,9 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Golden-style tests of `kdsl-model train` / `predict` on small generated data.
+/// Tests of `kdsl-model train` / `predict` on small generated data. Trained weights are floating-point
+/// sums through OpenBLAS, which picks its kernels per CPU, so predictions are checked by property;
+/// the outputs that hold no trained number are CLI cases, Tests/cases/model-*.
 @Suite struct ModelCLITests {
     let dir: URL
 
@@ -91,8 +93,6 @@ import TestSupport
         #expect(p.lines.count == 1 && p.lines[0].contains(#""model":{"label":"#))
         #expect(p.err.contains("line 1: warning: image \(image): image too large: "), "\(p.err)")
         #expect(p.err.contains("pixels, over --max-pixels 100"))
-        let bad = try runTool("kdsl-model", ["predict", "--model", path("m.model"), "--max-pixels", "0"], input: "")
-        #expect(bad.status == 2 && bad.err.contains("--max-pixels must be at least 1"))
     }
 
     /// Prediction on one long line holds a few times the line, not every n-gram's id (which cost
@@ -133,7 +133,6 @@ import TestSupport
         let p = try runTool("kdsl-model", ["predict", "--model", path("m.model")], input: #"{"task":"weather","text":"refund"}"# + "\n")
         // A joint model has one head for every record.
         #expect(p.status == 0 && p.out.contains(#""label":"refund""#))
-        #expect(try train(data(), ["--augment", "rotate"]).status == 2)
     }
 
     /// Intent is told by the user's words and its OCR text is pure noise; scene is told by its
@@ -299,36 +298,6 @@ import TestSupport
         #expect(cv.lines.count == good.split(separator: "\n").count)
     }
 
-    @Test func nothingToLearnIsASetupError() throws {
-        let empty = try train("")
-        #expect(empty.status == 2 && empty.err.contains("no labelled records"))
-        let one = try train(#"{"text":"a","label":"x"}"# + "\n" + #"{"text":"b","label":"x"}"# + "\n")
-        #expect(one.status == 2 && one.err.contains("only one class"))
-        #expect(!FileManager.default.fileExists(atPath: path("m.model")))
-    }
-
-    /// Impossible training flags are usage errors (exit 2) that name the flag; nothing is written.
-    @Test func impossibleTrainingFlagsExitTwo() throws {
-        let cases: [([String], String)] = [
-            (["--lr", "1e5"], "lr·l2"),
-            (["--lr", "1e4", "--l2", "1e-4"], "lr·l2"),
-            (["--hidden", "4", "--l2", "1"], "lr·l2"),
-            (["--lr", "0"], "--lr must be a finite number > 0"),
-            (["--lr=-1"], "--lr must be a finite number > 0"),
-            (["--lr", "nan"], "--lr must be a finite number > 0"),
-            (["--lr", "inf"], "--lr must be a finite number > 0"),
-            (["--l2=-1"], "--l2 must be a finite number ≥ 0"),
-            (["--image-weight", "1e20"], "--image-weight takes a number in 0...100"),
-            (["--image-weight", "nan"], "--image-weight takes a number in 0...100"),
-        ]
-        for (flags, message) in cases {
-            let t = try train(data(), flags)
-            #expect(t.status == 2, "\(flags)")
-            #expect(t.err.contains(message), "\(flags): \(t.err)")
-            #expect(!FileManager.default.fileExists(atPath: path("m.model")), "\(flags)")
-        }
-    }
-
     /// A run whose loss overflows (a hidden layer with a huge rate and no decay) exits 2 naming
     /// the head and the remedy, and writes no model (nor leaves a temporary file).
     @Test func divergedTrainingWritesNoModel() throws {
@@ -341,25 +310,6 @@ import TestSupport
                              input: data().split(separator: "\n").enumerated().map { i, l in l.dropLast() + #","fold":\#(i % 2)}"# }.joined(separator: "\n") + "\n")
         #expect(cv.status == 2 && cv.err.contains("training diverged"), "\(cv.err)")
         #expect(cv.out.isEmpty)
-    }
-
-    @Test func badModelFilesExitTwo() throws {
-        #expect(try train(data()).status == 0)
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: path("m.model")))
-        let cases: [(String, Data, String)] = [
-            ("corrupt", { var b = bytes; b[b.count / 2] ^= 1; return b }(), "checksum mismatch"),
-            ("truncated", bytes.prefix(bytes.count - 100), "truncated"),
-            ("foreign", Data(#"{"a":1}"#.utf8), "not a kdsl-model file"),
-        ]
-        for (name, content, message) in cases {
-            try content.write(to: URL(fileURLWithPath: path(name)))
-            let p = try runTool("kdsl-model", ["predict", "--model", path(name)], input: #"{"text":"x"}"# + "\n")
-            #expect(p.status == 2, "\(name)")
-            #expect(p.err.contains(message), "\(name): \(p.err)")
-            #expect(p.out.isEmpty)
-        }
-        let missing = try runTool("kdsl-model", ["predict", "--model", path("nope")], input: "")
-        #expect(missing.status == 2 && missing.err.contains("cannot read model"))
     }
 
     /// Each image that cannot be used is a warning at its record's line, in train, predict and cv
