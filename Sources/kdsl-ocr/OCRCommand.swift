@@ -118,7 +118,12 @@ struct OCRCommand: ParsableCommand {
     @OptionGroup var quiet: QuietOption
 
     /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
-    static func main() { stageMain(versionDetails: engineVersions) }
+    /// Re-executes with OMP_THREAD_LIMIT=1 first (`ThreadLimit`), before the flags are parsed,
+    /// so that what parsing says (a renamed flag's warning) is said once.
+    static func main() {
+        ThreadLimit.ensureSingleThreadedOpenMP()
+        stageMain(versionDetails: engineVersions)
+    }
 
     /// `--version`'s engine lines: the OpenVINO runtime PP-OCR would run on (loaded to ask it)
     /// and libtesseract's version.
@@ -160,7 +165,6 @@ struct OCRCommand: ParsableCommand {
     }
 
     func run() throws {
-        ThreadLimit.ensureSingleThreadedOpenMP()
         var options = OCROptions()
         options.engine = OCRStream.EngineChoice(rawValue: engine) ?? .ppocr
         if options.engine == .ppocr {

@@ -231,7 +231,7 @@ struct ScoreCounts: Sendable {
             }
             let theirs = ScoreFields(gold: FieldPath(gold), pred: FieldPath(pred), by: byValue.stringValue.map { FieldPath($0) })
             if sawHeader && theirs != fields {
-                throw SetupError("\(record.location): counts of different runs cannot be merged: --label-field \(gold) --pred-field \(pred) --group-field \(byValue.stringValue ?? "(none)") here, --gold \(fields.gold) --pred \(fields.pred) --by \(fields.by?.description ?? "(none)") before")
+                throw SetupError("\(record.location): counts of different runs cannot be merged: --label-field \(gold) --pred-field \(pred) --group-field \(byValue.stringValue ?? "(none)") here, --label-field \(fields.gold) --pred-field \(fields.pred) --group-field \(fields.by?.description ?? "(none)") before")
             }
             fields = theirs
             sawHeader = true

@@ -60,8 +60,10 @@ struct ScoreCommand: ParsableCommand {
           kdsl-score --emit-counts --group-field task shard-1.jsonl > shard-1.counts
           kdsl-score --emit-counts --group-field task shard-2.jsonl > shard-2.counts
           cat shard-*.counts | kdsl-score --merge-counts --confusion
-          kdsl-score --format markdown --group-field task scored.jsonl > report.md
-          kdsl-score --format html --compare model.jsonl merged.jsonl > report.html
+          kdsl-score --format markdown --group-field task predictions.jsonl > report.md
+          kdsl-merge --policy model predictions.jsonl > model-only.jsonl
+          kdsl-score --format html --compare model-only.jsonl predictions.jsonl \
+            > report.html
         """,
         version: ProductVersion.line("kdsl-score")
     )

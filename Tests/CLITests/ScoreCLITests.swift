@@ -69,28 +69,4 @@ import TestSupport
             #expect(run.out.contains(needle), "\(needle)")
         }
     }
-
-    @Test func helpExamplesRun() throws {
-        // The --help examples that need only kdsl-score (and jq), run as written in a folder
-        // holding the files they name.
-        let help = try runTool("kdsl-score", ["--help"], input: "").out
-        let examples = help.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { ($0.hasPrefix("kdsl-score") || $0.hasPrefix("cat shard")) }
-        #expect(examples.count == 5)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-score-help-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.sample.write(to: dir.appendingPathComponent("scored.jsonl"), atomically: true, encoding: .utf8)
-        for name in ["shard-1.jsonl", "model.jsonl", "merged.jsonl"] {
-            try Self.sample.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
-        }
-        let run = try runShell("set -euo pipefail; cd '\(dir.path)'\n" + examples.joined(separator: "\n"))
-        #expect(run.status == 0, "\(run.err)")
-        #expect(run.out.hasPrefix("0.6666666666666666\nall records"))
-        #expect(run.out.contains("gold \\ predicted"))
-        let markdown = try String(contentsOf: dir.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(markdown.hasPrefix("## all records\n"))
-        let html = try String(contentsOf: dir.appendingPathComponent("report.html"), encoding: .utf8)
-        #expect(html.contains("<a href=\"#run-2\">merged.jsonl</a>"))
-    }
 }

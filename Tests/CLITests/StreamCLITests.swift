@@ -113,8 +113,8 @@ import TestSupport
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try (1...5).map { "{\"id\":\($0),\"label\":\"L\($0)\"}" }.joined(separator: "\n")
-            .write(to: dir.appendingPathComponent("records.jsonl"), atomically: true, encoding: .utf8)
-        let example = try #require(help.out.split(separator: "\n").first { $0.contains("kdsl-stream-bench records.jsonl") })
+            .write(to: dir.appendingPathComponent("train.jsonl"), atomically: true, encoding: .utf8)
+        let example = try #require(help.out.split(separator: "\n").first { $0.contains("kdsl-stream-bench train.jsonl") })
         let run = try runShell("cd '\(dir.path)' && " + example.trimmingCharacters(in: .whitespaces))
         #expect(run.status == 0)
         #expect(run.out == (1...3).map { "{\"id\":\($0),\"label\":\"L\($0)\",\"checked\":true}\n" }.joined())
