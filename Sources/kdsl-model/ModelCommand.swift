@@ -214,6 +214,8 @@ extension ModelCommand {
             discussion: """
             Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
 
+            A head that finds no text in any view it reads in all of at least 5 records it predicted (screenshots never OCRed) says so on stderr after the records; they are still written and the run exits 0.
+
             --explain adds model.explain: the features the label rests on, as [{"view", "kind", "text", "effect"}], largest effect first, where effect is how far the label's probability falls when that feature alone is left out (kind: word, ngram, chars, task, or dense for the image block as one). Slower: one forward pass per feature of the record.
 
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error, an unreadable, corrupt, truncated or foreign model file, or not one image readable (after the records: is --image-root right?).

@@ -91,9 +91,23 @@ final class Predictor {
         }
         textBytes.load(record, views: headFields)
         if let problem = textBytes.mistyped { throw RecordError(problem) }
+        noteViews(head)
         featuriser.weigh(textBytes, task: task, head: head)
         return rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? try reader.image(record) : nil, head: head)
     }
+    /// Per head (by task): records predicted, and the views it reads that some record had text
+    /// in, for the end-of-run check that every view a head reads was there (`emptyViews`).
+    private(set) var viewsSeen: [String: (records: Int, seen: Set<TextField>)] = [:]
+
+    private func noteViews(_ head: Head) {
+        var entry = viewsSeen[head.task] ?? (0, [])
+        entry.records += 1
+        for field in headFields where !entry.seen.contains(field) {
+            if textBytes.withView(field, { $0.count > 0 }) { entry.seen.insert(field) }
+        }
+        viewsSeen[head.task] = entry
+    }
+
     /// One per predictor (so one per worker thread: it is not thread-safe).
     private let textBytes: TextBytes
     /// The views the last head seen reads: records of one task come in runs, so this is
