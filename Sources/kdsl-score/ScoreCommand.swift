@@ -62,7 +62,7 @@ struct ScoreCommand: ParsableCommand {
           cat shard-*.counts | kdsl-score --merge-counts --confusion
           kdsl-score --format markdown --group-field task predictions.jsonl > report.md
           kdsl-merge --policy model predictions.jsonl > model-only.jsonl
-          kdsl-score --format html --compare model-only.jsonl predictions.jsonl \
+          kdsl-score --format html --compare model-only.jsonl predictions.jsonl \\
             > report.html
         """,
         version: ProductVersion.line("kdsl-score")
