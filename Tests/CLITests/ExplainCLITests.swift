@@ -4,14 +4,12 @@ import TestSupport
 
 /// `kdsl-model predict --explain`: the features a label rests on.
 @Suite struct ExplainCLITests {
-    let dir: URL
+    let scratch: ScratchDirectory
+    var dir: URL { scratch.url }
 
-    init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-explain-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
+    init() throws { scratch = try ScratchDirectory("explain-cli") }
 
-    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { scratch.path(name) }
 
     /// Labels told apart by one word each; every record also carries words shared by all labels.
     var training: String {

@@ -6,14 +6,12 @@ import TestSupport
 /// sums through OpenBLAS, which picks its kernels per CPU, so predictions are checked by property;
 /// the outputs that hold no trained number are CLI cases, Tests/cases/model-*.
 @Suite struct ModelCLITests {
-    let dir: URL
+    let scratch: ScratchDirectory
+    var dir: URL { scratch.url }
 
-    init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-model-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
+    init() throws { scratch = try ScratchDirectory("model-cli") }
 
-    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { scratch.path(name) }
 
     /// Two tasks, separable by words; a third of the records carry a dialogue instead of text.
     func data(_ n: Int = 60) -> String {

@@ -5,14 +5,12 @@ import TestSupport
 /// `--version` on every stage, progress and notes on stderr (and `--quiet`), and the check of
 /// the text views `kdsl-model train` and `cv` are to read.
 @Suite struct VersionProgressCLITests {
-    let dir: URL
+    let scratch: ScratchDirectory
+    var dir: URL { scratch.url }
 
-    init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-version-progress-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
+    init() throws { scratch = try ScratchDirectory("version-progress") }
 
-    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { scratch.path(name) }
 
     static let stages = ["kdsl-ocr", "kdsl-rules", "kdsl-model", "kdsl-merge", "kdsl-score"]
 

@@ -72,3 +72,17 @@ public func runShell(_ script: String, environment: [String: String] = [:]) thro
         + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
     return try runTool("/bin/bash", ["-c", script], directory: repositoryRoot, environment: env)
 }
+
+/// A fresh directory for one test's files, under the system's temporary folder: `path(name)` is a
+/// file in it. Tests that keep one per suite instance make it in `init`.
+public struct ScratchDirectory: Sendable {
+    public let url: URL
+
+    /// `prefix` names the suite in the folder's name (`kdsl-PREFIX-PID-RANDOM`).
+    public init(_ prefix: String) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
