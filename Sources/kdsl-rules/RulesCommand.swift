@@ -22,8 +22,10 @@ struct RulesCommand: ParsableCommand {
           kdsl-rules mine train.ocr.jsonl --out rules.jsonl
           kdsl-rules apply --rules rules.jsonl test.ocr.jsonl | jq -c .rules
 
-        A rule:
-          {"id":"r1c9e0a7b3d","label":"退款页面","task":"scene","when":[{"field":"ocr","contains":"退款"}],"reward":0.91}
+        A rule (one line in the file, shown here on three):
+          {"id":"r1c9e0a7b3d","label":"退款页面","task":"scene",
+           "when":[{"field":"ocr","contains":"退款"}],
+           "reward":0.91}
         """,
         version: ProductVersion.line("kdsl-rules"),
         subcommands: [Apply.self, Mine.self, Validate.self, Check.self, Show.self])
