@@ -257,7 +257,7 @@ extension ModelCommand {
             discussion: """
             For each fold value, trains on the labelled records of the other folds (same flags as train) and predicts that fold. Writes every record with its out-of-fold `model`. Progress on stderr: a line per fold with the time left, and each fold's heads as train shows them (--quiet: none).
 
-            Exit status: 0 ok; 1 bad records (reported and left out); 2 usage/setup error.
+            Exit status: 0 ok; 1 bad records (reported and forwarded with `error`: a line that is not a record, a field of the wrong type, a record without a fold); 2 usage/setup error.
 
             Example:
               kdsl-model cv train.ocr.jsonl --image-root data/ \\

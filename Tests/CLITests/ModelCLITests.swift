@@ -242,9 +242,8 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: path("m.model")))
     }
 
-    /// A field of the wrong type is a bad record, not an absent field: train and cv report it
-    /// with its line and leave it out, predict forwards it with `error` (fields it reads); all
-    /// exit 1.
+    /// A field of the wrong type is a bad record, not an absent field: train reports it with its
+    /// line and leaves it out, predict and cv forward it with `error` (fields they read); all exit 1.
     @Test func wrongTypedFieldsAreBadRecords() throws {
         let bad: [(String, String)] = [
             (#"{"task":5,"text":"refund","label":"refund"}"#, "task is a number, expected a string"),
@@ -293,7 +292,11 @@ import TestSupport
         let cv = try runTool("kdsl-model", ["cv", "--views", "user,ocr", "--word-ngrams", "1", "--char-ngrams", "0", "--epochs", "5"], input: folded)
         #expect(cv.status == 1, "\(cv.err)")
         #expect(cv.err.contains("line \(first): task is a number, expected a string"))
-        #expect(cv.lines.count == good.split(separator: "\n").count)
+        // cv forwards the bad records with `error`, in place, as predict does.
+        #expect(cv.lines.count == folded.split(separator: "\n").count)
+        let cvOut = cv.lines.map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(cvOut.filter { $0["error"] != nil }.count == bad.count)
+        #expect(cvOut.filter { $0["model"] != nil }.count == good.split(separator: "\n").count)
     }
 
     /// A run whose loss overflows (a hidden layer with a huge rate and no decay) exits 2 naming
