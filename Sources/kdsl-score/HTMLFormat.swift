@@ -118,37 +118,16 @@ struct HTMLFormat {
     /// intent and scene tasks), their mean, the weighted F1 and accuracy of all records. The best
     /// value of each score column is bold when there is more than one run.
     private func ablation() -> String {
-        let groupValues = Set(runs.flatMap { $0.report.groups.map(\.value) }).sorted()
-        let by = runs.lazy.compactMap { $0.report.fields.by?.description }.first ?? "group"
-        let anyGroups = !groupValues.isEmpty
+        let table = AblationTable(runs.map(\.report))
         // Two-line headers keep the columns narrow: the scope, then the figure.
-        var header = ["run", "records", "no prediction"]
-        header += groupValues.map { htmlEscape("\(by) = \($0.text)") + "<br>weighted F1" }
-        if anyGroups { header.append("mean of groups<br>weighted F1") }
-        header += ["all records<br>weighted F1", "all records<br>accuracy"]
-        // The score columns, a value (or none) per run.
-        var scores: [[Double?]] = groupValues.map { value in
-            runs.map { run in run.report.groups.first { $0.value == value }?.section.weightedF1 }
-        }
-        if anyGroups { scores.append(runs.map { $0.report.meanOfGroupsWeightedF1 }) }
-        scores.append(runs.map { $0.report.challengeScore })
-        scores.append(runs.map { $0.report.overall.accuracy })
-        // Best as shown: two runs that print the same figure are both bold.
-        let shown = scores.map { column in column.map { $0.map { Decimals.scaled($0, places: 4) } } }
-        let best = shown.map { column in column.compactMap { $0 }.max() }
-
+        let header = ["run", "records", "no prediction"] + table.columns.map { htmlEscape($0.scope) + "<br>" + $0.figure }
         var out = "<table class=\"ablation\">\n<thead><tr>"
         for (i, cell) in header.enumerated() { out += i == 0 ? "<th>\(cell)</th>" : "<th class=\"n\">\(cell)</th>" }
         out += "</tr></thead>\n<tbody>\n"
-        for (k, run) in runs.enumerated() {
-            let r = run.report
-            out += "<tr class=\"run\"><td><a href=\"#run-\(k + 1)\">\(htmlEscape(run.name ?? "stdin"))</a></td>"
-            out += "<td class=\"n\">\(r.overall.support)</td><td class=\"n\">\(r.overall.noPrediction)</td>"
-            for (c, column) in scores.enumerated() {
-                guard let x = column[k] else { out += "<td class=\"n\">–</td>"; continue }
-                let isBest = runs.count > 1 && shown[c][k] == best[c]
-                out += "<td class=\"n\(isBest ? " best" : "")\">\(fixed4(x))</td>"
-            }
+        for (k, row) in table.rows.enumerated() {
+            out += "<tr class=\"run\"><td><a href=\"#run-\(k + 1)\">\(htmlEscape(runs[k].name ?? "stdin"))</a></td>"
+            out += "<td class=\"n\">\(row.records)</td><td class=\"n\">\(row.noPrediction)</td>"
+            for cell in row.cells { out += "<td class=\"n\(cell.best ? " best" : "")\">\(cell.text)</td>" }
             out += "</tr>\n"
         }
         out += "</tbody>\n</table>\n"

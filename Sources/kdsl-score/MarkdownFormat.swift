@@ -33,6 +33,23 @@ struct MarkdownFormat {
         return out + "## summary\n\n" + Self.table(summary)
     }
 
+    /// `--compare --format markdown`: the ablation table (one row per file, bold where a figure is
+    /// its column's best), then each file's report under a `# N. FILE` heading.
+    static func compared(_ runs: [(name: String, report: F1Report)], confusion: Bool) -> String {
+        let ablation = AblationTable(runs.map(\.report))
+        var rows = [["run", "records", "no prediction"] + ablation.columns.map { markdownEscape("\($0.scope): \($0.figure)") }]
+        for (k, row) in ablation.rows.enumerated() {
+            rows.append([markdownEscape(runs[k].name), String(row.records), String(row.noPrediction)]
+                        + row.cells.map { $0.best ? "**\($0.text)**" : $0.text })
+        }
+        var out = "# kdsl-score: \(runs.count) run\(runs.count == 1 ? "" : "s") compared\n\n## ablation\n\n" + table(rows)
+        out += "\nEach file scored on its own. The weighted F1 of all records is the challenge score\(runs.count > 1 ? "; bold: the best of a column" : "").\n"
+        for (k, run) in runs.enumerated() {
+            out += "\n# \(k + 1). \(markdownEscape(run.name))\n\n" + MarkdownFormat(report: run.report, confusion: confusion).render()
+        }
+        return out
+    }
+
     /// A GitHub table: the first row is the header, the first column left-aligned, the others
     /// (numbers) right-aligned. Cells must already be escaped.
     static func table(_ rows: [[String]]) -> String {

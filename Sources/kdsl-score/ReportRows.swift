@@ -1,3 +1,5 @@
+import JSONLines
+
 /// What every report for people shows (the table, markdown, CSV and HTML): the scopes in order,
 /// each scope's rows, and the summary figures, with the numbers written once, as the table prints
 /// them (scores with four decimals, counts whole). The formats differ only in markup.
@@ -79,3 +81,43 @@ extension F1Report {
         return rows
     }
 }
+
+/// The ablation table of `--compare` (HTML and Markdown): one row per scored input, with its
+/// records, records without a prediction, each group's weighted F1, their mean and the pooled
+/// weighted F1 (the challenge score) and accuracy. A column's best figure, as printed, is marked
+/// (several runs that print the same figure are all best).
+struct AblationTable {
+    /// The score columns: a scope ("task = intent", "all records") and a figure ("weighted F1").
+    let columns: [(scope: String, figure: String)]
+    /// Per run: its records, those without a prediction, and a printed score per column ("–" for
+    /// none) with whether it is its column's best.
+    let rows: [(records: Int, noPrediction: Int, cells: [(text: String, best: Bool)])]
+
+    init(_ reports: [F1Report]) {
+        let groupValues = Set(reports.flatMap { $0.groups.map(\.value) }).sorted()
+        let by = reports.lazy.compactMap { $0.fields.by?.description }.first ?? "group"
+        var columns = groupValues.map { (scope: "\(by) = \($0.text)", figure: "weighted F1") }
+        var scores: [[Double?]] = groupValues.map { value in
+            reports.map { r in r.groups.first { $0.value == value }?.section.weightedF1 }
+        }
+        if !groupValues.isEmpty {
+            columns.append((scope: "mean of groups", figure: "weighted F1"))
+            scores.append(reports.map(\.meanOfGroupsWeightedF1))
+        }
+        columns += [(scope: "all records", figure: "weighted F1"), (scope: "all records", figure: "accuracy")]
+        scores.append(reports.map(\.challengeScore))
+        scores.append(reports.map { $0.overall.accuracy })
+        // Best as shown: compared in the printed units.
+        let shown = scores.map { column in column.map { $0.map { Decimals.scaled($0, places: 4) } } }
+        let best = shown.map { column in column.compactMap { $0 }.max() }
+        self.columns = columns
+        self.rows = reports.indices.map { k in
+            let cells = scores.indices.map { c -> (text: String, best: Bool) in
+                guard let x = scores[c][k] else { return ("–", false) }
+                return (fixed4(x), reports.count > 1 && shown[c][k] == best[c])
+            }
+            return (reports[k].overall.support, reports[k].overall.noPrediction, cells)
+        }
+    }
+}
+

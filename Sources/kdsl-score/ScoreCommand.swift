@@ -28,9 +28,10 @@ struct ScoreCommand: ParsableCommand {
         four decimals (json: in full). --confusion adds the matrices to the other formats; html \
         always draws them.
 
-        --compare scores each FILE on its own instead of as one stream, and writes an HTML page \
-        (so it needs --format html): an ablation table with one row per file (weighted F1 per \
-        group, their mean, all records, accuracy), then each file's report. With --merge-counts \
+        --compare scores each FILE on its own instead of as one stream, and writes a page for \
+        people (so it needs --format html or markdown): an ablation table with one row per file \
+        (weighted F1 per group, their mean, all records, accuracy; the best of each column in \
+        bold), then each file's report. With --merge-counts \
         each FILE holds the counts of one run, and runs may name other fields: count the same \
         records with --pred-field model.label and with the default to compare the model with \
         the merge.
@@ -85,7 +86,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Output format: table, json, markdown, csv or html.")
     var format: ScoreOptions.Format?
 
-    @Flag(help: "Score each input file on its own, side by side (with --format html).")
+    @Flag(help: "Score each input file on its own, side by side (with --format html or markdown).")
     var compare = false
 
     @Flag(help: "Add the confusion matrix (rows gold, columns predicted) to the report.")
@@ -111,8 +112,8 @@ struct ScoreCommand: ParsableCommand {
         if emitCounts && (format != nil || confusion) {
             throw ValidationError("--format and --confusion shape a report; --emit-counts writes counts")
         }
-        if compare && format != .html {
-            throw ValidationError("--compare writes an HTML page: give --format html as well")
+        if compare && format != .html && format != .markdown {
+            throw ValidationError("--compare writes a page for people: give --format html or --format markdown as well")
         }
         try FieldPathCheck.check(("--gold", gold), ("--pred-field", predField), ("--pred", pred), ("--group-field", groupField), ("--by", by))
     }

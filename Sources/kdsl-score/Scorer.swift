@@ -70,8 +70,11 @@ enum Scorer {
                 one.stream.inputs = [input]
                 runs.append((runName(input), try count(one)))
             }
-            let report = HTMLFormat(runs: runs.map { .init(name: $0.name, report: F1Report(counts: $0.counts)) })
-            StandardOutput.shared.write(Array(report.render().utf8))
+            let reports = runs.map { (name: $0.name ?? "stdin", report: F1Report(counts: $0.counts)) }
+            let page = options.format == .markdown
+                ? MarkdownFormat.compared(reports, confusion: options.confusion)
+                : HTMLFormat(runs: reports.map { .init(name: $0.name, report: $0.report) }).render()
+            StandardOutput.shared.write(Array(page.utf8))
         } else {
             let counts = try count(options)
             runs.append((nil, counts))

@@ -37,15 +37,15 @@ import TestSupport
         #expect(csv.hasSuffix("\r\nsummary,,ungrouped,,,,,,,0\r\n"))
     }
 
-    @Test func compareNeedsTheHTMLFormat() throws {
-        for args in [["--compare"], ["--compare", "--format", "markdown"], ["--compare", "--emit-counts"]] {
+    @Test func compareNeedsAPageFormat() throws {
+        for args in [["--compare"], ["--compare", "--format", "csv"], ["--compare", "--format", "json"], ["--compare", "--emit-counts"]] {
             let run = try runTool("kdsl-score", args, input: Self.sample)
             #expect(run.status == 2, "\(args)")
             #expect(run.out == "")
             #expect(run.err.contains("Usage: kdsl-score"), "\(args)")
         }
         let run = try runTool("kdsl-score", ["--compare"], input: "")
-        #expect(run.err.contains("--compare writes an HTML page: give --format html as well"))
+        #expect(run.err.contains("--compare writes a page for people: give --format html or --format markdown as well"))
     }
 
     @Test func compareScoresEachFileOnItsOwn() throws {
