@@ -66,10 +66,12 @@ struct Explainer {
         head.probabilities(example, into: &probs, scratch: &z)
         let full = probs[label]
         var found: [(entry: Int, feature: ModelValue.Feature)] = []
+        // An entry left out is an entry of value 0: the vector keeps its order, so every other
+        // entry adds into the logits exactly as in the full pass.
         var without = example
         for n in example.rows.indices {
-            without.rows = example.rows; without.values = example.values
-            without.rows.remove(at: n); without.values.remove(at: n)
+            without.values[n] = 0
+            defer { without.values[n] = example.values[n] }
             head.probabilities(without, into: &probs, scratch: &z)
             let row = example.rows[n]
             let named = names[row] ?? [ModelValue.Feature(view: "?", kind: .word, text: "row \(row)", effect: 0)]
@@ -79,7 +81,6 @@ struct Explainer {
             found.append((n, feature))
         }
         if example.dense != nil {
-            without = example
             without.dense = nil
             head.probabilities(without, into: &probs, scratch: &z)
             found.append((example.rows.count, ModelValue.Feature(view: "image", kind: .dense, text: "image features", effect: ModelValue.rounded(full - probs[label]))))

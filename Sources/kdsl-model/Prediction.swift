@@ -20,6 +20,8 @@ final class Predictor {
         self.top = top
         self.key = key
         self.featuriser = Featuriser(model.features)
+        self.headRecords = [Int](repeating: 0, count: model.heads.count)
+        self.headSawText = [Bool](repeating: false, count: model.heads.count)
         let f = reader.fields
         self.textBytes = TextBytes(text: f.text, dialogue: f.dialogue, ocr: f.ocr)
     }
@@ -87,25 +89,25 @@ final class Predictor {
         if lastHead !== head {
             let config = model.features
             lastHead = head
+            lastHeadIndex = model.heads.firstIndex { $0 === head }!
             headFields = config.views.enumerated().filter { config.keeps(namespace: $0.offset, views: head.views) }.map(\.element)
         }
         textBytes.load(record, views: headFields)
         if let problem = textBytes.mistyped { throw RecordError(problem) }
-        noteViews(head)
+        noteText()
         featuriser.weigh(textBytes, task: task, head: head)
         return rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? try reader.image(record) : nil, head: head)
     }
-    /// Per head (by task): records predicted, and the views it reads that some record had text
-    /// in, for the end-of-run check that every view a head reads was there (`emptyViews`).
-    private(set) var viewsSeen: [String: (records: Int, seen: Set<TextField>)] = [:]
+    /// Per head (in `model.heads` order): records predicted, and whether any of them had text in
+    /// a view the head reads, for the end-of-run check (`reportEmptyViews`). Once a head has seen
+    /// text, a record costs one increment.
+    private(set) var headRecords: [Int]
+    private(set) var headSawText: [Bool]
 
-    private func noteViews(_ head: Head) {
-        var entry = viewsSeen[head.task] ?? (0, [])
-        entry.records += 1
-        for field in headFields where !entry.seen.contains(field) {
-            if textBytes.withView(field, { $0.count > 0 }) { entry.seen.insert(field) }
-        }
-        viewsSeen[head.task] = entry
+    private func noteText() {
+        let i = lastHeadIndex
+        headRecords[i] += 1
+        if !headSawText[i] { headSawText[i] = headFields.contains { field in textBytes.withView(field) { $0.count > 0 } } }
     }
 
     /// One per predictor (so one per worker thread: it is not thread-safe).
@@ -113,6 +115,7 @@ final class Predictor {
     /// The views the last head seen reads: records of one task come in runs, so this is
     /// computed once per run rather than once per record.
     private var lastHead: Head?
+    private var lastHeadIndex = 0
     private var headFields: [TextField] = []
     /// Not `lazy`: a mutating call on a lazy property copies it out and back, so every buffer
     /// of the featuriser would be copied on write for every record.

@@ -46,25 +46,17 @@ private final class PredictorList: @unchecked Sendable {
 /// which is what predicting screenshots that were never OCRed looks like. Predictions stand; a
 /// single empty view is not reported (the model does not keep which views had text in training).
 func reportEmptyViews(_ predictors: [Predictor]) {
-    var merged: [String: (records: Int, seen: Set<TextField>)] = [:]
-    for p in predictors {
-        for (task, entry) in p.viewsSeen {
-            var m = merged[task] ?? (0, [])
-            m.records += entry.records
-            m.seen.formUnion(entry.seen)
-            merged[task] = m
-        }
-    }
     guard let model = predictors.first?.model, let fields = predictors.first?.reader.fields else { return }
     let config = model.features
-    for head in model.heads {
-        guard let entry = merged[head.task], entry.records >= emptyViewMinimum, entry.seen.isEmpty else { continue }
+    for (i, head) in model.heads.enumerated() {
+        let records = predictors.reduce(0) { $0 + $1.headRecords[i] }
+        guard records >= emptyViewMinimum, !predictors.contains(where: { $0.headSawText[i] }) else { continue }
         let read = config.views.enumerated().filter { config.keeps(namespace: $0.offset, views: head.views) }.map(\.element)
         guard !read.isEmpty else { continue }
         let name = head.task.isEmpty ? "the model" : "head \"\(head.task)\""
         let hint = read.contains { [.ocr, .lines, .title, .bottom].contains($0) }
             ? " (were they OCRed? run kdsl-ocr first, or name the OCR text with --ocr-field; it reads \(fields.ocr))" : ""
-        Diagnostics.shared.warning("\(name) found no text in any view it reads (\(read.map(\.rawValue).joined(separator: ", "))) in all \(entry.records) records it predicted\(hint); its labels rest on images and its bias alone")
+        Diagnostics.shared.warning("\(name) found no text in any view it reads (\(read.map(\.rawValue).joined(separator: ", "))) in all \(records) records it predicted\(hint); its labels rest on images and its bias alone")
     }
 }
 
