@@ -48,6 +48,8 @@ while read -r wheel sha files; do
     args=(download --no-deps --only-binary=:all: --dest "$DEPS/wheels" "$name==$version")
     case "$wheel" in
       *-none-any.whl) ;;
+      # pure-Python tag, one platform (possibly a dotted list of compressed tags): any Python
+      *-py3-none-*.whl) for p in ${plat//./ }; do args+=(--platform "$p"); done ;;
       *) args+=(--python-version "${pytag#cp}" --platform "$plat" --implementation cp --abi "$abi") ;;
     esac
     echo "deps/fetch.sh: downloading $name $version" >&2
