@@ -100,8 +100,11 @@ enum ModelFile {
 
     /// Reads a model file; any problem is a `SetupError` naming the file and what is wrong.
     static func read(_ path: String) throws -> Model {
-        let fd = open(path, O_RDONLY)
-        if fd < 0 { throw SetupError("cannot read model \(path): \(String(cString: strerror(errno)))") }
+        let fd: Int32
+        switch RegularFile.open(path) {
+        case .success(let f): fd = f
+        case .failure(let e): throw SetupError("cannot read model \(path): \(e.message)")
+        }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 20)

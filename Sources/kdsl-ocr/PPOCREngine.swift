@@ -35,8 +35,7 @@ struct PPOCRModels: Sendable {
         let dir = directory(flag)
         func file(_ explicit: String?, _ name: String, _ what: String) throws(EngineSetupError) -> String {
             let path = explicit ?? (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
-            if access(path, R_OK) != 0 {
-                let why = String(cString: strerror(errno))
+            if let why = RegularFile.check(path) {
                 throw EngineSetupError("the PP-OCR \(what) model \(path) cannot be read (\(why)); run `make deps` in the kdsl "
                     + "checkout (it fetches the models from PyPI), or point --models or KDSL_PPOCR_MODELS at a folder holding "
                     + "\(name), or use --engine tesseract")
@@ -48,6 +47,7 @@ struct PPOCRModels: Sendable {
         let cls = useClassifier ? try file(classifier, defaultClassifier, "text-direction") : nil
         var characters: [String]
         if let keys {
+            if let why = RegularFile.check(keys) { throw EngineSetupError("cannot read the recogniser's keys file \(keys): \(why)") }
             guard let f = fopen(keys, "rb") else {
                 throw EngineSetupError("cannot read the recogniser's keys file \(keys): \(String(cString: strerror(errno)))")
             }

@@ -152,6 +152,8 @@ struct RuleSet {
     /// Parses a rule file. Every problem is collected with its line (so `check` can list them all);
     /// blank lines are skipped. Ids absent from a line get the content id.
     static func parse(bytesOf path: String) throws -> (RuleSet, [RuleFileProblem]) {
+        // A rule file is read whole before any record: a FIFO or a device is refused by name.
+        if path != "-", let why = RegularFile.check(path) { throw SetupError("\(path): \(why)") }
         var rules: [Rule] = []
         var problems: [RuleFileProblem] = []
         var seen: [String: Int] = [:]
