@@ -110,7 +110,9 @@ struct LearningOptions: ParsableArguments {
     func validate() throws {
         for a in augment where a != "flip" { throw ValidationError("unknown --augment \(a) (known: flip)") }
         guard (1...31).contains(bits) else { throw ValidationError("--bits must be in 1...31") }
-        guard wordNgrams == "auto" || (Int(wordNgrams) ?? 0) >= 1 else { throw ValidationError("--word-ngrams takes a number ≥ 1 or auto") }
+        guard wordNgrams == "auto" || (1...ModelFile.maxWordNgrams).contains(Int(wordNgrams) ?? 0) else {
+            throw ValidationError("--word-ngrams takes a number in 1...\(ModelFile.maxWordNgrams) or auto")
+        }
         guard epochs >= 1, batch >= 1, hidden >= 0 else { throw ValidationError("--epochs, --batch must be ≥ 1, --hidden ≥ 0") }
         // NaN fails every comparison, so `!(x > 0)` also refuses `--lr nan`.
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a finite number > 0 (got \(lr))") }
@@ -141,7 +143,9 @@ struct LearningOptions: ParsableArguments {
         f.wordNgrams = Int(wordNgrams) ?? 2
         if charNgrams == "0" { f.charMin = 0; f.charMax = 0 } else if charNgrams != "auto" {
             let parts = charNgrams.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] else { throw ValidationError("--char-ngrams takes MIN-MAX, e.g. 3-5, 0 or auto") }
+            guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1], parts[1] <= ModelFile.maxCharNgram else {
+                throw ValidationError("--char-ngrams takes MIN-MAX with 1 ≤ MIN ≤ MAX ≤ \(ModelFile.maxCharNgram), e.g. 3-5, 0 or auto")
+            }
             f.charMin = parts[0]; f.charMax = parts[1]
         }
         f.bits = bits
