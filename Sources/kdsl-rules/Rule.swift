@@ -35,10 +35,10 @@ struct Predicate: Hashable, Comparable, Sendable {
 
     /// In words, for `show`: `user contains "怎么用"`, `agent does not contain "退款"`. The literal
     /// is quoted as in JSON: its spaces matter, and an escape keeps it on one line.
-    var words: String { "\(field.rawValue) \(negated ? "does not contain" : "contains") \(JSON.string(literal).serialized)" }
+    var words: String { "\(field.rawValue) \(negated ? "does not contain" : "contains") \(quotedForDisplay(literal))" }
 
     /// In symbols, for `show --format symbols`: `user ∋ "怎么用"`, `agent ∌ "退款"`.
-    var symbols: String { "\(field.rawValue) \(negated ? "∌" : "∋") \(JSON.string(literal).serialized)" }
+    var symbols: String { "\(field.rawValue) \(negated ? "∌" : "∋") \(quotedForDisplay(literal))" }
 }
 
 extension TextField {
