@@ -87,7 +87,7 @@ public struct RulesValue: Sendable, Equatable {
         guard case .object = json else { throw RecordError("'\(path)' is \(json.kindName), expected an object") }
         label = try KeyDecoding.nullableString(json["label"], "\(path).label")
         id = json["id"]?.stringValue
-        reward = try KeyDecoding.number(json["reward"], "\(path).reward")
+        reward = try KeyDecoding.probability(json["reward"], "\(path).reward")
         explain = nil
         fired = []
         if let list = json["fired"], !list.isNull {
@@ -96,7 +96,7 @@ public struct RulesValue: Sendable, Equatable {
                 guard let id = e["id"]?.stringValue, let label = e["label"]?.stringValue else {
                     throw RecordError("'\(path).fired[\(i)]' is not a fired rule (an object with string id and label)")
                 }
-                fired.append(FiredRule(id: id, label: label, reward: try KeyDecoding.number(e["reward"], "\(path).fired[\(i)].reward")))
+                fired.append(FiredRule(id: id, label: label, reward: try KeyDecoding.probability(e["reward"], "\(path).fired[\(i)].reward")))
             }
         }
     }
@@ -150,6 +150,14 @@ enum KeyDecoding {
     static func number(_ value: JSON?, _ name: String) throws -> Double? {
         guard let value, !value.isNull else { return nil }
         guard let d = value.doubleValue else { throw RecordError("'\(name)' is \(value.kindName), expected a number") }
+        return d
+    }
+
+    /// A number in [0, 1] (a probability, a rule's reward), or nil when absent or null; a number
+    /// outside it is as bad as a string there: kdsl-merge would compare it with its thresholds.
+    static func probability(_ value: JSON?, _ name: String) throws -> Double? {
+        guard let d = try number(value, name) else { return nil }
+        guard (0...1).contains(d) else { throw RecordError("'\(name)' is \(value!.serialized), expected a number in [0, 1]") }
         return d
     }
 }

@@ -229,9 +229,9 @@ extension Rule {
             for (k, _) in pm where !["field", "contains", "not_contains"].contains(k) {
                 throw RecordError("\(at): unknown key \"\(k)\" (expected field, contains or not_contains)")
             }
-            guard let fieldName = item["field"]?.stringValue else { throw RecordError("\(at): missing \"field\" (user, agent, ocr or all)") }
+            guard let fieldName = item["field"]?.stringValue else { throw RecordError("\(at): missing \"field\" (\(TextField.names))") }
             guard let field = TextField(rawValue: fieldName) else {
-                throw RecordError("\(at): unknown field \(JSON.string(fieldName).serialized) (expected user, agent, ocr or all)")
+                throw RecordError("\(at): unknown field \(JSON.string(fieldName).serialized) (expected \(TextField.names))")
             }
             let pos = item["contains"], neg = item["not_contains"]
             if (pos == nil) == (neg == nil) { throw RecordError("\(at): needs exactly one of \"contains\" or \"not_contains\"") }
