@@ -52,13 +52,33 @@ public struct RulesValue: Sendable, Equatable {
         }
 
         /// Up to `around` characters of `text` either side of the first occurrence of `literal`,
-        /// with "…" where the text goes on; nil when `literal` does not occur.
+        /// each line break (`\n`, `\r\n`, `\r`, U+2028...) one space, with "…" where the text goes
+        /// on; nil when `literal` does not occur.
+        ///
+        /// Rules match bytes, so a literal can match inside a grapheme cluster (`cafe` in a
+        /// decomposed `café`, one person of a family emoji) where a search by Character finds
+        /// nothing; the text is then searched by Unicode scalar, and `around` counts scalars.
         public static func context(of literal: String, in text: String, around: Int = 12) -> String? {
-            guard !literal.isEmpty, let range = text.firstRange(of: literal) else { return literal.isEmpty ? "" : nil }
-            let start = text.index(range.lowerBound, offsetBy: -around, limitedBy: text.startIndex) ?? text.startIndex
-            let end = text.index(range.upperBound, offsetBy: around, limitedBy: text.endIndex) ?? text.endIndex
-            let line = String(text[start..<end].map { $0 == "\n" ? " " : $0 })
-            return (start > text.startIndex ? "…" : "") + line + (end < text.endIndex ? "…" : "")
+            if literal.isEmpty { return "" }
+            if let range = text.firstRange(of: literal) {
+                let start = text.index(range.lowerBound, offsetBy: -around, limitedBy: text.startIndex) ?? text.startIndex
+                let end = text.index(range.upperBound, offsetBy: around, limitedBy: text.endIndex) ?? text.endIndex
+                let line = String(text[start..<end].map { $0.isNewline ? " " : $0 })
+                return (start > text.startIndex ? "…" : "") + line + (end < text.endIndex ? "…" : "")
+            }
+            let scalars = text.unicodeScalars
+            guard let range = scalars.firstRange(of: literal.unicodeScalars) else { return nil }
+            let start = scalars.index(range.lowerBound, offsetBy: -around, limitedBy: scalars.startIndex) ?? scalars.startIndex
+            let end = scalars.index(range.upperBound, offsetBy: around, limitedBy: scalars.endIndex) ?? scalars.endIndex
+            var line = String.UnicodeScalarView()
+            var previousCR = false
+            for s in scalars[start..<end] {
+                // "\r\n" is one break, as it is one Character above.
+                if s == "\n" && previousCR { previousCR = false; continue }
+                previousCR = s == "\r"
+                line.append(Character(s).isNewline ? " " : s)
+            }
+            return (start > scalars.startIndex ? "…" : "") + String(line) + (end < scalars.endIndex ? "…" : "")
         }
     }
 
