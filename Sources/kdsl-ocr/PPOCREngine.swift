@@ -45,6 +45,13 @@ struct PPOCRModels: Sendable {
         let det = try file(detector, defaultDetector, "detection")
         let rec = try file(recognizer, defaultRecognizer, "recognition")
         let cls = useClassifier ? try file(classifier, defaultClassifier, "text-direction") : nil
+        // Each file is checked against the pinned set's digest before OpenVINO reads it: OpenVINO
+        // reads damaged weights without a word. A folder or file named on the command line may
+        // hold other models; the install (the deps folder, or KDSL_PPOCR_MODELS) must be the pinned set.
+        let folderChosen = flag != nil
+        try PinnedFiles.checkModel(det, name: defaultDetector, what: "detection", chosen: folderChosen || detector != nil)
+        try PinnedFiles.checkModel(rec, name: defaultRecognizer, what: "recognition", chosen: folderChosen || recognizer != nil)
+        if let cls { try PinnedFiles.checkModel(cls, name: defaultClassifier, what: "text-direction", chosen: folderChosen || classifier != nil) }
         var characters: [String]
         if let keys {
             if let why = RegularFile.check(keys) { throw EngineSetupError("cannot read the recogniser's keys file \(keys): \(why)") }
