@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// The files kdsl-ocr's PP-OCR engine loads, checked before they are used: a damaged model is
-/// read by OpenVINO without a word (a zeroed block of weights gives garbled text and exit 0).
+/// read by OpenVINO without a word (a zeroed block of weights gives garbled text and exit 0), and
+/// a shared library cut short is mapped past its end and kills the process with SIGBUS.
 enum PinnedFiles {
     /// The sha256 of each model file of the pinned set (rapidocr_onnxruntime 1.4.4, unpacked by
     /// deps/fetch.sh; `sha256sum` gives the same), by file name.
@@ -33,6 +34,74 @@ enum PinnedFiles {
         }
         throw EngineSetupError("the PP-OCR \(what) model \(path) is damaged: its sha256 is \(digest), the pinned \(name)'s is \(pinned); "
             + "remove it and the .unpacked-* stamps of the deps folder, then run `make deps` to unpack it again")
+    }
+
+    /// Why the shared library at `path` cannot be mapped whole, or nil: it must be an ELF file
+    /// whose program headers, loadable segments and section headers all lie inside it (dlopen
+    /// maps the segments, and touching a page past the end of a cut file is SIGBUS).
+    static func elfProblem(_ path: String) -> String? {
+        let fd: Int32
+        switch RegularFile.open(path) {
+        case .success(let f): fd = f
+        case .failure(let e): return e.message
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return String(cString: strerror(errno)) }
+        let size = UInt64(st.st_size)
+        func read(_ count: Int, at offset: UInt64) -> [UInt8]? {
+            var b = [UInt8](repeating: 0, count: count)
+            let n = b.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(offset)) }
+            return n == count ? b : nil
+        }
+        func u(_ b: [UInt8], _ at: Int, _ width: Int) -> UInt64 { (0..<width).reduce(0) { $0 | UInt64(b[at + $1]) << (8 * UInt64($1)) } }
+        guard let h = read(64, at: 0), h[0] == 0x7F, h[1] == 0x45, h[2] == 0x4C, h[3] == 0x46 else {
+            return "not an ELF shared library (\(size) bytes)"
+        }
+        guard h[4] == 2, h[5] == 1 else { return "not a 64-bit little-endian ELF file" }
+        let phoff = u(h, 0x20, 8), shoff = u(h, 0x28, 8)
+        let phentsize = u(h, 0x36, 2), phnum = u(h, 0x38, 2), shentsize = u(h, 0x3A, 2), shnum = u(h, 0x3C, 2)
+        let cut = "cut short: \(size) bytes"
+        guard phoff + phnum * phentsize <= size else { return "\(cut), its program headers end at byte \(phoff + phnum * phentsize)" }
+        guard shoff == 0 || shoff + shnum * shentsize <= size else { return "\(cut), its section headers end at byte \(shoff + shnum * shentsize)" }
+        guard phentsize >= 56, let table = read(Int(phnum * phentsize), at: phoff) else { return "its program headers cannot be read" }
+        for i in 0..<Int(phnum) {
+            let e = i * Int(phentsize)
+            // PT_LOAD: mapped from the file.
+            if u(table, e, 4) == 1 {
+                let end = u(table, e + 8, 8) + u(table, e + 32, 8)
+                if end > size { return "\(cut), a loadable segment ends at byte \(end)" }
+            }
+        }
+        return nil
+    }
+
+    /// Checks the OpenVINO libraries in the folder of `libraryPath` (the C API, the runtime, TBB,
+    /// the CPU plugin and the ONNX reader it opens later) before anything is loaded.
+    static func checkRuntime(libraryPath: String) throws(EngineSetupError) {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard realpath(libraryPath, &buffer) != nil else { return }  // missing: dlopen says so
+        let resolved = String(cString: buffer)
+        let folder = resolved.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        var files = [resolved]
+        if let dir = opendir(folder.isEmpty ? "/" : folder) {
+            defer { closedir(dir) }
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let path = folder + "/" + name
+                guard name.hasPrefix("libopenvino") || name.hasPrefix("libtbb"), name.contains(".so"), path != resolved else { continue }
+                var st = stat()
+                // Links (libopenvino_c.so → libopenvino_c.so.2641) are checked through their target.
+                guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                files.append(path)
+            }
+        }
+        for path in files.sorted() {
+            if let why = elfProblem(path) {
+                throw EngineSetupError("the OpenVINO runtime file \(path) is damaged (\(why)); remove it and the .unpacked-* stamps "
+                    + "of the deps folder, then run `make deps` to unpack it again, or use --engine tesseract")
+            }
+        }
     }
 }
 

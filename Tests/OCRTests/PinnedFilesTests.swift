@@ -24,6 +24,27 @@ import Testing
         return dir.appendingPathComponent(name)
     }
 
+    @Test func aLibraryCutShortIsNamedBeforeItIsLoaded() throws {
+        let libc = ["/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib64/libc.so.6"]
+            .first { FileManager.default.fileExists(atPath: $0) }
+        let source = try #require(libc)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        let whole = try temporary("whole.so"), cut = try temporary("cut.so"), text = try temporary("text.so")
+        try bytes.write(to: whole)
+        try bytes.prefix(bytes.count / 2).write(to: cut)
+        try Data("not a library".utf8).write(to: text)
+        #expect(PinnedFiles.elfProblem(whole.path) == nil)
+        #expect(PinnedFiles.elfProblem(cut.path)?.hasPrefix("cut short") == true)
+        #expect(PinnedFiles.elfProblem(text.path)?.hasPrefix("not an ELF") == true)
+        // The runtime's folder is checked whole: a plugin cut short stops the run before dlopen.
+        let lib = try temporary("libopenvino_c.so.1"), plugin = try temporary("libopenvino_intel_cpu_plugin.so")
+        try bytes.write(to: lib)
+        try bytes.prefix(bytes.count - 4096).write(to: plugin)
+        #expect(throws: EngineSetupError.self) { try PinnedFiles.checkRuntime(libraryPath: lib.path) }
+        try FileManager.default.removeItem(at: plugin)
+        try PinnedFiles.checkRuntime(libraryPath: lib.path)
+    }
+
     @Test func aDamagedModelIsAnErrorInTheInstallAndANoteWhenChosen() throws {
         let pinned = PPOCRModels.directory(nil) + "/" + PPOCRModels.defaultClassifier
         guard FileManager.default.fileExists(atPath: pinned) else { return }  // no `make deps`
