@@ -76,6 +76,10 @@ public struct ParallelFilter {
     public var batchBytes = 1 << 20
     /// Input bytes in flight per job (queued, being worked on, or waiting to be written).
     public var bytesPerJob = 16 << 20
+    /// Write each record (or batch) out as soon as it is in order, for stages whose records take
+    /// long (OCR: a second and more): a write a record costs nothing there, and a finished record
+    /// never waits behind a slow one that follows it.
+    public var flushEachRecord = false
 
     /// A filter over `options.inputs` with `jobs` workers (at least 1).
     public init(_ options: StreamOptions, jobs: Int) {
@@ -129,7 +133,7 @@ public struct ParallelFilter {
                     problems.removeAll(keepingCapacity: true)
                 }
                 if bad && options.strict { throw StageStop.strict }
-                output.endRecord()
+                if flushEachRecord { output.flush() } else { output.endRecord() }
             }
         }
     }
@@ -178,6 +182,7 @@ public struct ParallelFilter {
         let pool = OrderedBatches(jobs: jobs, window: batchesPerJob * jobs, maxBytes: bytesPerJob * jobs, strict: options.strict,
                                   makeTransform: makeTransform, sink: sink)
         try pool.start()
+        let flushEach = flushEachRecord
         var batch = LineBatch()
         var waiting = false
         // Whether a batch went out without a flush after it: a batch that filled up just before
@@ -185,8 +190,8 @@ public struct ParallelFilter {
         var unflushed = false
         func submit() {
             if batch.count == 0 && !(waiting && unflushed) { return }
-            batch.flushAfter = waiting
-            unflushed = !waiting
+            batch.flushAfter = waiting || flushEach
+            unflushed = !(waiting || flushEach)
             let (size, file) = (batch.bytes.count, batch.file)
             pool.submit(batch)
             batch = LineBatch()

@@ -180,6 +180,26 @@ private func runParallel(_ path: String, jobs: Int, batchLines: Int, strict: Boo
         #expect(got.bytes == (try reference(lines, file: path, strict: false)).bytes)
     }
 
+    /// A slow stage (OCR) has every batch written out as soon as it is in order: a finished record
+    /// never waits in the buffer behind a slow one.
+    @Test func flushEachRecordFlushesEveryBatch() throws {
+        let lines = (0..<50).map { #"{"id":\#($0)}"# }
+        let path = try temporaryFile(lines)
+        defer { unlink(path) }
+        let flushes = Collected()
+        var filter = ParallelFilter(StreamOptions(inputs: [path]), jobs: 3)
+        filter.batchLines = 1
+        filter.flushEachRecord = true
+        try filter.runParallel({ makeTransform(Collected()) }, sink: { batch in
+            flushes.lock.locked {
+                if batch.flush { flushes.batches += 1 }
+                if !batch.bytes.isEmpty { flushes.inFlight += 1 }
+            }
+        })
+        #expect(flushes.inFlight == 50)
+        #expect(flushes.batches >= 50)
+    }
+
     /// A factory that fails (missing traineddata, say) fails the run before anything is written.
     @Test func factoryFailureIsThrownBeforeOutput() throws {
         let path = try temporaryFile([#"{"id":1}"#])
