@@ -82,6 +82,7 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["TestSupport", "kdsl-rules", "JSONLines", "TextViews"], path: "Tests/RulesTests"),
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "kdsl-model", "JSONLines", "TextViews", "Images"], path: "Tests/ModelTests"),
         .testTarget(name: "MergeTests", dependencies: ["TestSupport", "kdsl-merge", "JSONLines", "RecordKeys", "TextViews"], path: "Tests/MergeTests"),
+        .testTarget(name: "SentenceEncoderTests", dependencies: ["TestSupport", "SentenceEncoder"], path: "Tests/SentenceEncoderTests"),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "JSONLines", "TextViews"], path: "Tests/CLITests"),
     ]
 )
