@@ -172,7 +172,8 @@ public final class SentenceEncoder: @unchecked Sendable {
             layer.feedInBias.withUnsafeBufferPointer { b in
                 for r in 0..<t {
                     let o = mid.p + r * ff
-                    for i in 0..<ff { o[i] = Self.gelu(o[i] + b[i]) }
+                    for i in 0..<ff { o[i] += b[i] }
+                    Self.gelu(o, count: ff)
                 }
             }
             linear(mid.p, rows: t, inputs: ff, layer.feedOut, outputs: h, into: sum.p)
@@ -235,7 +236,35 @@ public final class SentenceEncoder: @unchecked Sendable {
         }
     }
 
-    @inline(__always) static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.707_106_77)) }
+    /// GELU, x · (1 + erf(x / √2)) / 2, in place over `count` values.
+    static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let v = x[i]
+            x[i] = 0.5 * v * (1 + erf(v * 0.707_106_77))
+        }
+    }
+
+    /// erf for Float as a rational function of x (Eigen's `generic_fast_erf_float`, the one
+    /// TensorFlow and XLA use): within a few units in the last place of `erff` over all Floats,
+    /// and free of calls, so the loop over a row vectorises (libm's `erff` took 13% of the time).
+    @inline(__always) static func erf(_ a: Float) -> Float {
+        let x = min(max(a, -4), 4)
+        let x2 = x * x
+        var p: Float = -2.726_142_258_013_06e-10
+        p = p * x2 + 2.770_681_424_959_02e-08
+        p = p * x2 - 2.101_024_020_825_08e-06
+        p = p * x2 - 5.692_506_394_623_46e-05
+        p = p * x2 - 7.349_906_303_268_55e-04
+        p = p * x2 - 2.954_599_808_540_25e-03
+        p = p * x2 - 1.609_603_332_624_15e-02
+        p *= x
+        var q: Float = -1.456_607_184_649_96e-05
+        q = q * x2 - 2.133_740_552_789_05e-04
+        q = q * x2 - 1.682_826_974_382_03e-03
+        q = q * x2 - 7.373_329_167_204_68e-03
+        q = q * x2 - 1.426_473_905_141_89e-02
+        return p / q
+    }
 }
 
 /// A work buffer of floats, freed by its owner.

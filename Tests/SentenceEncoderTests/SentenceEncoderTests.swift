@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import SentenceEncoder
 
 @Suite struct SentenceEncoderTests {
@@ -25,16 +26,18 @@ import Testing
         #expect(cos(v[0], v[1]) > cos(v[0], v[2]) + 0.03)
     }
 
-    /// A text's vector has the same bits alone and in any batch: the products run per token row,
-    /// attention and pooling per text.
-    @Test func batchDoesNotChangeAVector() throws {
+    /// A batch's composition changes a text's vector only in its last bits (OpenBLAS's kernels
+    /// treat a product's columns differently by the product's size), which is why kdsl-embed cuts
+    /// batches by input order alone; the same batch gives the same bits every time.
+    @Test func batchChangesAVectorOnlyInItsLastBits() throws {
         let encoder = try Weights.encoder()
         let together = encoder.embed(Self.texts)
+        #expect(encoder.embed(Self.texts) == together)
         for (i, text) in Self.texts.enumerated() {
-            #expect(encoder.embed([text])[0] == together[i], "text \(i)")
+            let alone = encoder.embed([text])[0]
+            let cosine = zip(alone, together[i]).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            #expect(cosine > 0.99999, "text \(i)")
         }
-        #expect(encoder.embed(Array(Self.texts.reversed())).reversed() == together)
-        #expect(encoder.embed(Self.texts + Self.texts) == together + together)
     }
 
     /// A text over 510 pieces is cut to its first 510: `<s>` + 510 + `</s>` = 512 tokens, and its
@@ -48,5 +51,19 @@ import Testing
         #expect(!encoder.isCut("short"))
         #expect(encoder.embed([long])[0] == encoder.embed(tokens: [ids])[0])
         #expect(Array(ids.dropLast().suffix(3)) == Array(encoder.tokens(long + " more words")[508..<511]))
+    }
+}
+
+
+@Suite struct GELUTests {
+    /// The rational erf stays within 2e-6 of libm's over the range GELU meets (and beyond ±4).
+    @Test func erfAgreesWithLibm() {
+        var worst: Float = 0
+        var x: Float = -6
+        while x <= 6 {
+            worst = max(worst, abs(SentenceEncoder.erf(x) - erff(x)))
+            x += 0.0007
+        }
+        #expect(worst < 2e-6, "largest difference \(worst)")
     }
 }
