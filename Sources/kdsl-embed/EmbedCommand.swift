@@ -54,6 +54,9 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Weight file (default: KDSL_E5_MODEL, else the one `make deps` fills).", valueName: "FILE"))
     var encoderModel: String?
 
+    @Option(help: ArgumentHelp("Records whose texts go through the encoder together (default 16). The output is the same for any --jobs, not for any --batch (the last bits of a vector may change); 1 answers each record as it arrives.", valueName: "N"))
+    var batch: Int = 16
+
     @OptionGroup var jobs: JobsOption
     @OptionGroup var quiet: QuietOption
 
@@ -74,7 +77,10 @@ struct EmbedCommand: ParsableCommand {
         }
     }
 
-    func validate() throws { _ = try viewList }
+    func validate() throws {
+        _ = try viewList
+        if batch < 1 || batch > 4096 { throw ValidationError("--batch must be 1-4096, got \(batch)") }
+    }
 
     func run() throws {
         var options = EmbedOptions()
@@ -84,6 +90,7 @@ struct EmbedCommand: ParsableCommand {
         options.fields.ocr = FieldPath(textFields.ocrField)
         options.views = try viewList
         options.jobs = jobs.count(default: ParallelFilter.onlineCores)
+        options.batch = batch
         options.progress = !quiet.quiet
         // The weights load before any input is read: a missing file writes nothing.
         let encoder = try EncoderModel.load(EncoderModel.path(encoderModel))

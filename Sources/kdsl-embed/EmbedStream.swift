@@ -10,6 +10,8 @@ struct EmbedOptions: Sendable {
     /// The views embedded, in the order written.
     var views: [TextField] = [.user, .ocr]
     var jobs = 1
+    /// Records per batch: the texts of a batch go through the encoder together.
+    var batch = 16
     /// Progress on stderr (off with --quiet).
     var progress = true
 }
@@ -19,39 +21,80 @@ struct EmbedOptions: Sendable {
 ///
 /// JSONLines' `ParallelFilter` does the streaming, with the error semantics of every filter (a
 /// record with a text field of the wrong type is forwarded with `error`). One encoder is loaded
-/// before any input is read and shared by the workers (its weights are read-only); all the views
-/// of a record go through the encoder in one pass, so a record's vectors depend on that record
-/// alone, never on its neighbours or on --jobs.
+/// before any input is read and shared by the workers (its weights are read-only). A worker runs
+/// the encoder once over every text of a batch of `batch` records (`BatchPreparation`): one large
+/// matrix product per layer instead of one per record, which spares re-reading the weights for
+/// every record. OpenBLAS's products give a row slightly different last bits in products of other
+/// sizes, so batches are cut by input order alone (`fixedBatches`): the output is the same bytes
+/// for any --jobs and any timing, and records wait for their batch to fill (--batch 1 answers each
+/// record as it arrives).
 enum EmbedStream {
+    /// Tokens per encoder pass at most (a batch of long texts is run in several passes): bounds a
+    /// worker's buffers to about 60 MB.
+    static let tokensPerPass = 4096
+
     static func run(_ options: EmbedOptions, encoder: SentenceEncoder) throws {
         var filter = ParallelFilter(options.stream, jobs: options.jobs)
-        filter.batchLines = 8
+        filter.batchLines = options.batch
+        filter.fixedBatches = true
         let progress = options.progress ? Progress(unit: "records", total: RecordCount.ofFiles(options.stream.inputs)) : nil
         defer { progress?.finish() }
         let fields = options.fields, views = options.views
-        try filter.run {
-            return { record, out in
+        try filter.run(preparing: {
+            let batch = BatchResults()
+            return (prepare: { records in
+                batch.values = embeddings(of: records.map { fields.typeProblem($0) == nil ? fields.recordText($0) : nil },
+                                          views: views, encoder: encoder)
+                batch.next = 0
+            }, transform: { record, out in
                 defer { progress?.advance() }
+                let value = batch.values[batch.next]
+                batch.next += 1
                 if let problem = fields.typeProblem(record) { throw RecordError(problem) }
-                let value = embedding(of: fields.recordText(record), views: views, encoder: encoder)
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(views.count * encoder.dimension * 12 + 64)
-                value.serialize(into: &bytes)
+                value!.serialize(into: &bytes)
                 record.set(EmbeddingValue.key, serialized: bytes)
-            }
-        }
+            })
+        })
     }
 
-    /// The `embedding` value of a record's text: a vector per view with text, null for a view
-    /// that is empty or only white space.
-    static func embedding(of text: RecordText, views: [TextField], encoder: SentenceEncoder) -> EmbeddingValue {
-        let texts = views.map { text[$0] }
-        let present = texts.indices.filter { hasText(texts[$0]) }
-        let vectors = encoder.embed(present.map { texts[$0] })
-        var out = views.map { EmbeddingValue.View(name: $0.rawValue, vector: nil) }
-        for (i, v) in zip(present, vectors) { out[i].vector = v }
+    /// A worker's results for the batch it is writing.
+    final class BatchResults {
+        var values: [EmbeddingValue?] = []
+        var next = 0
+    }
+
+    /// The `embedding` values of records' texts (nil for a record whose fields are of the wrong
+    /// type): a vector per view with text, null for a view that is empty or only white space.
+    /// Every text goes through the encoder in input order, in passes of at most `tokensPerPass`
+    /// tokens, so the vectors depend on these texts alone.
+    static func embeddings(of texts: [RecordText?], views: [TextField], encoder: SentenceEncoder) -> [EmbeddingValue?] {
+        var sequences: [[Int32]] = []
+        var owners: [(record: Int, view: Int)] = []
+        for (r, text) in texts.enumerated() {
+            guard let text else { continue }
+            for (v, view) in views.enumerated() where hasText(text[view]) {
+                sequences.append(encoder.tokens(text[view]))
+                owners.append((r, v))
+            }
+        }
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(sequences.count)
+        var first = 0
+        while first < sequences.count {
+            var end = first + 1, tokens = sequences[first].count
+            while end < sequences.count && tokens + sequences[end].count <= tokensPerPass {
+                tokens += sequences[end].count
+                end += 1
+            }
+            vectors += encoder.embed(tokens: Array(sequences[first..<end]))
+            first = end
+        }
+        var values: [[EmbeddingValue.View]?] = texts.map { $0 == nil ? nil : views.map { EmbeddingValue.View(name: $0.rawValue, vector: nil) } }
+        for (owner, vector) in zip(owners, vectors) { values[owner.record]![owner.view].vector = vector }
         // The encoder's vectors are L2-normalised means of finite activations: always finite.
-        return EmbeddingValue(encoder: SentenceEncoder.name, views: out)!
+        return values.map { $0.map { EmbeddingValue(encoder: SentenceEncoder.name, views: $0)! } }
     }
 
     /// Whether `text` has anything but white space.
