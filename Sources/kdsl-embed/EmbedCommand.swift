@@ -40,8 +40,8 @@ struct EmbedCommand: ParsableCommand {
         file missing or damaged).
 
         Example:
-          kdsl-embed --views user --quiet < records.jsonl > records.embedded.jsonl
-          jq -c '.embedding.user[:4]' records.embedded.jsonl
+          kdsl-embed --quiet test.ocr.jsonl > test.embedded.jsonl
+          jq -c '.embedding.user[:4]' test.embedded.jsonl
         """,
         version: ProductVersion.line("kdsl-embed"))
 
