@@ -107,7 +107,9 @@ public final class SentenceEncoder: @unchecked Sendable {
     /// most `maxTokens`, ids below the vocabulary's rows), all in one forward pass.
     public func embed(tokens sequences: [[Int32]]) -> [[Float]] {
         if sequences.isEmpty { return [] }
-        precondition(sequences.allSatisfy { !$0.isEmpty && $0.count <= maxTokens }, "a token sequence is empty or too long")
+        let rows = Int32(header.vocabularyRows)
+        precondition(sequences.allSatisfy { !$0.isEmpty && $0.count <= maxTokens && $0.allSatisfy { $0 >= 0 && $0 < rows } },
+                     "a token sequence is empty, too long, or holds an id outside the vocabulary")
         let h = dimension, ff = header.feedForward
         let t = sequences.reduce(0) { $0 + $1.count }
         let longest = sequences.map(\.count).max()!
