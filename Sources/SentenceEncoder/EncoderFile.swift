@@ -198,6 +198,22 @@ public struct EncoderFile {
             }
         }
         guard voc >= n else { throw EncoderFileError("\(n) pieces for \(voc) embedding rows") }
+        // Every weight a finite number: f32 values, and the fp16 scale of every Q4_0 block.
+        for (name, t) in tensors.sorted(by: { $0.key < $1.key }) {
+            if t.dtype == .f32 {
+                for i in 0..<t.count where !Cursor.f32(bytes, t.offset + 4 * i).isFinite {
+                    throw EncoderFileError("tensor \(name) holds a value that is not a finite number (at \(i))")
+                }
+            } else {
+                for b in 0..<t.count / Self.q4BlockWeights {
+                    let at = t.offset + b * Self.q4BlockBytes
+                    // fp16 exponent bits all set: infinity or NaN.
+                    if bytes[at + 1] & 0x7C == 0x7C {
+                        throw EncoderFileError("tensor \(name) has a block scale that is not a finite number (block \(b))")
+                    }
+                }
+            }
+        }
     }
 
     private func require(_ name: String, _ dtype: Tensor.DType, _ count: Int) throws {

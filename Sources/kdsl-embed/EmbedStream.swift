@@ -51,9 +51,10 @@ enum EmbedStream {
                 let value = batch.values[batch.next]
                 batch.next += 1
                 if let problem = fields.typeProblem(record) { throw RecordError(problem) }
+                guard let value else { throw RecordError("the encoder gave a vector that is not finite") }
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(views.count * encoder.dimension * 12 + 64)
-                value!.serialize(into: &bytes)
+                value.serialize(into: &bytes)
                 record.set(EmbeddingValue.key, serialized: bytes)
             })
         })
@@ -66,7 +67,8 @@ enum EmbedStream {
     }
 
     /// The `embedding` values of records' texts (nil for a record whose fields are of the wrong
-    /// type): a vector per view with text, null for a view that is empty or only white space.
+    /// type, or whose vector is not finite, which a checked weight file of finite numbers does not
+    /// give): a vector per view with text, null for a view that is empty or only white space.
     /// Every text goes through the encoder in input order, in passes of at most `tokensPerPass`
     /// tokens, so the vectors depend on these texts alone.
     static func embeddings(of texts: [RecordText?], views: [TextField], encoder: SentenceEncoder) -> [EmbeddingValue?] {
@@ -93,8 +95,7 @@ enum EmbedStream {
         }
         var values: [[EmbeddingValue.View]?] = texts.map { $0 == nil ? nil : views.map { EmbeddingValue.View(name: $0.rawValue, vector: nil) } }
         for (owner, vector) in zip(owners, vectors) { values[owner.record]![owner.view].vector = vector }
-        // The encoder's vectors are L2-normalised means of finite activations: always finite.
-        return values.map { $0.map { EmbeddingValue(encoder: SentenceEncoder.name, views: $0)! } }
+        return values.map { $0.flatMap { EmbeddingValue(encoder: SentenceEncoder.name, views: $0) } }
     }
 
     /// Whether `text` has anything but white space.

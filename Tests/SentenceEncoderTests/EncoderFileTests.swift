@@ -83,3 +83,19 @@ import TestSupport
         #expect { try EncoderFile.read(path: dir.path("short.bin")) } throws: { ($0 as? EncoderFileError)?.message.contains("too short") == true }
     }
 }
+
+/// A weight that is not a finite number (a damaged byte in a scale or an f32 value) is refused.
+@Suite struct EncoderFileValueTests {
+    @Test func refusesNonFiniteWeights() throws {
+        let bytes = try Weights.bytes()
+        let file = try EncoderFile(bytes: bytes)
+        var scale = bytes
+        let word = file.tensors["l3.fi.w"]!
+        scale[word.offset + 18 * 5 + 1] = 0x7C  // block 5's fp16 scale: infinity
+        #expect { try EncoderFile(bytes: scale) } throws: { ($0 as? EncoderFileError)?.message.contains("l3.fi.w has a block scale") == true }
+        var value = bytes
+        let pos = file.tensors["emb.ln.b"]!
+        for (k, b) in [0x00, 0x00, 0xC0, 0x7F].enumerated() { value[pos.offset + 8 + k] = UInt8(b) }  // a NaN
+        #expect { try EncoderFile(bytes: value) } throws: { ($0 as? EncoderFileError)?.message.contains("emb.ln.b holds a value") == true }
+    }
+}
