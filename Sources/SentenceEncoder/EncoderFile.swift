@@ -93,12 +93,14 @@ public struct EncoderFile {
         c.at = 4
         let version = try c.u32("version")
         guard version == 1 else { throw EncoderFileError("format version \(version), expected 1") }
-        let h = try c.count("hidden width", max: 4096)
-        let layers = try c.count("layer count", max: 64)
+        // Limits above the e5 family's (small: 384 wide, 1536 feed-forward, 12 layers; large: 1024,
+        // 4096, 24), so that the f32 layers and work buffers stay within a few GB.
+        let h = try c.count("hidden width", max: 2048)
+        let layers = try c.count("layer count", max: 48)
         let heads = try c.count("head count", max: 64)
-        let ff = try c.count("feed-forward width", max: 65536)
+        let ff = try c.count("feed-forward width", max: 8192)
         let voc = try c.count("vocabulary rows", max: 2_000_000)
-        let maxp = try c.count("position count", max: 65536)
+        let maxp = try c.count("position count", max: 8192)
         let tvs = try c.count("token type count", max: 64)
         let eps = try c.f32("layer-norm epsilon")
         let qk = try c.count("block size", max: 1024)
@@ -108,6 +110,10 @@ public struct EncoderFile {
         }
         guard maxp >= 3 else { throw EncoderFileError("\(maxp) positions: fewer than <s>, one token and </s>") }
         guard eps.isFinite, eps > 0, eps < 1 else { throw EncoderFileError("layer-norm epsilon \(eps) is not in (0, 1)") }
+        // The layers are dequantised to f32 at load: at most 2^28 weights (1 GB).
+        guard layers * (4 * h * h + 2 * h * ff) <= 1 << 28 else {
+            throw EncoderFileError("\(layers) layers of width \(h) and \(ff): more weights than kdsl loads (2^28)")
+        }
         header = Header(hidden: h, layers: layers, heads: heads, feedForward: ff, vocabularyRows: voc, positions: maxp, tokenTypes: tvs, epsilon: eps)
 
         let n = try c.count("piece count", max: voc)
