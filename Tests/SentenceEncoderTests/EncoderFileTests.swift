@@ -37,7 +37,7 @@ import TestSupport
             ("magic", damaged(0, 0x3153_3545 ^ 1), "E5S1"),
             ("version", damaged(4, 2), "version 2"),
             ("hidden width", damaged(8, 0x7FFF_FFFF), "hidden width"),
-            ("layers too large to dequantise", damaged(8, 2048), "more weights than kdsl loads"),
+            ("layers too large to dequantise", damaged(8, 2016), "more weights than kdsl loads"),
             ("negative layer count", damaged(12, 0xFFFF_FFFF), "layer count -1"),
             ("heads not dividing the width", damaged(16, 7), "heads"),
             ("block size", damaged(40, 16), "block"),
