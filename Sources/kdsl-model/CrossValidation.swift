@@ -70,7 +70,7 @@ struct CrossValidation {
                     outputs[i] = try predictor.predict(records[i])
                     continue
                 }
-                outputs[i] = predictor.predict(raw: samples[i].raw, image: samples[i].image, head: head)
+                outputs[i] = predictor.predict(raw: samples[i].raw, image: samples[i].image, embedding: samples[i].embedding, head: head)
             }
             progress.advance { "fold \(f) trained on \(train.count) records" }
         }

@@ -43,6 +43,9 @@ struct CommonOptions: ParsableArguments {
     @OptionGroup var images: ImagesFieldOption
     @OptionGroup var text: TextFieldOptions
 
+    @Option(help: "Field holding the records' sentence vectors (kdsl-embed's `embedding`: {\"encoder\", VIEW: [numbers] or null}).")
+    var embeddingField: String = EmbeddingHead.defaultField
+
     @Option(help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
     var decodeShortSide: Int = ImageFeatures.defaultShortSide
 
@@ -50,8 +53,11 @@ struct CommonOptions: ParsableArguments {
     var stream: StreamOptions { input.stream }
 
     /// The reader of features, labels and tasks these options describe.
-    func reader(_ features: FeatureConfig) -> SampleReader {
-        SampleReader(features: features, fields: fields, imageRoot: image.imageRoot, decodeShortSide: decodeShortSide, maxPixels: image.maxPixels)
+    /// `vectors`: whether it reads the sentence vectors (`--embedding-field`).
+    func reader(_ features: FeatureConfig, vectors: Bool = true) -> SampleReader {
+        let r = SampleReader(features: features, fields: fields, imageRoot: image.imageRoot, decodeShortSide: decodeShortSide, maxPixels: image.maxPixels)
+        if vectors { r.embeddingField = FieldPath(embeddingField) }
+        return r
     }
 }
 
@@ -94,6 +100,18 @@ struct LearningOptions: ParsableArguments {
     var augment: [String] = []
     @Option(help: "Seed of every random choice; the same seed gives the same model bytes.")
     var seed: UInt64 = Self.defaults.seed
+    @Option(help: "Embedding head beside each n-gram head, over the records' sentence vectors (kdsl-embed): auto (when the head's training records carry them), on (training records without any are an error), off (n-gram head only; the vectors are not read).")
+    var embedding: String = "auto"
+    @Option(help: "The n-gram head's weight W in the mix W·p_ngram + (1−W)·p_embedding, 0...1, or auto (per head by inner 3-fold CV among 0, 0.1, ..., 1).")
+    var mix: String = "auto"
+    @Option(help: ArgumentHelp("What --mix auto judges on the inner folds: loss (mean log-loss) or f1 (weighted F1).", visibility: .hidden))
+    var mixCriterion: String = MixCriterion.f1.rawValue
+    @Option(help: ArgumentHelp("The embedding head's L2 penalty.", visibility: .hidden))
+    var embeddingL2: Float = ModelBuilder.defaultEmbeddingSettings.l2
+    @Option(help: ArgumentHelp("The embedding head's initial learning rate.", visibility: .hidden))
+    var embeddingLr: Float = ModelBuilder.defaultEmbeddingSettings.rate
+    @Option(help: ArgumentHelp("The embedding head's epochs.", visibility: .hidden))
+    var embeddingEpochs: Int = ModelBuilder.defaultEmbeddingSettings.epochs
 
     private static let defaults = TrainSettings()
     /// A default as the help writes it: 8, not 8.0.
@@ -120,6 +138,16 @@ struct LearningOptions: ParsableArguments {
         let rate = settings.rate
         guard rate * l2 < 1 else { throw ValidationError("--lr \(rate) with --l2 \(l2): lr·l2 = \(rate * l2) must be < 1 (the weight decay factor 1 − lr·l2 would be ≤ 0); use a smaller --lr or --l2") }
         guard validation >= 0 && validation < 1 else { throw ValidationError("--validation must be in [0, 1)") }
+        guard EmbeddingMode(rawValue: embedding) != nil else { throw ValidationError("--embedding takes auto, on or off (got \(embedding))") }
+        guard MixCriterion(rawValue: mixCriterion) != nil else { throw ValidationError("--mix-criterion takes loss or f1 (got \(mixCriterion))") }
+        if mix != "auto" {
+            guard let w = Float(mix), w >= 0, w <= 1 else { throw ValidationError("--mix takes a number in 0...1 or auto (got \(mix))") }
+            guard embedding != "off" else { throw ValidationError("--mix \(mix) mixes in the embedding head, which --embedding off leaves out") }
+            _ = w
+        }
+        guard embeddingL2 >= 0, embeddingL2.isFinite, embeddingLr > 0, embeddingLr.isFinite, embeddingLr * embeddingL2 < 1, embeddingEpochs >= 1 else {
+            throw ValidationError("--embedding-lr must be > 0, --embedding-l2 ≥ 0 with their product < 1, --embedding-epochs ≥ 1")
+        }
         _ = try featureConfig()
     }
 
@@ -159,7 +187,15 @@ struct LearningOptions: ParsableArguments {
     }
 
     func builder() throws -> ModelBuilder {
-        ModelBuilder(features: try featureConfig(), settings: settings, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: choosesViews, chooseNgrams: wordNgrams == "auto", chooseChars: charNgrams == "auto")
+        var b = ModelBuilder(features: try featureConfig(), settings: settings, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: choosesViews, chooseNgrams: wordNgrams == "auto", chooseChars: charNgrams == "auto")
+        b.embedding = EmbeddingMode(rawValue: embedding) ?? .auto
+        b.mix = Float(mix)
+        b.mixCriterion = MixCriterion(rawValue: mixCriterion) ?? .loss
+        b.embeddingSettings.l2 = embeddingL2
+        b.embeddingSettings.learningRate = embeddingLr
+        b.embeddingSettings.epochs = embeddingEpochs
+        b.embeddingSettings.seed = seed
+        return b
     }
 }
 
@@ -198,7 +234,7 @@ extension ModelCommand {
 
         func run() throws {
             let builder = try learning.builder()
-            let reader = common.reader(builder.features)
+            let reader = common.reader(builder.features, vectors: builder.embedding != .off)
             let samples = try readSamples(common.stream, reader: reader)
             try reportImages(reader)
             try builder.checkViews(samples, fields: common.fields)
@@ -273,7 +309,7 @@ extension ModelCommand {
         func run() throws {
             var builder = try learning.builder()
             builder.verbose = false
-            let reader = common.reader(builder.features)
+            let reader = common.reader(builder.features, vectors: builder.embedding != .off)
             try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream, reader: reader)
             try reportImages(reader)
         }
