@@ -56,6 +56,7 @@ struct CrossValidation {
         }
         guard foldValues.count >= 2 else { throw SetupError("cross-validation needs at least two values of \(foldField), found \(foldValues.count)") }
         try builder.checkViews(samples.filter { $0.label != nil }, fields: reader.fields)
+        try builder.checkEmbeddings(samples.filter { $0.label != nil })
         var outputs = [JSON?](repeating: nil, count: records.count)
         let progress = Progress(unit: "folds", total: foldValues.count, rate: false, everyUnit: true)
         for f in foldValues {

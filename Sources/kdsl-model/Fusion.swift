@@ -19,6 +19,13 @@ struct EmbeddingShape: Equatable {
     var encoder: String
     var views: [String]
     var dimension: Int
+
+    /// The view choices `--mix auto` tries: every view, then each view alone (when there are
+    /// several: the OCR text of product photos can drown the user's words).
+    var candidates: [EmbeddingShape] {
+        guard views.count > 1 else { return [self] }
+        return [self] + views.map { EmbeddingShape(encoder: encoder, views: [$0], dimension: dimension) }
+    }
 }
 
 /// Late fusion (DESIGN: "a head per representation, mixed per task with weights chosen on inner
@@ -63,6 +70,13 @@ extension ModelBuilder {
         return shape
     }
 
+    /// `--embedding on` before any training: a setup error when no training record carries
+    /// vectors (kdsl-embed was not run), rather than after the text choices.
+    func checkEmbeddings(_ samples: [Sample]) throws {
+        guard embedding == .on, !samples.isEmpty, !samples.contains(where: { $0.embedding?.views.isEmpty == false }) else { return }
+        throw SetupError("--embedding on, but none of the \(samples.count) training records has embedding vectors: run kdsl-embed on them first, or train with --embedding off")
+    }
+
     /// Trains the embedding head of `group` on the records that have vectors for it.
     func trainEmbedding(task: String, labels: [String], shape: EmbeddingShape, _ group: [Sample], seed: UInt64) throws -> EmbeddingHead {
         let e = EmbeddingHead(encoder: shape.encoder, views: shape.views, dimension: shape.dimension, labels: labels, task: task)
@@ -80,13 +94,14 @@ extension ModelBuilder {
         return e
     }
 
-    /// `--mix auto`: the n-gram head's weight in the mix that scores best (`mixCriterion`) on the
-    /// out-of-fold probabilities of an inner stratified 3-fold split of the head's own training
-    /// records (both heads trained on two folds, the third predicted; a record without vectors
-    /// gets the n-gram head's probabilities, as in prediction). Ties: the lower log-loss, then
+    /// `--mix auto`: the embedding views (`EmbeddingShape.candidates`) and the n-gram head's
+    /// weight in the mix that score best (`mixCriterion`) on the out-of-fold probabilities of an
+    /// inner stratified 3-fold split of the head's own training records (both heads trained on
+    /// two folds, the third predicted; a record without vectors gets the n-gram head's
+    /// probabilities, as in prediction). Ties: the lower log-loss, then the earlier views, then
     /// the larger weight.
     func chooseMix(_ group: [Sample], labels: [String], text: TextChoice, imageWeight: Float, shape: EmbeddingShape,
-                   seed: UInt64, progress: Progress? = nil) throws -> (mix: Float, report: String) {
+                   seed: UInt64, progress: Progress? = nil) throws -> (shape: EmbeddingShape, mix: Float, report: String) {
         let group = ModelBuilder.subsample(group, at: ModelBuilder.choiceSampleLimit, seed: seed)
         let fold = innerFolds(group, seed: seed)
         var inner = self
@@ -97,37 +112,45 @@ extension ModelBuilder {
         inner.embedding = .off
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         let c = labels.count
+        let candidates = shape.candidates
         var pn = [[Float]?](repeating: nil, count: group.count)
-        var pe = [[Float]?](repeating: nil, count: group.count)
+        var pe = [[[Float]?]](repeating: [[Float]?](repeating: nil, count: group.count), count: candidates.count)
         for f in 0..<3 {
             defer { progress?.advance() }
             let train = group.indices.filter { fold[$0] != f }.map { group[$0] }
             let trainLabels = Set(train.map { $0.label! })
             guard trainLabels.count >= 2 else { continue }
             let head = try inner.trainHead(task: "", train, seed: seed, text: text)
-            let e = try inner.trainEmbedding(task: "", labels: trainLabels.sorted(), shape: shape, train, seed: seed)
             // The inner heads know the labels of their training folds: map them onto the head's.
             let toOuter = head.labels.map { index[$0]! }
             var probs: [Float] = [], z: [Float] = []
             for i in group.indices where fold[i] == f {
                 head.probabilities(inner.example(group[i], head: head), into: &probs, scratch: &z)
                 pn[i] = ModelBuilder.spread(probs, toOuter, c)
-                if let x = e.input(group[i].embedding) {
+            }
+            for (k, candidate) in candidates.enumerated() {
+                let e = try inner.trainEmbedding(task: "", labels: trainLabels.sorted(), shape: candidate, train, seed: seed)
+                for i in group.indices where fold[i] == f {
+                    guard let x = e.input(group[i].embedding) else { continue }
                     e.head.probabilities(Example(rows: [], values: [], dense: x, label: 0), into: &probs, scratch: &z)
-                    pe[i] = ModelBuilder.spread(probs, toOuter, c)
+                    pe[k][i] = ModelBuilder.spread(probs, toOuter, c)
                 }
             }
         }
         let gold = group.map { index[$0.label!]! }
-        var best: (mix: Float, score: Double, loss: Double) = (1, -.infinity, -.infinity)
+        var best: (shape: EmbeddingShape, mix: Float, score: Double, loss: Double) = (shape, 1, -.infinity, -.infinity)
         var report: [String] = []
-        for w in ModelBuilder.mixCandidates.reversed() {
-            let score = ModelBuilder.mixScore(pn, pe, gold: gold, classes: c, mix: w, criterion: mixCriterion)
-            let loss = ModelBuilder.mixScore(pn, pe, gold: gold, classes: c, mix: w, criterion: .loss)
-            report.append("\(Decimals.fixed(Double(w), places: 1)) \(Decimals.fixed(score, places: 4))")
-            if score > best.score || (score == best.score && loss > best.loss) { best = (w, score, loss) }
+        for (k, candidate) in candidates.enumerated() {
+            var line: [String] = []
+            for w in ModelBuilder.mixCandidates.reversed() {
+                let score = ModelBuilder.mixScore(pn, pe[k], gold: gold, classes: c, mix: w, criterion: mixCriterion)
+                let loss = ModelBuilder.mixScore(pn, pe[k], gold: gold, classes: c, mix: w, criterion: .loss)
+                line.append("\(Decimals.fixed(Double(w), places: 1)) \(Decimals.fixed(score, places: 4))")
+                if score > best.score || (score == best.score && loss > best.loss) { best = (candidate, w, score, loss) }
+            }
+            report.append("\(candidate.views.joined(separator: ",")): " + line.reversed().joined(separator: ", "))
         }
-        return (best.mix, "\(mixCriterion == .loss ? "minus mean log-loss" : "weighted F1") of \(group.count): " + report.reversed().joined(separator: ", "))
+        return (best.shape, best.mix, "\(mixCriterion == .loss ? "minus mean log-loss" : "weighted F1") of \(group.count), n-gram weight and score: " + report.joined(separator: "; "))
     }
 
     /// The head's example of sample `s`, as `examples` builds it (text weighed, image standardised).

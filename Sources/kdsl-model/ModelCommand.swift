@@ -15,7 +15,7 @@ struct ModelCommand: ParsableCommand {
         commandName: "kdsl-model",
         abstract: "Train a text+image classifier on labelled records, and add its prediction to records.",
         discussion: """
-        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and character n-grams of the user turns, agent turns and OCR text (each its own namespace, tf-idf weighted; by default each head picks its views and word n-gram order by inner cross-validation), plus standardised image features from the pixels; softmax regression by default (or one hidden layer), one head per task unless --joint.
+        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and character n-grams of the user turns, agent turns and OCR text (each its own namespace, tf-idf weighted; by default each head picks its views and word n-gram order by inner cross-validation), plus standardised image features from the pixels; softmax regression by default (or one hidden layer), one head per task unless --joint. When the training records carry sentence vectors (kdsl-embed's `embedding`), each task also gets an embedding head over them, and the two heads' probabilities are mixed, W·p_ngram + (1−W)·p_embedding, with the views and W chosen per task by inner cross-validation (late fusion; --embedding, --mix).
 
         Exit status: 0 ok; 1 bad records (reported, forwarded or left out); 2 usage or setup error (bad flag, no records, one class only, unreadable/corrupt/foreign model file, failed write).
 
@@ -218,11 +218,11 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a model on labelled records and write it to --out.",
             discussion: """
-            Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images. Writes only the model file (atomically).
+            Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images, embedding (sentence vectors from kdsl-embed: an embedding head per task, mixed with the n-gram head; --embedding off leaves them out). Writes only the model file (atomically).
 
             Progress on stderr, per head: the inner trainings of each choice, then the epochs with the training loss and the time left (--quiet: none, and no notes). A view of --views that no record has text in stops the run (the ocr view without ocr.text: run kdsl-ocr first); under --views auto, records with images but no OCR text get a warning.
 
-            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, a --views view no record has text in, not one image readable (no model written: is --image-root right?), or a failed write.
+            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, a --views view no record has text in, --embedding on and no record with vectors (run kdsl-embed first), not one image readable (no model written: is --image-root right?), or a failed write.
 
             Example:
               kdsl-model train train.ocr.jsonl --image-root data/ --out model.kdsl
@@ -238,6 +238,7 @@ extension ModelCommand {
             let samples = try readSamples(common.stream, reader: reader)
             try reportImages(reader)
             try builder.checkViews(samples, fields: common.fields)
+            try builder.checkEmbeddings(samples)
             let model = try builder.build(samples)
             try ModelFile.write(model, to: out)
             Diagnostics.shared.note("wrote \(out): \(model.info)")
@@ -248,11 +249,11 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the model's prediction to each record as `model`.",
             discussion: """
-            Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
+            Reads: task, text, dialogue, ocr.text, images, and embedding when the model has an embedding head. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
 
-            A head that finds no text in any view it reads in all of at least 5 records it predicted (screenshots never OCRed) says so on stderr after the records; they are still written and the run exits 0.
+            A head that finds no text in any view it reads in all of at least 5 records it predicted (screenshots never OCRed) says so on stderr after the records; they are still written and the run exits 0. So does a head with an embedding head for the records that lacked the sentence vectors it reads (kdsl-embed not run): they are predicted by the n-gram head alone.
 
-            --explain adds model.explain: the features the label rests on, as [{"view", "kind", "text", "effect"}], largest effect first, where effect is how far the label's probability falls when that feature alone is left out (kind: word, ngram, chars, task, or dense for the image block as one). Slower: one forward pass per feature of the record.
+            --explain adds model.explain: the features the label rests on, as [{"view", "kind", "text", "effect"}], largest effect first, where effect is how far the label's probability (the n-gram head's, before any mix with the embedding head) falls when that feature alone is left out (kind: word, ngram, chars, task, or dense for the image block as one). Slower: one forward pass per feature of the record.
 
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error, an unreadable, corrupt, truncated or foreign model file, or not one image readable (after the records: is --image-root right?).
 

@@ -208,18 +208,22 @@ struct ModelBuilder {
             // had none).
             augmentFlip && head.denseCount > 0 ? examples(group, head: head, index: index).train : train + holdout
         }
-        if embedding != .off, let shape = try embeddingShape(group, name: name) {
-            let e = try trainEmbedding(task: task, labels: labels, shape: shape, group, seed: seed)
-            if let mix {
-                e.mix = mix
-            } else {
-                let progress = self.progress(name, "choosing the mix", unit: "trainings", total: 3)
+        if embedding != .off, var shape = try embeddingShape(group, name: name) {
+            var w = mix ?? 1
+            if mix == nil {
+                let progress = self.progress(name, "choosing the mix", unit: "folds", total: 3)
                 let chosen = try chooseMix(group, labels: labels, text: text, imageWeight: imageWeight, shape: shape, seed: seed, progress: progress)
                 progress?.finish()
-                e.mix = chosen.mix
-                if verbose { Diagnostics.shared.note("\(name)mix \(Decimals.fixed(Double(chosen.mix), places: 2)) n-gram head, \(Decimals.fixed(Double(1 - chosen.mix), places: 2)) embedding head (\(shape.views.joined(separator: ","))) (chosen by inner 3-fold cross-validation: \(chosen.report))") }
+                (shape, w) = (chosen.shape, chosen.mix)
+                if verbose { Diagnostics.shared.note("\(name)mix \(Decimals.fixed(Double(w), places: 2)) n-gram head, \(Decimals.fixed(Double(1 - w), places: 2)) embedding head (\(shape.views.joined(separator: ","))) (chosen by inner 3-fold cross-validation: \(chosen.report))") }
             }
-            head.embedding = e
+            // W = 1 leaves the embedding head nothing to say: the model is the n-gram head alone
+            // (and predict needs no vectors).
+            if w < 1 {
+                let e = try trainEmbedding(task: task, labels: labels, shape: shape, group, seed: seed)
+                e.mix = w
+                head.embedding = e
+            }
         }
         return head
     }

@@ -91,6 +91,8 @@ private func builder(_ mode: EmbeddingMode, mix: Float? = nil) -> ModelBuilder {
         } catch let e as SetupError {
             #expect(e.message.contains("kdsl-embed"))
         }
+        // A mix of 1 leaves the embedding head out.
+        #expect(try builder(.on, mix: 1).build(fusionSamples()).heads[0].embedding == nil)
         // --embedding off does not read them even when they are there.
         #expect(try builder(.off).build(fusionSamples()).heads[0].embedding == nil)
     }
