@@ -249,9 +249,9 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the model's prediction to each record as `model`.",
             discussion: """
-            Reads: task, text, dialogue, ocr.text, images, and embedding when the model has an embedding head. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
+            Reads: task, text, dialogue, ocr.text, images, embedding. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
 
-            A head that finds no text in any view it reads in all of at least 5 records it predicted (screenshots never OCRed) says so on stderr after the records; they are still written and the run exits 0. So does a head with an embedding head for the records that lacked the sentence vectors it reads (kdsl-embed not run): they are predicted by the n-gram head alone.
+            A head that finds no text in any view it reads in all of at least 5 records it predicted (screenshots never OCRed) says so on stderr after the records; they are still written and the run exits 0. A head with an embedding head reads the sentence vectors (embedding, from kdsl-embed); it predicts a record without them by its n-gram head alone and says how many after the records (exit 0).
 
             --explain adds model.explain: the features the label rests on, as [{"view", "kind", "text", "effect"}], largest effect first, where effect is how far the label's probability (the n-gram head's, before any mix with the embedding head) falls when that feature alone is left out (kind: word, ngram, chars, task, or dense for the image block as one). Slower: one forward pass per feature of the record.
 

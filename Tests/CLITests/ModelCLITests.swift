@@ -359,7 +359,7 @@ import TestSupport
     @Test func helpNamesFieldsAndStatuses() throws {
         let h = try runTool("kdsl-model", ["predict", "--help"])
         #expect(h.status == 0)
-        #expect(h.out.contains("Reads: task, text, dialogue, ocr.text, images. Writes: model"))
+        #expect(h.out.contains("Reads: task, text, dialogue, ocr.text, images, embedding. Writes: model"))
         let top = try runTool("kdsl-model", ["--help"])
         #expect(top.out.contains("Exit status: 0 ok; 1 bad records"))
     }
