@@ -46,7 +46,7 @@ demo: build
 
 ## fuzz: mutated records, rule files, model files, counts and PP-OCR models through the stages (FUZZ_SECONDS per target, default 120)
 fuzz: build
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-120} FUZZ_TARGETS=$${FUZZ_TARGETS:-records,apply,rules,model,counts,ppocr} bash Tests/crosscheck/fuzz.sh
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-120} FUZZ_TARGETS=$${FUZZ_TARGETS:-records,apply,rules,model,sealed,counts,ppocr} bash Tests/crosscheck/fuzz.sh
 
 ## bench: every benchmark in bench/, side by side with its peers; writes bench/out/
 bench: build

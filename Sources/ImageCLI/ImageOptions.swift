@@ -8,7 +8,7 @@ public struct ImageOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Directory that relative image paths resolve against.", valueName: "DIR"))
     public var imageRoot: String = "."
 
-    @Option(help: ArgumentHelp("Images with more pixels than this (width × height, read from the header) are not decoded: decompression bombs.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Images with more pixels than this (width × height, read from the header) are not decoded: decompression bombs.", valueName: "N"))
     public var maxPixels: Int = ImageFile.defaultMaxPixels
 
     public init() {}

@@ -1,3 +1,5 @@
+import JSONLines
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -24,15 +26,16 @@ public enum ImageFile {
 
     /// The bytes of the regular file at `path`, or the reason it cannot be read: the system's
     /// message (`No such file or directory`, `Permission denied`), `is a directory`, `not a
-    /// regular file`, or `file too large: N bytes` over `maxBytes`.
+    /// regular file (a FIFO)` (never waited on), or `file too large: N bytes` over `maxBytes`.
     public static func load(_ path: String, maxBytes: Int) -> Result<[UInt8], ImageError> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return .failure(ImageError(systemMessage(errno))) }
+        let fd: Int32
+        switch RegularFile.open(path) {
+        case .success(let f): fd = f
+        case .failure(let e): return .failure(ImageError(e.message))
+        }
         defer { close(fd) }
         var st = stat()
         if fstat(fd, &st) != 0 { return .failure(ImageError(systemMessage(errno))) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(ImageError("is a directory")) }
-        if (st.st_mode & S_IFMT) != S_IFREG { return .failure(ImageError("not a regular file")) }
         if Int(st.st_size) > maxBytes { return .failure(ImageError("file too large: \(st.st_size) bytes")) }
         var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
         var off = 0

@@ -56,7 +56,10 @@ public typealias RecordTransform = (inout Record, inout RecordOutput) throws -> 
 /// owns the transform `makeTransform` made on its thread (a predictor, an OCR engine: per-worker
 /// state needs no lock); a writer thread writes finished batches in input order and reports their
 /// problems. At most `batchesPerJob × jobs` batches wait or are worked on at once, plus the one
-/// being written, so memory stays flat however long the stream. When the input is a pipe with
+/// being written, and they hold at most `bytesPerJob × jobs` bytes of input (a batch is cut at
+/// `batchBytes`, and one batch always goes, however large its line), so memory stays flat however
+/// long the stream and however long its lines: counting lines alone, 300 records of 6.8 MB held
+/// 3.65 GB at 2 jobs. When the input is a pipe with
 /// nothing ready, the lines read so far are handed out at once, so a slow producer's records are
 /// answered without waiting for a full batch.
 public struct ParallelFilter {
@@ -68,6 +71,15 @@ public struct ParallelFilter {
     public var batchLines = 256
     /// Batches in flight per job: enough to keep every worker busy while the head one finishes.
     public var batchesPerJob = 4
+    /// A batch goes to the workers once its lines hold this many bytes, whatever their number
+    /// (256 lines of everyday records are tens of kilobytes: this cuts only long lines' batches).
+    public var batchBytes = 1 << 20
+    /// Input bytes in flight per job (queued, being worked on, or waiting to be written).
+    public var bytesPerJob = 16 << 20
+    /// Write each record (or batch) out as soon as it is in order, for stages whose records take
+    /// long (OCR: a second and more): a write a record costs nothing there, and a finished record
+    /// never waits behind a slow one that follows it.
+    public var flushEachRecord = false
 
     /// A filter over `options.inputs` with `jobs` workers (at least 1).
     public init(_ options: StreamOptions, jobs: Int) {
@@ -121,7 +133,7 @@ public struct ParallelFilter {
                     problems.removeAll(keepingCapacity: true)
                 }
                 if bad && options.strict { throw StageStop.strict }
-                output.endRecord()
+                if flushEachRecord { output.flush() } else { output.endRecord() }
             }
         }
     }
@@ -167,9 +179,10 @@ public struct ParallelFilter {
 
     /// The batched form; `sink` receives finished batches in input order on the writer thread.
     func runParallel(_ makeTransform: @escaping () throws -> RecordTransform, sink: @escaping (FinishedBatch) -> Void) throws {
-        let pool = OrderedBatches(jobs: jobs, window: batchesPerJob * jobs, strict: options.strict,
+        let pool = OrderedBatches(jobs: jobs, window: batchesPerJob * jobs, maxBytes: bytesPerJob * jobs, strict: options.strict,
                                   makeTransform: makeTransform, sink: sink)
         try pool.start()
+        let flushEach = flushEachRecord
         var batch = LineBatch()
         var waiting = false
         // Whether a batch went out without a flush after it: a batch that filled up just before
@@ -177,8 +190,8 @@ public struct ParallelFilter {
         var unflushed = false
         func submit() {
             if batch.count == 0 && !(waiting && unflushed) { return }
-            batch.flushAfter = waiting
-            unflushed = !waiting
+            batch.flushAfter = waiting || flushEach
+            unflushed = !(waiting || flushEach)
             let (size, file) = (batch.bytes.count, batch.file)
             pool.submit(batch)
             batch = LineBatch()
@@ -194,7 +207,7 @@ public struct ParallelFilter {
                 while let (line, number) = try reader.nextLine(beforeWaiting: { waiting = true; submit(); waiting = false }) {
                     if RecordReader.isBlank(line) { continue }
                     batch.append(line, number: number)
-                    if batch.count >= batchLines { submit() }
+                    if batch.count >= batchLines || batch.bytes.count >= batchBytes { submit() }
                 }
             }
         } catch {
@@ -243,9 +256,15 @@ final class OrderedBatches: @unchecked Sendable {
     private struct Slot {
         var input: LineBatch?
         var output: FinishedBatch?
+        /// The input's bytes, counted in `bytesInFlight` until the batch is written.
+        var size = 0
     }
     private let jobs: Int
     private let window: Int
+    private let maxBytes: Int
+    private var bytesInFlight = 0
+    /// The most input bytes in flight at once (tests).
+    private(set) var peakBytesInFlight = 0
     private let strict: Bool
     private let makeTransform: () throws -> RecordTransform
     private let sink: (FinishedBatch) -> Void
@@ -259,10 +278,11 @@ final class OrderedBatches: @unchecked Sendable {
     private var workAvailable = pthread_cond_t(), batchDone = pthread_cond_t(), spaceFree = pthread_cond_t()
     private var threads: [pthread_t] = []
 
-    init(jobs: Int, window: Int, strict: Bool, makeTransform: @escaping () throws -> RecordTransform,
+    init(jobs: Int, window: Int, maxBytes: Int = .max, strict: Bool, makeTransform: @escaping () throws -> RecordTransform,
          sink: @escaping (FinishedBatch) -> Void) {
         self.jobs = jobs
         self.window = max(window, 1)
+        self.maxBytes = maxBytes
         self.strict = strict
         self.makeTransform = makeTransform
         self.sink = sink
@@ -299,11 +319,15 @@ final class OrderedBatches: @unchecked Sendable {
         spawn { $0.writerLoop() }
     }
 
-    /// Queues a batch; waits while the window is full.
+    /// Queues a batch; waits while the window is full, in batches or in bytes (a batch is always
+    /// taken when nothing is in flight, so one line longer than the budget still goes).
     func submit(_ batch: LineBatch) {
         pthread_mutex_lock(&m)
-        while tail - head >= window { pthread_cond_wait(&spaceFree, &m) }
-        slots[tail % window] = Slot(input: batch)
+        let size = batch.bytes.count
+        while tail - head >= window || (tail > head && bytesInFlight + size > maxBytes) { pthread_cond_wait(&spaceFree, &m) }
+        slots[tail % window] = Slot(input: batch, size: size)
+        bytesInFlight += size
+        peakBytesInFlight = max(peakBytesInFlight, bytesInFlight)
         tail += 1
         pthread_cond_signal(&workAvailable)
         pthread_mutex_unlock(&m)
@@ -401,6 +425,7 @@ final class OrderedBatches: @unchecked Sendable {
             }
             if head == tail { break }  // closed and all written
             let done = slots[head % window].output!
+            bytesInFlight -= slots[head % window].size
             slots[head % window] = Slot()
             head += 1
             pthread_cond_signal(&spaceFree)

@@ -18,8 +18,46 @@ public func displayWidth(_ text: String) -> Int {
     return width
 }
 
+/// Whether a terminal acts on the scalar instead of showing it: C0 controls (a newline would forge
+/// a table row, ESC starts an escape sequence), DEL, C1 controls (U+009B is an 8-bit escape
+/// introducer) and the Unicode line and paragraph separators.
+@inline(__always) public func isDisplayControl(_ v: UInt32) -> Bool {
+    v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
+}
+
+/// `s` quoted as a JSON string for people to read: every character `isDisplayControl` names is
+/// escaped (`\n`, `\t`, `\u001b`, `\u009b`), as are `"` and `\`; the rest as written.
+public func quotedForDisplay(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if isDisplayControl(scalar.value) {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out + "\""
+}
+
+/// A value (a label, an id, a task) for a terminal: as written, unless it holds a character
+/// `isDisplayControl` names; then `quotedForDisplay`, so that no value can break a table's rows
+/// or send escape sequences to the terminal.
+public func printableCell(_ s: String) -> String {
+    s.unicodeScalars.contains { isDisplayControl($0.value) } ? quotedForDisplay(s) : s
+}
+
 /// Text cells laid out in aligned columns for people (kdsl-score's tables, kdsl-rules show):
-/// padded by display width, two spaces apart, trailing spaces trimmed. The columns in
+/// padded by display width, two spaces apart, trailing spaces trimmed; a cell holding a control
+/// character is shown quoted with it escaped (`printableCell`). The columns in
 /// `leftAligned` (the first, unless told otherwise) are left-aligned, the others right-aligned.
 public struct TextTable {
     public var rows: [[String]] = []
@@ -32,12 +70,12 @@ public struct TextTable {
     public func render() -> String {
         let columns = rows.map(\.count).max() ?? 0
         var widths = Array(repeating: 0, count: columns)
-        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], displayWidth(cell)) } }
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], displayWidth(printableCell(cell))) } }
         var out = ""
         for row in rows {
             var line = ""
             for i in 0..<columns {
-                let cell = i < row.count ? row[i] : ""
+                let cell = i < row.count ? printableCell(row[i]) : ""
                 let pad = String(repeating: " ", count: widths[i] - displayWidth(cell))
                 if i > 0 { line += "  " }
                 line += leftAligned.contains(i) ? cell + pad : pad + cell

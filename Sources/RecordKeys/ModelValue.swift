@@ -82,7 +82,7 @@ public struct ModelValue: Sendable, Equatable {
     public init(json: JSON, at path: FieldPath) throws {
         guard case .object = json else { throw RecordError("'\(path)' is \(json.kindName), expected an object") }
         label = try KeyDecoding.nullableString(json["label"], "\(path).label")
-        p = try KeyDecoding.number(json["p"], "\(path).p")
+        p = try KeyDecoding.probability(json["p"], "\(path).p")
         top = []
         reason = json["reason"]?.stringValue
         explain = nil

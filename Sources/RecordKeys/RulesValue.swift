@@ -52,13 +52,33 @@ public struct RulesValue: Sendable, Equatable {
         }
 
         /// Up to `around` characters of `text` either side of the first occurrence of `literal`,
-        /// with "…" where the text goes on; nil when `literal` does not occur.
+        /// each line break (`\n`, `\r\n`, `\r`, U+2028...) one space, with "…" where the text goes
+        /// on; nil when `literal` does not occur.
+        ///
+        /// Rules match bytes, so a literal can match inside a grapheme cluster (`cafe` in a
+        /// decomposed `café`, one person of a family emoji) where a search by Character finds
+        /// nothing; the text is then searched by Unicode scalar, and `around` counts scalars.
         public static func context(of literal: String, in text: String, around: Int = 12) -> String? {
-            guard !literal.isEmpty, let range = text.firstRange(of: literal) else { return literal.isEmpty ? "" : nil }
-            let start = text.index(range.lowerBound, offsetBy: -around, limitedBy: text.startIndex) ?? text.startIndex
-            let end = text.index(range.upperBound, offsetBy: around, limitedBy: text.endIndex) ?? text.endIndex
-            let line = String(text[start..<end].map { $0 == "\n" ? " " : $0 })
-            return (start > text.startIndex ? "…" : "") + line + (end < text.endIndex ? "…" : "")
+            if literal.isEmpty { return "" }
+            if let range = text.firstRange(of: literal) {
+                let start = text.index(range.lowerBound, offsetBy: -around, limitedBy: text.startIndex) ?? text.startIndex
+                let end = text.index(range.upperBound, offsetBy: around, limitedBy: text.endIndex) ?? text.endIndex
+                let line = String(text[start..<end].map { $0.isNewline ? " " : $0 })
+                return (start > text.startIndex ? "…" : "") + line + (end < text.endIndex ? "…" : "")
+            }
+            let scalars = text.unicodeScalars
+            guard let range = scalars.firstRange(of: literal.unicodeScalars) else { return nil }
+            let start = scalars.index(range.lowerBound, offsetBy: -around, limitedBy: scalars.startIndex) ?? scalars.startIndex
+            let end = scalars.index(range.upperBound, offsetBy: around, limitedBy: scalars.endIndex) ?? scalars.endIndex
+            var line = String.UnicodeScalarView()
+            var previousCR = false
+            for s in scalars[start..<end] {
+                // "\r\n" is one break, as it is one Character above.
+                if s == "\n" && previousCR { previousCR = false; continue }
+                previousCR = s == "\r"
+                line.append(Character(s).isNewline ? " " : s)
+            }
+            return (start > scalars.startIndex ? "…" : "") + String(line) + (end < scalars.endIndex ? "…" : "")
         }
     }
 
@@ -87,7 +107,7 @@ public struct RulesValue: Sendable, Equatable {
         guard case .object = json else { throw RecordError("'\(path)' is \(json.kindName), expected an object") }
         label = try KeyDecoding.nullableString(json["label"], "\(path).label")
         id = json["id"]?.stringValue
-        reward = try KeyDecoding.number(json["reward"], "\(path).reward")
+        reward = try KeyDecoding.probability(json["reward"], "\(path).reward")
         explain = nil
         fired = []
         if let list = json["fired"], !list.isNull {
@@ -96,7 +116,7 @@ public struct RulesValue: Sendable, Equatable {
                 guard let id = e["id"]?.stringValue, let label = e["label"]?.stringValue else {
                     throw RecordError("'\(path).fired[\(i)]' is not a fired rule (an object with string id and label)")
                 }
-                fired.append(FiredRule(id: id, label: label, reward: try KeyDecoding.number(e["reward"], "\(path).fired[\(i)].reward")))
+                fired.append(FiredRule(id: id, label: label, reward: try KeyDecoding.probability(e["reward"], "\(path).fired[\(i)].reward")))
             }
         }
     }
@@ -150,6 +170,14 @@ enum KeyDecoding {
     static func number(_ value: JSON?, _ name: String) throws -> Double? {
         guard let value, !value.isNull else { return nil }
         guard let d = value.doubleValue else { throw RecordError("'\(name)' is \(value.kindName), expected a number") }
+        return d
+    }
+
+    /// A number in [0, 1] (a probability, a rule's reward), or nil when absent or null; a number
+    /// outside it is as bad as a string there: kdsl-merge would compare it with its thresholds.
+    static func probability(_ value: JSON?, _ name: String) throws -> Double? {
+        guard let d = try number(value, name) else { return nil }
+        guard (0...1).contains(d) else { throw RecordError("'\(name)' is \(value!.serialized), expected a number in [0, 1]") }
         return d
     }
 }

@@ -23,7 +23,7 @@ public struct InputOptions: ParsableArguments {
 
 /// `--jobs N`: worker threads. Every stage writes the same bytes for any N.
 public struct JobsOption: ParsableArguments {
-    @Option(help: ArgumentHelp("Worker threads (each stage's default is in its description). The output is the same for any number; 1 answers each record as it arrives, more hand out batches.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads (each stage's default is in its description). The output is the same for any number; 1 answers each record as it arrives, more hand out batches.", valueName: "N"))
     public var jobs: Int?
 
     public init() {}

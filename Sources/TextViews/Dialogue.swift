@@ -11,7 +11,10 @@ public enum Speaker: String, Sendable {
 /// Contract: from text, each line starting with a known speaker tag (`用户:`, `客服:`, `User:`,
 /// `Agent:`, `Customer:`, `Assistant:`..., ASCII or full-width colon, case-insensitive) opens a
 /// turn; other lines continue the current turn (or, before any tag, count as the user's). From an
-/// array, each element is `{"role", "text"}` (also `speaker`/`content`). Unknown roles count as user.
+/// array, each element is `{"role", "text"}` (also `speaker`/`content`), or a string read as
+/// tagged text on its own (`["User: …", "Agent: …"]`). Unknown or absent roles count as user.
+/// Any other element (a number, a turn without a string text) is a bad record: `problem(_:path:)`
+/// says what is wrong, so that no stage reads it as empty text.
 public struct Dialogue: Sendable, Equatable {
     public var turns: [(speaker: Speaker, text: String)]
 
@@ -90,6 +93,10 @@ public struct Dialogue: Sendable, Equatable {
         case .array(let items):
             var turns: [(speaker: Speaker, text: String)] = []
             for item in items {
+                if case .string(let s) = item {
+                    turns += Dialogue(text: s).turns
+                    continue
+                }
                 let role = (item["role"] ?? item["speaker"])?.stringValue ?? ""
                 guard let text = (item["text"] ?? item["content"])?.stringValue else { continue }
                 turns.append((Dialogue.speaker(ofRole: role) ?? .user, text))
@@ -97,6 +104,31 @@ public struct Dialogue: Sendable, Equatable {
             self.init(turns: turns)
         default: return nil
         }
+    }
+
+    /// What is wrong with a dialogue given as an array (`path` names it in the message), or nil:
+    /// each element must be a string or a turn object whose `text` (or `content`) is a string and
+    /// whose `role` (or `speaker`), when present and not null, is a string.
+    public static func problem(_ json: JSON, path: String) -> String? {
+        guard case .array(let items) = json else { return nil }
+        for (i, item) in items.enumerated() {
+            switch item {
+            case .string: continue
+            case .object:
+                let roleKey = item["role"] != nil ? "role" : "speaker"
+                if let role = item[roleKey], !role.isNull, role.stringValue == nil {
+                    return "\(path)[\(i)].\(roleKey) is \(role.kindName), expected a string"
+                }
+                let textKey = item["text"] != nil ? "text" : "content"
+                guard let text = item[textKey] else {
+                    return "\(path)[\(i)] has no text: a turn is {\"role\", \"text\"} or {\"speaker\", \"content\"}"
+                }
+                if text.stringValue == nil { return "\(path)[\(i)].\(textKey) is \(text.kindName), expected a string" }
+            default:
+                return "\(path)[\(i)] is \(item.kindName), expected a turn {\"role\", \"text\"} or a string"
+            }
+        }
+        return nil
     }
 
     /// Speaker tags as lower-case UTF-8, for byte comparison.

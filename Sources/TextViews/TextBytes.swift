@@ -111,7 +111,9 @@ public final class TextBytes {
                 case UInt8(ascii: "\""):
                     splitTagged(stringBody(dialogue, line), &turns)
                 case UInt8(ascii: "["):
-                    if let d = record.value(at: dialoguePath).flatMap({ Dialogue(json: $0) }) {
+                    let value = record.value(at: dialoguePath)
+                    if mistyped == nil, let value, let p = Dialogue.problem(value, path: "\(dialoguePath)") { mistyped = p }
+                    if let d = value.flatMap({ Dialogue(json: $0) }) {
                         for (speaker, text) in d.turns {
                             var t = text
                             t.withUTF8 { turns.open(speaker, $0, normalizer: &normalizer, trim: false) }

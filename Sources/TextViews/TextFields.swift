@@ -40,7 +40,7 @@ public enum TextField: String, CaseIterable, Sendable, Codable {
 func textFieldTypeProblem(_ record: Record, _ path: FieldPath, arrays: Bool) -> String? {
     switch record.value(at: path) {
     case nil, .null?, .string?: return nil
-    case .array? where arrays: return nil
+    case .array(let turns)? where arrays: return Dialogue.problem(.array(turns), path: "\(path)")
     case let v?: return "\(path) is \(v.kindName), expected a string\(arrays ? " or an array of turns" : "")"
     }
 }

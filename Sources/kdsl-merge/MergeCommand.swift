@@ -59,10 +59,10 @@ struct MergeCommand: ParsableCommand {
     @OptionGroup var task: TaskFieldOption
     @OptionGroup var label: LabelFieldOption
 
-    @Option(help: "guarded: the model keeps its label when its probability is at least this.")
+    @Option(parsing: .unconditional, help: "guarded: the model keeps its label when its probability is at least this.")
     var modelConfidence: Double = 0.3
 
-    @Option(help: "guarded: ...and the fired rule's reward is below this.")
+    @Option(parsing: .unconditional, help: "guarded: ...and the fired rule's reward is below this.")
     var ruleReward: Double = 0.95
 
     @Option(help: ArgumentHelp("Field holding the rules stage's verdict (default: rules).", valueName: "path"))

@@ -37,7 +37,8 @@ public struct PolicyError: Error, CustomStringConvertible {
 /// `--policy`: one setting for every record, or one per task, e.g. `override` or
 /// `intent=guarded:0.3:0.95,scene=model`; an entry without `TASK=` is the setting of records
 /// whose task is not listed (and of records without one); without such an entry they get
-/// `override`. This is the line `kdsl-merge --choose` prints.
+/// `override`. This is the line `kdsl-merge --choose` prints; a task name holding `,`, `=` or `%`
+/// is written percent-encoded there (`a%2Cb=model`) and read back decoded.
 public struct PolicyPlan: Equatable, Sendable {
     public var byTask: [String: PolicySetting]
     public var fallback: PolicySetting
@@ -52,7 +53,7 @@ public struct PolicyPlan: Equatable, Sendable {
         var sawFallback = false
         for entry in text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
             if let eq = entry.firstIndex(of: "=") {
-                let task = String(entry[..<eq])
+                let task = PolicyPlan.unescapedTask(String(entry[..<eq]))
                 guard !task.isEmpty else { throw PolicyError("'\(entry)': empty task name before '='") }
                 guard plan.byTask[task] == nil else { throw PolicyError("task '\(task)' is given twice") }
                 plan.byTask[task] = try PolicySetting.parse(String(entry[entry.index(after: eq)...]), defaults: defaults)
@@ -65,6 +66,42 @@ public struct PolicyPlan: Equatable, Sendable {
         return plan
     }
 
+    /// A task name as `spec` writes it: `%`, `,` and `=` percent-encoded (`%25`, `%2C`, `%3D`), so
+    /// that a task such as `a,b` or `k=v` reads back as itself.
+    public static func escapedTask(_ task: String) -> String {
+        guard task.utf8.contains(where: { $0 == 0x25 || $0 == 0x2C || $0 == 0x3D }) else { return task }
+        var out = ""
+        for c in task.unicodeScalars {
+            switch c {
+            case "%": out += "%25"
+            case ",": out += "%2C"
+            case "=": out += "%3D"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// The inverse of `escapedTask`: `%25`, `%2C`, `%3D` (either case) decoded; any other `%` kept.
+    public static func unescapedTask(_ text: String) -> String {
+        guard text.contains("%") else { return text }
+        let codes: [String: String] = ["25": "%", "2C": ",", "3D": "="]
+        var out = ""
+        var rest = Substring(text)
+        while let i = rest.firstIndex(of: "%") {
+            out += rest[..<i]
+            let code = rest[rest.index(after: i)...].prefix(2).uppercased()
+            if let c = codes[code] {
+                out += c
+                rest = rest[rest.index(i, offsetBy: 3)...]
+            } else {
+                out += "%"
+                rest = rest[rest.index(after: i)...]
+            }
+        }
+        return out + rest
+    }
+
     /// The setting for a record of `task`.
     public func setting(for task: String?) -> PolicySetting { task.flatMap { byTask[$0] } ?? fallback }
 
@@ -74,7 +111,7 @@ public struct PolicyPlan: Equatable, Sendable {
     /// The `--policy` text of this plan: tasks in byte order, then the fallback when it is not
     /// `override` or no task is listed.
     public var spec: String {
-        var parts = byTask.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { "\($0)=\(byTask[$0]!.spec)" }
+        var parts = byTask.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { "\(PolicyPlan.escapedTask($0))=\(byTask[$0]!.spec)" }
         if parts.isEmpty || fallback.policy != .override { parts.append(fallback.spec) }
         return parts.joined(separator: ",")
     }

@@ -46,7 +46,7 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Field holding the records' sentence vectors (kdsl-embed's `embedding`: {\"encoder\", VIEW: [numbers] or null}).")
     var embeddingField: String = EmbeddingHead.defaultField
 
-    @Option(help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
+    @Option(parsing: .unconditional, help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
     var decodeShortSide: Int = ImageFeatures.defaultShortSide
 
     var fields: RecordFields { RecordFields(text: text, task: task, label: label, images: images) }
@@ -69,7 +69,7 @@ struct LearningOptions: ParsableArguments {
     var wordNgrams: String = "auto"
     @Option(help: "Character n-grams of non-CJK words, MIN-MAX, or 0 for none, or auto (3-5 or none, per head by inner 3-fold CV: they help English words and hurt noisy OCR text).")
     var charNgrams: String = "auto"
-    @Option(help: "Bits of the feature hash (≤ 31).")
+    @Option(parsing: .unconditional, help: "Bits of the feature hash (≤ 31).")
     var bits: Int = 24
     @Flag(inversion: .prefixedNo, help: "Use image features (decoded from the pixels with Leptonica).")
     var images = true
@@ -80,19 +80,19 @@ struct LearningOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Weight term frequency by inverse document frequency.")
     var idf = true
     // The training flags: their defaults are `TrainSettings`'.
-    @Option(help: "Epochs (the maximum when --validation is set).")
+    @Option(parsing: .unconditional, help: "Epochs (the maximum when --validation is set).")
     var epochs: Int = Self.defaults.epochs
-    @Option(help: "Initial learning rate, decaying linearly to 0 (default \(Self.number(TrainSettings.defaultLearningRate.softmax)) for softmax regression, \(Self.number(TrainSettings.defaultLearningRate.hidden)) with --hidden).")
+    @Option(parsing: .unconditional, help: "Initial learning rate, decaying linearly to 0 (default \(Self.number(TrainSettings.defaultLearningRate.softmax)) for softmax regression, \(Self.number(TrainSettings.defaultLearningRate.hidden)) with --hidden).")
     var lr: Float?
-    @Option(help: "Mini-batch size.")
+    @Option(parsing: .unconditional, help: "Mini-batch size.")
     var batch: Int = Self.defaults.batch
-    @Option(help: "L2 penalty.")
+    @Option(parsing: .unconditional, help: "L2 penalty.")
     var l2: Float = Self.defaults.l2
-    @Option(help: "Hidden units: 0 for softmax regression, N > 0 for one hidden ReLU layer.")
+    @Option(parsing: .unconditional, help: "Hidden units: 0 for softmax regression, N > 0 for one hidden ReLU layer.")
     var hidden: Int = Self.defaults.hidden
-    @Option(help: "Fraction of records held out for early stopping (0: off); then refit on all.")
+    @Option(parsing: .unconditional, help: "Fraction of records held out for early stopping (0: off); then refit on all.")
     var validation: Float = Self.defaults.validation
-    @Option(help: "Epochs without improvement on the holdout before stopping.")
+    @Option(parsing: .unconditional, help: "Epochs without improvement on the holdout before stopping.")
     var patience: Int = Self.defaults.patience
     @Flag(help: "One head over all tasks' labels (the paper's joint model) instead of one per task.")
     var joint = false
@@ -106,11 +106,11 @@ struct LearningOptions: ParsableArguments {
     var mix: String = "auto"
     @Option(help: ArgumentHelp("What --mix auto judges on the inner folds: loss (mean log-loss) or f1 (weighted F1).", visibility: .hidden))
     var mixCriterion: String = MixCriterion.f1.rawValue
-    @Option(help: ArgumentHelp("The embedding head's L2 penalty.", visibility: .hidden))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The embedding head's L2 penalty.", visibility: .hidden))
     var embeddingL2: Float = ModelBuilder.defaultEmbeddingSettings.l2
-    @Option(help: ArgumentHelp("The embedding head's initial learning rate.", visibility: .hidden))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The embedding head's initial learning rate.", visibility: .hidden))
     var embeddingLr: Float = ModelBuilder.defaultEmbeddingSettings.rate
-    @Option(help: ArgumentHelp("The embedding head's epochs.", visibility: .hidden))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The embedding head's epochs.", visibility: .hidden))
     var embeddingEpochs: Int = ModelBuilder.defaultEmbeddingSettings.epochs
 
     private static let defaults = TrainSettings()
@@ -128,7 +128,9 @@ struct LearningOptions: ParsableArguments {
     func validate() throws {
         for a in augment where a != "flip" { throw ValidationError("unknown --augment \(a) (known: flip)") }
         guard (1...31).contains(bits) else { throw ValidationError("--bits must be in 1...31") }
-        guard wordNgrams == "auto" || (Int(wordNgrams) ?? 0) >= 1 else { throw ValidationError("--word-ngrams takes a number ≥ 1 or auto") }
+        guard wordNgrams == "auto" || (1...ModelFile.maxWordNgrams).contains(Int(wordNgrams) ?? 0) else {
+            throw ValidationError("--word-ngrams takes a number in 1...\(ModelFile.maxWordNgrams) or auto")
+        }
         guard epochs >= 1, batch >= 1, hidden >= 0 else { throw ValidationError("--epochs, --batch must be ≥ 1, --hidden ≥ 0") }
         // NaN fails every comparison, so `!(x > 0)` also refuses `--lr nan`.
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a finite number > 0 (got \(lr))") }
@@ -169,7 +171,9 @@ struct LearningOptions: ParsableArguments {
         f.wordNgrams = Int(wordNgrams) ?? 2
         if charNgrams == "0" { f.charMin = 0; f.charMax = 0 } else if charNgrams != "auto" {
             let parts = charNgrams.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] else { throw ValidationError("--char-ngrams takes MIN-MAX, e.g. 3-5, 0 or auto") }
+            guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1], parts[1] <= ModelFile.maxCharNgram else {
+                throw ValidationError("--char-ngrams takes MIN-MAX with 1 ≤ MIN ≤ MAX ≤ \(ModelFile.maxCharNgram), e.g. 3-5, 0 or auto")
+            }
             f.charMin = parts[0]; f.charMax = parts[1]
         }
         f.bits = bits
@@ -264,11 +268,11 @@ extension ModelCommand {
         @OptionGroup var common: CommonOptions
         @Option(help: "Model file written by `kdsl-model train`.")
         var model: String
-        @Option(help: "Number of labels in `top`.")
+        @Option(parsing: .unconditional, help: "Number of labels in `top`.")
         var top: Int = 3
         @Flag(help: "Add model.explain: the features the label rests on (see above).")
         var explain = false
-        @Option(help: "With --explain: how many features to list.")
+        @Option(parsing: .unconditional, help: "With --explain: how many features to list.")
         var explainTop: Int = 5
         @OptionGroup var jobs: JobsOption
 
@@ -304,7 +308,7 @@ extension ModelCommand {
         @OptionGroup var learning: LearningOptions
         @Option(help: "Field holding each record's fold.")
         var foldField: String = "fold"
-        @Option(help: "Number of labels in `top`.")
+        @Option(parsing: .unconditional, help: "Number of labels in `top`.")
         var top: Int = 3
 
         func run() throws {

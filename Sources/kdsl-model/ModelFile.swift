@@ -50,6 +50,10 @@ enum ModelFile {
         heads.contains { $0.embedding != nil } ? version : versionWithoutEmbeddings
     }
     static let headerSize = 32
+    /// The largest word n-gram order and character n-gram length a model may hold; `train`
+    /// refuses more, and the reader calls a file that holds more corrupt.
+    static let maxWordNgrams = 16
+    static let maxCharNgram = 32
 
     static func checksum(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 { FNV1a.hash(bytes) }
 
@@ -123,8 +127,11 @@ enum ModelFile {
 
     /// Reads a model file; any problem is a `SetupError` naming the file and what is wrong.
     static func read(_ path: String) throws -> Model {
-        let fd = open(path, O_RDONLY)
-        if fd < 0 { throw SetupError("cannot read model \(path): \(String(cString: strerror(errno)))") }
+        let fd: Int32
+        switch RegularFile.open(path) {
+        case .success(let f): fd = f
+        case .failure(let e): throw SetupError("cannot read model \(path): \(e.message)")
+        }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
@@ -161,6 +168,13 @@ enum ModelFile {
             return v
         }
         f.wordNgrams = Int(try r.u32()); f.charMin = Int(try r.u32()); f.charMax = Int(try r.u32()); f.bits = Int(try r.u32())
+        // Prediction sizes its buffers from these (a view's n-grams: its tokens × the word order,
+        // its bytes × the character n-gram lengths): a damaged file must not ask for terabytes.
+        guard (1...maxWordNgrams).contains(f.wordNgrams) else { throw r.corrupt("word n-gram order \(f.wordNgrams) (at most \(maxWordNgrams))") }
+        guard f.charMax == 0 || (1...maxCharNgram).contains(f.charMin) && (f.charMin...maxCharNgram).contains(f.charMax) else {
+            throw r.corrupt("character n-grams \(f.charMin)-\(f.charMax) (lengths 1...\(maxCharNgram), or 0 for none)")
+        }
+        guard (1...31).contains(f.bits) else { throw r.corrupt("hash bits \(f.bits) (1...31)") }
         let flags = try r.u32()
         f.sublinear = flags & 1 != 0; f.idf = flags & 2 != 0; f.images = flags & 4 != 0; f.taskFeature = flags & 8 != 0
         f.layout = flags & 32 != 0
@@ -180,6 +194,10 @@ enum ModelFile {
             let nLabels = try r.count(limit: 1 << 24)
             let labels = try (0..<nLabels).map { _ in try r.string() }
             let hidden = Int(try r.u32()), dense = Int(try r.u32())
+            // Each is the length of an array stored in the file (b1 has `hidden` floats, mean
+            // `dense`), so neither can exceed the file's floats; checked before they are multiplied.
+            let floatsInFile = bytes.count / 4
+            guard hidden <= floatsInFile, dense <= floatsInFile else { throw r.corrupt("sizes \(hidden) hidden, \(dense) dense in head \"\(task)\" exceed the file (\(bytes.count) bytes)") }
             let nIds = try r.count(limit: 1 << 31)
             let ids = try r.words(nIds)
             let idf = try r.floats()

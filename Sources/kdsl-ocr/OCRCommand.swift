@@ -95,18 +95,18 @@ struct OCRCommand: ParsableCommand {
     @Flag(help: "PP-OCR: do not run the text-direction classifier (upside-down lines are then misread).")
     var noCls = false
 
-    @Option(help: ArgumentHelp("PP-OCR: images with a longer side are scaled down to it first (RapidOCR's max_side_len).", valueName: "PX"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("PP-OCR: images with a longer side are scaled down to it first (RapidOCR's max_side_len).", valueName: "PX"))
     var maxSide: Int?
 
     @Option(help: ArgumentHelp("Tesseract languages, '+'-joined (default eng; the WWW2025 data needs chi_sim+eng).", valueName: "LANGS"))
     var lang: String?
 
-    @Option(help: ArgumentHelp("Tesseract page segmentation mode (0-13, default 3); see the discussion above.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Tesseract page segmentation mode (0-13, default 3); see the discussion above.", valueName: "N"))
     var psm: Int?
 
     @OptionGroup var jobs: JobsOption
 
-    @Option(help: ArgumentHelp("Per-image recognition deadline in milliseconds; 0 means none.", valueName: "MS"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Per-image recognition deadline in milliseconds; 0 means none.", valueName: "MS"))
     var timeoutMs: Int = 0
 
     @Option(help: ArgumentHelp("Image preparation before OCR: none, gray, upscale (gray + 2x for small images).", valueName: "MODE"))

@@ -46,6 +46,9 @@ enum OCRStream {
         var filter = ParallelFilter(options.stream, jobs: options.jobs)
         filter.batchLines = 1
         filter.batchesPerJob = options.windowPerJob
+        // A record takes a second or more: each is written out as soon as it is in order, so an
+        // interrupted run keeps every record it finished.
+        filter.flushEachRecord = true
         let progress = options.progress ? Progress(unit: "records", total: RecordCount.ofFiles(options.stream.inputs)) : nil
         defer { progress?.finish() }
         try filter.run {

@@ -51,6 +51,8 @@ final class OpenVINORuntime: @unchecked Sendable {
 
     private static func open() -> Result<OpenVINORuntime, EngineSetupError> {
         let path = libraryPath()
+        // A library cut short would be mapped past its end: SIGBUS, and no message.
+        do { try PinnedFiles.checkRuntime(libraryPath: path) } catch { return .failure(error) }
         var api = kdsl_openvino_api()
         if let why = kdsl_openvino_open(path, &api) {
             return .failure(EngineSetupError("the OpenVINO runtime cannot be loaded from \(path): \(String(cString: why)); "

@@ -35,8 +35,7 @@ struct PPOCRModels: Sendable {
         let dir = directory(flag)
         func file(_ explicit: String?, _ name: String, _ what: String) throws(EngineSetupError) -> String {
             let path = explicit ?? (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
-            if access(path, R_OK) != 0 {
-                let why = String(cString: strerror(errno))
+            if let why = RegularFile.check(path) {
                 throw EngineSetupError("the PP-OCR \(what) model \(path) cannot be read (\(why)); run `make deps` in the kdsl "
                     + "checkout (it fetches the models from PyPI), or point --models or KDSL_PPOCR_MODELS at a folder holding "
                     + "\(name), or use --engine tesseract")
@@ -46,8 +45,16 @@ struct PPOCRModels: Sendable {
         let det = try file(detector, defaultDetector, "detection")
         let rec = try file(recognizer, defaultRecognizer, "recognition")
         let cls = useClassifier ? try file(classifier, defaultClassifier, "text-direction") : nil
+        // Each file is checked against the pinned set's digest before OpenVINO reads it: OpenVINO
+        // reads damaged weights without a word. A folder or file named on the command line may
+        // hold other models; the install (the deps folder, or KDSL_PPOCR_MODELS) must be the pinned set.
+        let folderChosen = flag != nil
+        try PinnedFiles.checkModel(det, name: defaultDetector, what: "detection", chosen: folderChosen || detector != nil)
+        try PinnedFiles.checkModel(rec, name: defaultRecognizer, what: "recognition", chosen: folderChosen || recognizer != nil)
+        if let cls { try PinnedFiles.checkModel(cls, name: defaultClassifier, what: "text-direction", chosen: folderChosen || classifier != nil) }
         var characters: [String]
         if let keys {
+            if let why = RegularFile.check(keys) { throw EngineSetupError("cannot read the recogniser's keys file \(keys): \(why)") }
             guard let f = fopen(keys, "rb") else {
                 throw EngineSetupError("cannot read the recogniser's keys file \(keys): \(String(cString: strerror(errno)))")
             }
@@ -141,22 +148,7 @@ final class PPOCREngine: @unchecked Sendable {
         func late() -> Bool { due != 0 && MonotonicClock.nanoseconds() >= due }
         guard let raw = RasterImage(decoded) else { return .failure("cannot convert the image's pixels") }
         do {
-            var image = raw
-            var ratioW = 1.0, ratioH = 1.0
-            if max(image.height, image.width) > maxSide {
-                let (scaled, rw, rh) = PPOCREngine.rescaled(image, ratio: Double(maxSide) / Double(max(image.height, image.width)))
-                image = scaled; ratioW *= rw; ratioH *= rh
-            }
-            if min(image.height, image.width) < minSide {
-                let (scaled, rw, rh) = PPOCREngine.rescaled(image, ratio: Double(minSide) / Double(min(image.height, image.width)))
-                image = scaled; ratioW *= rw; ratioH *= rh
-            }
-            var top = 0
-            if image.height <= minHeight || Double(image.width) / Double(image.height) > maxAspect {
-                let target = max(Int(Double(image.width) / maxAspect), minHeight) * 2
-                top = abs(target - image.height) / 2
-                image = image.padded(top: top, bottom: top)
-            }
+            let (image, ratioW, ratioH, top) = PPOCREngine.prepared(raw, maxSide: maxSide, minSide: minSide, minHeight: minHeight, maxAspect: maxAspect)
             let boxes = try detector.detect(image, network: detectorNet)
             if late() { return .failure("timed out after \(timeoutMs) ms") }
             var crops: [RasterImage] = [], kept: [Quad] = []
@@ -181,6 +173,41 @@ final class PPOCREngine: @unchecked Sendable {
         } catch {
             return .failure("\(error)")
         }
+    }
+
+    /// The image as the detector gets it (RapidOCR's global limits, then its letterbox), with the
+    /// factors that map its coordinates back and the rows of black added above.
+    static func prepared(_ raw: RasterImage, maxSide: Int = 2000, minSide: Int = 30, minHeight: Int = 30,
+                         maxAspect: Double = 8.0) -> (image: RasterImage, ratioW: Double, ratioH: Double, top: Int) {
+        var image = raw
+        var ratioW = 1.0, ratioH = 1.0
+        if max(image.height, image.width) > maxSide {
+            let (scaled, rw, rh) = PPOCREngine.rescaled(image, ratio: Double(maxSide) / Double(max(image.height, image.width)))
+            image = scaled; ratioW *= rw; ratioH *= rh
+        }
+        if min(image.height, image.width) < minSide {
+            let (scaled, rw, rh) = PPOCREngine.rescaled(image, ratio: PPOCREngine.minSideRatio(
+                height: image.height, width: image.width, minSide: minSide, maxSide: maxSide))
+            image = scaled; ratioW *= rw; ratioH *= rh
+        }
+        var top = 0
+        if image.height <= minHeight || Double(image.width) / Double(image.height) > maxAspect {
+            let target = max(Int(Double(image.width) / maxAspect), minHeight) * 2
+            top = abs(target - image.height) / 2
+            image = image.padded(top: top, bottom: top)
+        }
+        return (image, ratioW, ratioH, top)
+    }
+
+    /// The factor that brings the shorter side up to `minSide` (RapidOCR's increase_min_side),
+    /// but never the longer side past `maxSide`: RapidOCR scales a 1 × 2000 image by 30 to
+    /// 30 × 60000, which its letterbox then pads to 15000 × 60000 (2.7 GB of pixels, a 10 GB
+    /// detector input). Such an image is thinner than any text line, so its shorter side is
+    /// left at the 32 px minimum of `rescaled` instead; images up to 2000/30 times longer than
+    /// wide are scaled as the reference does.
+    static func minSideRatio(height: Int, width: Int, minSide: Int, maxSide: Int) -> Double {
+        let up = Double(minSide) / Double(min(height, width))
+        return min(up, max(1, Double(maxSide) / Double(max(height, width))))
     }
 
     /// The image scaled by `ratio`, sides rounded to multiples of 32, and the factors that map its

@@ -7,6 +7,8 @@
 /// whole pixels, as pyclipper does it there), at most 1,000 candidates.
 struct TextDetector {
     var limitSideLength = 736
+    /// The longest side of the detector's input (see `inputSize`).
+    var maxInputSide = 8 * 736
     var threshold: Float = 0.3
     var boxThreshold = 0.5
     var unclipRatio = 1.6
@@ -17,9 +19,7 @@ struct TextDetector {
     /// within a line).
     func detect(_ image: RasterImage, network: CompiledNetwork) throws -> [Quad] {
         let (h, w) = (image.height, image.width)
-        var ratio = 1.0
-        if min(h, w) < limitSideLength { ratio = Double(limitSideLength) / Double(min(h, w)) }
-        let rh = TextDetector.multipleOf32(Int(Double(h) * ratio)), rw = TextDetector.multipleOf32(Int(Double(w) * ratio))
+        let (rh, rw) = inputSize(height: h, width: w)
         if rh <= 0 || rw <= 0 { return [] }
         let resized = image.resized(width: rw, height: rh)
         var input = [Float](repeating: 0, count: 3 * rh * rw)
@@ -31,6 +31,23 @@ struct TextDetector {
             return boxesFromMap(map, width: shape[3], height: shape[2], destWidth: w, destHeight: h)
         }
         return TextDetector.readingOrder(boxes.compactMap { TextDetector.tidy($0, width: w, height: h) })
+    }
+
+    /// The detector's input size for an image of `height` × `width`: the shorter side brought up
+    /// to `limitSideLength` (736), sides rounded to multiples of 32, as the reference does; but the
+    /// longer side at most `maxInputSide` (8 × 736), the shorter then at least 32. The reference
+    /// has no such bound, and a 32 × 2000 strip would become a 46000 × 736 input (400 MB, and
+    /// several GB of activations inside the network). Images up to 8 times longer than wide, and
+    /// every image the letterbox has padded (the wide ones), are below the bound and sized as
+    /// the reference sizes them.
+    func inputSize(height h: Int, width w: Int) -> (height: Int, width: Int) {
+        var ratio = 1.0
+        if min(h, w) < limitSideLength { ratio = Double(limitSideLength) / Double(min(h, w)) }
+        if Double(max(h, w)) * ratio > Double(maxInputSide) {
+            ratio = Double(maxInputSide) / Double(max(h, w))
+            return (max(TextDetector.multipleOf32(Int(Double(h) * ratio)), 32), max(TextDetector.multipleOf32(Int(Double(w) * ratio)), 32))
+        }
+        return (TextDetector.multipleOf32(Int(Double(h) * ratio)), TextDetector.multipleOf32(Int(Double(w) * ratio)))
     }
 
     /// Python's `round(n / 32) * 32` (ties to even), as the reference does.

@@ -35,10 +35,10 @@ struct Predicate: Hashable, Comparable, Sendable {
 
     /// In words, for `show`: `user contains "怎么用"`, `agent does not contain "退款"`. The literal
     /// is quoted as in JSON: its spaces matter, and an escape keeps it on one line.
-    var words: String { "\(field.rawValue) \(negated ? "does not contain" : "contains") \(JSON.string(literal).serialized)" }
+    var words: String { "\(field.rawValue) \(negated ? "does not contain" : "contains") \(quotedForDisplay(literal))" }
 
     /// In symbols, for `show --format symbols`: `user ∋ "怎么用"`, `agent ∌ "退款"`.
-    var symbols: String { "\(field.rawValue) \(negated ? "∌" : "∋") \(JSON.string(literal).serialized)" }
+    var symbols: String { "\(field.rawValue) \(negated ? "∌" : "∋") \(quotedForDisplay(literal))" }
 }
 
 extension TextField {
@@ -152,6 +152,8 @@ struct RuleSet {
     /// Parses a rule file. Every problem is collected with its line (so `check` can list them all);
     /// blank lines are skipped. Ids absent from a line get the content id.
     static func parse(bytesOf path: String) throws -> (RuleSet, [RuleFileProblem]) {
+        // A rule file is read whole before any record: a FIFO or a device is refused by name.
+        if path != "-", let why = RegularFile.check(path) { throw SetupError("\(path): \(why)") }
         var rules: [Rule] = []
         var problems: [RuleFileProblem] = []
         var seen: [String: Int] = [:]
@@ -227,9 +229,9 @@ extension Rule {
             for (k, _) in pm where !["field", "contains", "not_contains"].contains(k) {
                 throw RecordError("\(at): unknown key \"\(k)\" (expected field, contains or not_contains)")
             }
-            guard let fieldName = item["field"]?.stringValue else { throw RecordError("\(at): missing \"field\" (user, agent, ocr or all)") }
+            guard let fieldName = item["field"]?.stringValue else { throw RecordError("\(at): missing \"field\" (\(TextField.names))") }
             guard let field = TextField(rawValue: fieldName) else {
-                throw RecordError("\(at): unknown field \(JSON.string(fieldName).serialized) (expected user, agent, ocr or all)")
+                throw RecordError("\(at): unknown field \(JSON.string(fieldName).serialized) (expected \(TextField.names))")
             }
             let pos = item["contains"], neg = item["not_contains"]
             if (pos == nil) == (neg == nil) { throw RecordError("\(at): needs exactly one of \"contains\" or \"not_contains\"") }

@@ -55,7 +55,7 @@ enum RuleReport {
     static func inSymbols(_ groups: [[Rule]]) -> String {
         var out = ""
         for rules in groups {
-            let head = (rules[0].task.map { "\($0) / " } ?? "") + rules[0].label
+            let head = (rules[0].task.map { "\(plain($0)) / " } ?? "") + plain(rules[0].label)
             out += "\(head)  (\(rules.count) rule\(rules.count == 1 ? "" : "s"))\n"
             for r in rules {
                 var stats: [String] = []
@@ -64,8 +64,8 @@ enum RuleReport {
                 else if let s = r.support { stats.append("support \(s)") }
                 if let b = r.broken { stats.append("broken \(b)") }
                 if let f = r.folds { stats.append("folds \(f)") }
-                if let s = r.source { stats.append(s) }
-                out += "  \(r.id)  " + stats.joined(separator: "  ") + "\n"
+                if let s = r.source { stats.append(printableCell(s)) }
+                out += "  \(plain(r.id))  " + stats.joined(separator: "  ") + "\n"
                 out += "      " + r.predicates.map(\.symbols).joined(separator: " ∧ ") + "\n"
             }
             out += "\n"
@@ -76,8 +76,8 @@ enum RuleReport {
     /// An id, task or label as people read it: as written, unless it holds a control character
     /// (a newline would break the table) or is blank at either end; then quoted as in JSON.
     static func plain(_ s: String) -> String {
-        let odd = s.unicodeScalars.contains { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }
-        return odd || s.first == " " || s.last == " " ? JSON.string(s).serialized : s
+        let odd = s.unicodeScalars.contains { isDisplayControl($0.value) }
+        return odd || s.first == " " || s.last == " " ? quotedForDisplay(s) : s
     }
 
     /// A reward or precision for people: three decimals.

@@ -121,20 +121,20 @@ extension RulesCommand {
             Example:
               jq -c 'select(.fold != 0)' train.ocr.jsonl | kdsl-rules mine > rules.jsonl
             """)
-        @Option(help: "Most predicates in a rule.") var maxPredicates = 5
-        @Option(help: "UCT exploration constant c.") var exploration = 1.0
-        @Option(help: "Keep rules whose reward is at least this.") var minReward = 0.8
-        @Option(help: "MCTS iterations per label and inner fold.") var iterations = 600
-        @Option(help: "Random predicates added in a rollout.") var rollout = 2
-        @Option(help: "Inner folds for cross-fitting (1: score on the mining records themselves).") var folds = 5
-        @Option(help: "Seed of every random choice.") var seed: UInt64 = 1
-        @Option(help: "Normal quantile of the Wilson lower bound (1 ≈ 84% one-sided).") var z = 1.0
+        @Option(parsing: .unconditional, help: "Most predicates in a rule.") var maxPredicates = 5
+        @Option(parsing: .unconditional, help: "UCT exploration constant c.") var exploration = 1.0
+        @Option(parsing: .unconditional, help: "Keep rules whose reward is at least this.") var minReward = 0.8
+        @Option(parsing: .unconditional, help: "MCTS iterations per label and inner fold.") var iterations = 600
+        @Option(parsing: .unconditional, help: "Random predicates added in a rollout.") var rollout = 2
+        @Option(parsing: .unconditional, help: "Inner folds for cross-fitting (1: score on the mining records themselves).") var folds = 5
+        @Option(parsing: .unconditional, help: "Seed of every random choice.") var seed: UInt64 = 1
+        @Option(parsing: .unconditional, help: "Normal quantile of the Wilson lower bound (1 ≈ 84% one-sided).") var z = 1.0
         @Option(help: "Text fields to mine, comma-separated (user, agent, ocr, all, title, bottom, lines).") var fields = "user,ocr"
-        @Option(help: "Longest n-gram, in tokens.") var maxN = 4
-        @Option(help: "Fewest records a literal (and a rule) must cover.") var minCount = 2
-        @Option(help: "\"contains\" candidates per label.") var candidates = 40
-        @Option(help: "\"does not contain\" candidates per label.") var negatives = 15
-        @Option(help: "At most this many rules per label (0: no limit).") var maxRules = 0
+        @Option(parsing: .unconditional, help: "Longest n-gram, in tokens.") var maxN = 4
+        @Option(parsing: .unconditional, help: "Fewest records a literal (and a rule) must cover.") var minCount = 2
+        @Option(parsing: .unconditional, help: "\"contains\" candidates per label.") var candidates = 40
+        @Option(parsing: .unconditional, help: "\"does not contain\" candidates per label.") var negatives = 15
+        @Option(parsing: .unconditional, help: "At most this many rules per label (0: no limit).") var maxRules = 0
         @Flag(help: "Keep rules that add no labelled record to the better rules of their label.") var keepRedundant = false
         @OptionGroup var label: LabelFieldOption
         @Option(help: "Error-driven mining: path of the model's prediction (e.g. model.label).") var against: String?
@@ -195,8 +195,8 @@ extension RulesCommand {
                 | kdsl-rules validate --rules rules.jsonl --out validated.jsonl
             """)
         @Option(help: "The rule file to re-score.") var rules: String
-        @Option(help: "Keep rules whose reward is at least this.") var minReward = 0.8
-        @Option(help: "Normal quantile of the Wilson lower bound.") var z = 1.0
+        @Option(parsing: .unconditional, help: "Keep rules whose reward is at least this.") var minReward = 0.8
+        @Option(parsing: .unconditional, help: "Normal quantile of the Wilson lower bound.") var z = 1.0
         @OptionGroup var label: LabelFieldOption
         @Option(help: "Score as error-driven rules against this prediction path (e.g. model.label).") var against: String?
         @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?

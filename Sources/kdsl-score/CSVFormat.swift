@@ -11,17 +11,17 @@ struct CSVFormat {
     func render() -> String {
         var out = Self.line(Self.header)
         for scope in report.scopes {
-            let place = scope.group.map { ["group", $0.text] } ?? ["overall", ""]
+            let place = scope.group.map { ["group", inert($0.text)] } ?? ["overall", ""]
             for r in scope.section.rows {
-                out += Self.line(place + [r.kind.rawValue, r.kind == .class ? r.name : "", "", r.precision, r.recall, r.f1, r.support, ""])
+                out += Self.line(place + [r.kind.rawValue, r.kind == .class ? inert(r.name) : "", "", r.precision, r.recall, r.f1, r.support, ""])
             }
             if confusion {
                 let m = scope.section.confusion
                 for (i, gold) in m.labels.enumerated() {
                     for (j, pred) in m.labels.enumerated() {
-                        out += Self.line(place + ["confusion", gold.text, pred.text, "", "", "", "", String(m.matrix[i][j])])
+                        out += Self.line(place + ["confusion", inert(gold.text), inert(pred.text), "", "", "", "", String(m.matrix[i][j])])
                     }
-                    out += Self.line(place + ["confusion_no_prediction", gold.text, "", "", "", "", "", String(m.noPrediction[i])])
+                    out += Self.line(place + ["confusion_no_prediction", inert(gold.text), "", "", "", "", "", String(m.noPrediction[i])])
                 }
             }
         }
@@ -38,6 +38,15 @@ struct CSVFormat {
 
     /// One record: fields joined by commas, ended by CRLF (RFC 4180).
     static func line(_ fields: [String]) -> String { fields.map(csvField).joined(separator: ",") + "\r\n" }
+}
+
+/// A label or group value as a spreadsheet will not run it: a value starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return would be read as a formula (`=HYPERLINK(...)`), so it gets a
+/// single quote in front, as OWASP's advice on CSV injection says; any other value is unchanged.
+/// Only the columns that carry the data's own text get it: the figures are ours.
+func inert(_ text: String) -> String {
+    guard let first = text.utf8.first, [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains(first) else { return text }
+    return "'" + text
 }
 
 /// A CSV field as RFC 4180 writes it: quoted when it holds a comma, a double quote, a carriage

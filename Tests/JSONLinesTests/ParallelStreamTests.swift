@@ -82,10 +82,12 @@ private func temporaryFile(_ lines: [String]) throws -> String {
     return path
 }
 
-private func runParallel(_ path: String, jobs: Int, batchLines: Int, strict: Bool) throws -> Collected {
+private func runParallel(_ path: String, jobs: Int, batchLines: Int, strict: Bool, batchBytes: Int? = nil, bytesPerJob: Int? = nil) throws -> Collected {
     let collected = Collected()
     var filter = ParallelFilter(StreamOptions(strict: strict, inputs: [path]), jobs: jobs)
     filter.batchLines = batchLines
+    if let batchBytes { filter.batchBytes = batchBytes }
+    if let bytesPerJob { filter.bytesPerJob = bytesPerJob }
     try filter.runParallel({ makeTransform(collected) }, sink: { batch in
         collected.lock.locked {
             collected.bytes += batch.bytes
@@ -162,6 +164,40 @@ private func runParallel(_ path: String, jobs: Int, batchLines: Int, strict: Boo
         #expect(got.bytes.count > 0)
         #expect(got.maxInFlight <= (2 * 4 + 1) * 16)
         #expect(got.batches == 20000 / 16)
+    }
+
+    /// Long lines: the work in flight is bounded by bytes too, not only by lines (256-line batches
+    /// of 6.8 MB records held gigabytes). Each 600 KB line here is cut into its own batch and at
+    /// most 2 MiB of input (plus one line) waits or is worked on, so few records are in flight;
+    /// the output is still the one-job output.
+    @Test func longLinesAreBoundedByBytes() throws {
+        let filler = String(repeating: "x", count: 600_000)
+        let lines = (0..<40).map { #"{"id":\#($0),"text":"\#(filler)"}"# }
+        let path = try temporaryFile(lines)
+        defer { unlink(path) }
+        let got = try runParallel(path, jobs: 2, batchLines: 256, strict: false, batchBytes: 256 << 10, bytesPerJob: 1 << 20)
+        #expect(got.maxInFlight <= 5)
+        #expect(got.bytes == (try reference(lines, file: path, strict: false)).bytes)
+    }
+
+    /// A slow stage (OCR) has every batch written out as soon as it is in order: a finished record
+    /// never waits in the buffer behind a slow one.
+    @Test func flushEachRecordFlushesEveryBatch() throws {
+        let lines = (0..<50).map { #"{"id":\#($0)}"# }
+        let path = try temporaryFile(lines)
+        defer { unlink(path) }
+        let flushes = Collected()
+        var filter = ParallelFilter(StreamOptions(inputs: [path]), jobs: 3)
+        filter.batchLines = 1
+        filter.flushEachRecord = true
+        try filter.runParallel({ makeTransform(Collected()) }, sink: { batch in
+            flushes.lock.locked {
+                if batch.flush { flushes.batches += 1 }
+                if !batch.bytes.isEmpty { flushes.inFlight += 1 }
+            }
+        })
+        #expect(flushes.inFlight == 50)
+        #expect(flushes.batches >= 50)
     }
 
     /// A factory that fails (missing traineddata, say) fails the run before anything is written.

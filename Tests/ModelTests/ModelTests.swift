@@ -231,6 +231,29 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         }
     }
 
+    /// A payload whose checksum is written again after a size in it changed: the loader checks
+    /// each size against the file and sane limits before prediction allocates from it.
+    @Test func sizesInASealedPayloadAreChecked() throws {
+        let bytes = ModelFile.encode(try model(hidden: 8))
+        func u32(_ b: [UInt8], _ at: Int) -> Int { (0..<4).reduce(0) { $0 | Int(b[at + $1]) << (8 * $1) } }
+        // The feature configuration follows the view names: word order, char min, char max, bits.
+        var at = ModelFile.headerSize + 4
+        for _ in 0..<u32(bytes, ModelFile.headerSize) { at += 4 + u32(bytes, at) }
+        func sealed(_ offset: Int, _ value: UInt32) -> [UInt8] {
+            var b = bytes
+            for i in 0..<4 { b[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
+            let sum = b.withUnsafeBufferPointer { ModelFile.checksum(UnsafeBufferPointer(rebasing: $0[ModelFile.headerSize...])) }
+            for i in 0..<8 { b[24 + i] = UInt8(truncatingIfNeeded: sum >> (8 * UInt64(i))) }
+            return b
+        }
+        #expect(message { try ModelFile.decode(sealed(at + 8, 0x7FFF_FFFF), name: "m") }.contains("m: corrupt model file: character n-grams"))
+        #expect(message { try ModelFile.decode(sealed(at + 4, 0xFFFF_FFFF), name: "m") }.contains("m: corrupt model file: character n-grams"))
+        #expect(message { try ModelFile.decode(sealed(at, 100_000), name: "m") }.contains("m: corrupt model file: word n-gram order"))
+        #expect(message { try ModelFile.decode(sealed(at + 12, 40), name: "m") }.contains("m: corrupt model file: hash bits"))
+        // Unchanged, it still reads.
+        #expect(try ModelFile.decode(sealed(at, UInt32(u32(bytes, at))), name: "m").heads.count == 1)
+    }
+
     @Test func writesAtomically() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-model-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -163,3 +163,26 @@ import Testing
         #expect(RecordCount.ofFiles(["/nonexistent"]) == nil)
     }
 }
+
+/// Thin images: what the detector is given stays bounded whatever the image's aspect.
+@Suite struct ThinImageTests {
+    @Test(arguments: [(1, 2000), (2000, 1), (1, 100000), (100000, 1), (3, 5000), (5000, 3), (32, 2000), (2000, 32), (29, 1999)])
+    func detectorInputIsBounded(width: Int, height: Int) {
+        let (image, _, _, _) = PPOCREngine.prepared(RasterImage(width: width, height: height))
+        #expect(image.width * image.height <= 2000 * 2000)
+        let (h, w) = TextDetector().inputSize(height: image.height, width: image.width)
+        #expect(max(h, w) <= 8 * 736)
+        #expect(min(h, w) >= 32)
+        #expect(h % 32 == 0 && w % 32 == 0)
+    }
+
+    @Test func ordinaryImagesAreSizedAsTheReferenceSizesThem() {
+        // A page, a flat banner (letterboxed) and an 8:1 strip: the reference's sizes.
+        let d = TextDetector()
+        #expect(d.inputSize(height: 1000, width: 800) == (992, 800))
+        #expect(d.inputSize(height: 250, width: 2000) == (736, 5888))
+        #expect(d.inputSize(height: 2000, width: 250) == (5888, 736))
+        let (banner, _, _, top) = PPOCREngine.prepared(RasterImage(width: 2000, height: 40))
+        #expect(banner.height == 500 && banner.width == 2000 && top == 230)
+    }
+}

@@ -100,6 +100,18 @@ import Testing
         #expect(C.context(of: "退款", in: "您好我想退款", around: 2) == "…我想退款")
         #expect(C.context(of: "ab", in: "xxxxabyy\nzzzz", around: 3) == "…xxxabyy …")
         #expect(C.context(of: "ab", in: "ab", around: 3) == "ab")
+    }
+
+    /// Rules match bytes: a literal inside a grapheme cluster still gets its context, and every
+    /// line break (CRLF too) is one space.
+    @Test func contextInsideGraphemeClustersAndAcrossCRLF() {
+        typealias C = RulesValue.Condition
+        #expect(C.context(of: "cafe", in: "un cafe\u{301} noir", around: 3) == "un cafe\u{301} n…")
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}"
+        #expect(C.context(of: "\u{1F469}", in: "hi " + family, around: 2) == "…\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}")
+        #expect(C.context(of: "ab", in: "xxab\r\nyy", around: 1) == "…xab …")
+        #expect(C.context(of: "ab", in: "xxab\r\nyy", around: 4) == "xxab yy")
+        #expect(C.context(of: "e\u{301}", in: "cafe\u{301}\r\nx", around: 5) == "cafe\u{301} x")
         #expect(C.context(of: "q", in: "ab") == nil)
         let condition = C(field: "ocr", literal: "减", negated: true, context: nil)
         #expect(condition.json.serialized == #"{"field":"ocr","not_contains":"减"}"#)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the bad-image matrix into DIR (for the kdsl-ocr tests): empty, cut and non-image files, a
-GIF, extreme sizes (1x1, 2x6000, 6000x2), 16-bit gray and palette PNGs."""
+GIF, extreme sizes (1x1, 2x6000, 6000x2), thin ones whose scaling once asked PP-OCR's detector for
+gigabytes (1x2000, 2000x1, 1x100000), 16-bit gray and palette PNGs."""
 import os, struct, sys, zlib
 
 def png(w, h, color=6, depth=8):
@@ -17,6 +18,7 @@ files = {
     'empty.png': b'', 'one.png': png(1, 1), 'tall.png': png(2, 6000, 0), 'wide.png': png(6000, 2, 0),
     'gray16.png': png(64, 64, 0, 16), 'pal.png': png(64, 64, 3), 'cut.png': png(200, 200)[:len(png(200, 200)) // 2],
     'text.png': b'hello world, not an image',
+    'thin-tall.png': png(1, 2000, 0), 'thin-wide.png': png(2000, 1, 0), 'thin-long.png': png(1, 100000, 0),
     'gif.gif': b'GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x00;',
 }
 for name, data in files.items():

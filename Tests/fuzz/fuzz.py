@@ -6,6 +6,9 @@ Targets (each reads what a user or an upstream stage could hand it):
   apply    kdsl-rules apply on record lines (the text views' byte fast path, the matcher)
   rules    kdsl-rules check on a rule file (the rule-file parser)
   model    kdsl-model predict --model on a model file (the model-file loader)
+  sealed   the same, with the payload alone mutated and the header's length and checksum written
+           again, so that every case passes the checksum and reaches the size and value checks
+           (plain mutations almost never do: one flipped bit fails the checksum)
   counts   kdsl-score --merge-counts on counts lines (the counts reader)
   ppocr    kdsl-ocr --cls-model on a PP-OCR model file (OpenVINO's ONNX reader, the role check);
            slow (a second a run), so not in the default list: `make fuzz` adds it
@@ -71,9 +74,49 @@ def mutate(rng, data, seeds):
 ENV = dict(os.environ, SWIFT_BACKTRACE="enable=no")
 
 
-def run(cmd, stdin_bytes, timeout, cwd):
+MODEL_HEADER = 32
+EXTREME_WORDS = [b"\xff\xff\xff\xff", b"\x00\x00\x00\x80", b"\xff\xff\xff\x7f", b"\x00\x00\x01\x00", b"\x00\x00\x00\x00"]
+
+
+def overwrite_size(rng, data):
+    """One 4-byte word overwritten by an extreme, at a position drawn log-uniformly:
+    the model file's sizes and settings (feature configuration, head headers) sit near the start
+    of the payload and of each head, where uniform positions in a file of floats rarely land."""
+    if len(data) < 8:
+        return data
+    data = bytearray(data)
+    # Word-aligned: the numbers are, wherever the strings before them have lengths of 4k.
+    i = min(4 * (int((len(data) // 4) ** rng.random()) - 1), len(data) - 4)
+    data[i:i + 4] = rng.choice(EXTREME_WORDS)
+    return bytes(data)
+
+
+def fnv1a64(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def sealed(model_header, payload):
+    """A model file with `payload` under the seed's header, its length and checksum written again."""
+    return model_header[:16] + len(payload).to_bytes(8, "little") + fnv1a64(payload).to_bytes(8, "little") + payload
+
+
+# What a run may hold (address space); a loader that believes a size in a damaged file and asks for
+# gigabytes fails its allocation and traps, which counts as a finding.
+MEMORY_LIMIT = 2 << 30
+
+
+def limit_memory():
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def run(cmd, stdin_bytes, timeout, cwd, limit=False):
     try:
-        p = subprocess.run(cmd, input=stdin_bytes, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout, cwd=cwd, env=ENV)
+        p = subprocess.run(cmd, input=stdin_bytes, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout, cwd=cwd, env=ENV,
+                           preexec_fn=limit_memory if limit else None)
     except subprocess.TimeoutExpired:
         return "hang", None
     if p.returncode < 0:
@@ -112,6 +155,7 @@ def make_seeds(bin_dir, work):
         "apply": [records, extra],
         "rules": [rules, rules.split(b"\n")[0] + b"\n"] if rules else [b'{"id":"r1","label":"a","when":[{"field":"user","contains":"x"}]}\n'],
         "model": [model],
+        "sealed": [model[MODEL_HEADER:]],
         "counts": [counts],
     }
 
@@ -124,7 +168,7 @@ def command(target, bin_dir, work, case_path, records):
         return [k("kdsl-rules"), "apply", "--jobs", "1", "--rules", os.path.join(work, "rules.jsonl")], None
     if target == "rules":
         return [k("kdsl-rules"), "check", case_path], b""
-    if target == "model":
+    if target in ("model", "sealed"):
         return [k("kdsl-model"), "predict", "--model", case_path, "--jobs", "1"], records
     if target == "counts":
         return [k("kdsl-score"), "--merge-counts"], None
@@ -137,7 +181,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=60, help="time per target")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--targets", default="records,apply,rules,model,counts")
+    ap.add_argument("--targets", default="records,apply,rules,model,sealed,counts")
     ap.add_argument("--bin", default=os.environ.get("KDSL_BIN", os.path.join(ROOT, ".build/release")))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/out/fuzz"), help="where findings are saved")
     ap.add_argument("--timeout", type=float, default=10, help="seconds after which a run counts as a hang")
@@ -167,13 +211,19 @@ def main():
             records = open(os.path.join(work, "records.jsonl"), "rb").read()
             end = time.monotonic() + a.seconds
             while time.monotonic() < end:
-                data = mutate(rng, rng.choice(pool), pool)
+                if target == "sealed":
+                    # Half the cases change one word of an intact payload, so that the rest still
+                    # parses and the file reaches prediction; the others are mutated as usual.
+                    seed = rng.choice(pool)
+                    data = sealed(seeds["model"][0], overwrite_size(rng, seed) if rng.random() < 0.5 else mutate(rng, seed, pool))
+                else:
+                    data = mutate(rng, rng.choice(pool), pool)
                 cmd, stdin_bytes = command(target, a.bin, work, case_path, records)
                 if stdin_bytes is None:
                     stdin_bytes = data
                 else:
                     open(case_path, "wb").write(data)
-                problem, err = run(cmd, stdin_bytes, a.timeout, work)
+                problem, err = run(cmd, stdin_bytes, a.timeout, work, limit=target in ("model", "sealed"))
                 execs += 1
                 if problem:
                     os.makedirs(a.out, exist_ok=True)
