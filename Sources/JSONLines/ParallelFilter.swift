@@ -46,6 +46,12 @@ public struct RecordOutput {
 /// with an `error` field (reported, exit 1, `--strict` stops).
 public typealias RecordTransform = (inout Record, inout RecordOutput) throws -> Void
 
+/// A worker's work on a whole batch before its records are transformed one by one (an encoder
+/// runs one pass over every text of the batch): it receives the batch's records that parse, in
+/// input order, and the transform is then called on exactly those records, in the same order
+/// (fewer when `--strict` stops the batch early).
+public typealias BatchPreparation = ([Record]) -> Void
+
 /// A one-record-in, one-record-out stage run on several threads with the output in input order.
 ///
 /// Contract: the same as `runFilter` for every `jobs` — the same bytes on stdout and stderr and
@@ -80,6 +86,11 @@ public struct ParallelFilter {
     /// long (OCR: a second and more): a write a record costs nothing there, and a finished record
     /// never waits behind a slow one that follows it.
     public var flushEachRecord = false
+    /// Cut batches only every `batchLines` records and at the end of an input, never because the
+    /// reader waits for a slow producer: a batch's records then depend on the input alone, the
+    /// same for any `jobs` and any timing (a stage whose results depend on a batch's composition
+    /// needs it; its records wait for their batch to fill). One job then runs on a worker thread.
+    public var fixedBatches = false
 
     /// A filter over `options.inputs` with `jobs` workers (at least 1).
     public init(_ options: StreamOptions, jobs: Int) {
@@ -95,11 +106,18 @@ public struct ParallelFilter {
     /// unreadable input (after writing every record before it) and whatever `makeTransform`
     /// throws (before writing anything).
     public func run(_ makeTransform: @escaping () throws -> RecordTransform) throws {
-        if jobs == 1 {
+        if jobs == 1 && !fixedBatches {
             try runInline(try makeTransform())
         } else {
             try runParallel(makeTransform, sink: OrderedBatches.writeToStandardOutput)
         }
+    }
+
+    /// As `run`, with each worker's `prepare` called on every batch before its records are
+    /// transformed (`BatchPreparation`). Batches are those of the parallel form, also for one job.
+    public func run(preparing makeWork: @escaping () throws -> (prepare: BatchPreparation, transform: RecordTransform)) throws {
+        try runParallel({ let w = try makeWork(); return (w.prepare, w.transform) } as () throws -> (BatchPreparation?, RecordTransform),
+                        sink: OrderedBatches.writeToStandardOutput)
     }
 
     /// `runFilter`'s loop: one record (a plain local, reloaded in place for every line: no
@@ -177,8 +195,13 @@ public struct ParallelFilter {
         return !out.problems.isEmpty
     }
 
-    /// The batched form; `sink` receives finished batches in input order on the writer thread.
+    /// The batched form without a batch preparation.
     func runParallel(_ makeTransform: @escaping () throws -> RecordTransform, sink: @escaping (FinishedBatch) -> Void) throws {
+        try runParallel({ (nil, try makeTransform()) } as () throws -> (BatchPreparation?, RecordTransform), sink: sink)
+    }
+
+    /// The batched form; `sink` receives finished batches in input order on the writer thread.
+    func runParallel(_ makeTransform: @escaping () throws -> (BatchPreparation?, RecordTransform), sink: @escaping (FinishedBatch) -> Void) throws {
         let pool = OrderedBatches(jobs: jobs, window: batchesPerJob * jobs, maxBytes: bytesPerJob * jobs, strict: options.strict,
                                   makeTransform: makeTransform, sink: sink)
         try pool.start()
@@ -190,6 +213,16 @@ public struct ParallelFilter {
         var unflushed = false
         func submit() {
             if batch.count == 0 && !(waiting && unflushed) { return }
+            if fixedBatches && waiting {
+                // The batch keeps filling; what was written before it is flushed.
+                if unflushed {
+                    var flush = LineBatch()
+                    flush.flushAfter = true
+                    pool.submit(flush)
+                    unflushed = false
+                }
+                return
+            }
             batch.flushAfter = waiting || flushEach
             unflushed = !(waiting || flushEach)
             let (size, file) = (batch.bytes.count, batch.file)
@@ -266,7 +299,7 @@ final class OrderedBatches: @unchecked Sendable {
     /// The most input bytes in flight at once (tests).
     private(set) var peakBytesInFlight = 0
     private let strict: Bool
-    private let makeTransform: () throws -> RecordTransform
+    private let makeTransform: () throws -> (BatchPreparation?, RecordTransform)
     private let sink: (FinishedBatch) -> Void
     private var slots: [Slot]
     /// head: next batch to write; claim: next to transform; tail: next free slot.
@@ -278,7 +311,7 @@ final class OrderedBatches: @unchecked Sendable {
     private var workAvailable = pthread_cond_t(), batchDone = pthread_cond_t(), spaceFree = pthread_cond_t()
     private var threads: [pthread_t] = []
 
-    init(jobs: Int, window: Int, maxBytes: Int = .max, strict: Bool, makeTransform: @escaping () throws -> RecordTransform,
+    init(jobs: Int, window: Int, maxBytes: Int = .max, strict: Bool, makeTransform: @escaping () throws -> (BatchPreparation?, RecordTransform),
          sink: @escaping (FinishedBatch) -> Void) {
         self.jobs = jobs
         self.window = max(window, 1)
@@ -365,9 +398,9 @@ final class OrderedBatches: @unchecked Sendable {
     }
 
     private func workerLoop() {
-        let transform: RecordTransform
+        let prepare: BatchPreparation?, transform: RecordTransform
         do {
-            transform = try makeTransform()
+            (prepare, transform) = try makeTransform()
         } catch {
             pthread_mutex_lock(&m)
             if setupFailure == nil { setupFailure = error }
@@ -395,6 +428,18 @@ final class OrderedBatches: @unchecked Sendable {
             out.bytes = []
             out.bytes.reserveCapacity(batch.bytes.count * 2)
             batch.bytes.withUnsafeBufferPointer { bytes in
+                if let prepare {
+                    // The records that parse, as `process` will read them again one by one.
+                    var records: [Record] = []
+                    var start = 0
+                    for n in 0..<batch.count {
+                        let line = UnsafeBufferPointer(rebasing: bytes[start..<batch.ends[n]])
+                        start = batch.ends[n]
+                        var r = Record()
+                        if (try? r.reload(line: line, location: SourceLocation(file: batch.file, line: batch.numbers[n]))) != nil { records.append(r) }
+                    }
+                    prepare(records)
+                }
                 var start = 0
                 for n in 0..<batch.count {
                     let line = UnsafeBufferPointer(rebasing: bytes[start..<batch.ends[n]])

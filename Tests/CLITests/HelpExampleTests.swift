@@ -11,7 +11,7 @@ import TestSupport
 /// empty file. Its lines are under 80 characters: ArgumentParser wraps a discussion line only when
 /// it does not fit the terminal (80 columns when stdout is not one), so they print as written.
 @Suite struct HelpExampleTests {
-    static let executables = ["kdsl-ocr", "kdsl-rules", "kdsl-model", "kdsl-merge", "kdsl-score", "kdsl-stream-bench"]
+    static let executables = ["kdsl-ocr", "kdsl-embed", "kdsl-rules", "kdsl-model", "kdsl-merge", "kdsl-score", "kdsl-stream-bench"]
     static let width = 80
 
     /// The help of `command` (e.g. ["kdsl-rules", "apply"]) as printed on a terminal `columns` wide.

@@ -12,7 +12,7 @@ import TestSupport
 
     func path(_ name: String) -> String { scratch.path(name) }
 
-    static let stages = ["kdsl-ocr", "kdsl-rules", "kdsl-model", "kdsl-merge", "kdsl-score"]
+    static let stages = ["kdsl-ocr", "kdsl-embed", "kdsl-rules", "kdsl-model", "kdsl-merge", "kdsl-score"]
 
     /// Every progress line at once: what the CLI tests need to see progress from short runs.
     static let everyLine = ["KDSL_PROGRESS_INTERVAL": "0"]

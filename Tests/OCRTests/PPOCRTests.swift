@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import kdsl_ocr
+import JSONLines
 
 /// The PP-OCR engine's own code: geometry, regions, reading order, CTC decoding, ONNX metadata.
 @Suite struct PPOCRTests {

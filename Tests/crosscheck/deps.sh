@@ -7,7 +7,8 @@ cd "$(dirname "$0")/../.."
 fail=0
 deps=$(bash deps/fetch.sh)
 for f in openvino/lib/libopenvino_c.so openvino/include/openvino/c/openvino.h \
-         ppocr/ch_PP-OCRv4_det_infer.onnx ppocr/ch_PP-OCRv4_rec_infer.onnx ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx; do
+         ppocr/ch_PP-OCRv4_det_infer.onnx ppocr/ch_PP-OCRv4_rec_infer.onnx ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx \
+         e5/e5-small-q4.bin; do
   [ -s "$deps/$f" ] || { echo "FAIL: deps.sh: $deps/$f missing after deps/fetch.sh" >&2; fail=1; }
 done
 # Nothing is downloaded when everything is in place.

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 # The release binaries when built (make fuzz), else the debug ones the tests just built (CI).
 if [ -n "${KDSL_BIN:-}" ]; then BIN=$KDSL_BIN; elif [ -x .build/release/kdsl-score ]; then BIN=.build/release; else BIN=.build/debug; fi
-for t in kdsl-merge kdsl-rules kdsl-model kdsl-score kdsl-ocr; do
+for t in kdsl-merge kdsl-rules kdsl-model kdsl-score kdsl-ocr kdsl-embed; do
   [ -x "$BIN/$t" ] || { echo "fuzz.sh: $BIN/$t not built" >&2; exit 2; }
 done
 python3 Tests/fuzz/fuzz.py --check-harness

@@ -12,6 +12,9 @@ Targets (each reads what a user or an upstream stage could hand it):
   counts   kdsl-score --merge-counts on counts lines (the counts reader)
   ppocr    kdsl-ocr --cls-model on a PP-OCR model file (OpenVINO's ONNX reader, the role check);
            slow (a second a run), so not in the default list: `make fuzz` adds it
+  e5       kdsl-embed --encoder-model on the e5 weight file: its header, tokenizer, normalisation
+           map and tensor directory (the first 4.6 MB) mutated, the tensors' bytes kept; slow (72 MB
+           written and read a run), so not in the default list: `make fuzz` adds it
 
 Seeds are made at start from the project's own sample (examples/sample/records.jsonl): a few
 records, a rule file mined from them, a model trained on them, their counts. Each execution takes
@@ -149,7 +152,10 @@ def make_seeds(bin_dir, work):
     deps = os.environ.get("KDSL_DEPS", os.path.join(ROOT, ".deps"))
     cls = os.path.join(deps, "ppocr", "ch_ppocr_mobile_v2.0_cls_infer.onnx")
     open(os.path.join(work, "image.jsonl"), "w").write('{"images":["%s"]}\n' % os.path.join(ROOT, "Tests/OCRTests/Fixtures/zh-line.png"))
+    e5 = os.environ.get("KDSL_E5_MODEL", os.path.join(deps, "e5", "e5-small-q4.bin"))
+    head = e5_head(e5) if os.path.exists(e5) else b""
     return {
+        "e5": [head] if head else [],
         "ppocr": [open(cls, "rb").read()] if os.path.exists(cls) else [],
         "records": [records, extra, picked[0] + b"\n"],
         "apply": [records, extra],
@@ -158,6 +164,26 @@ def make_seeds(bin_dir, work):
         "sealed": [model[MODEL_HEADER:]],
         "counts": [counts],
     }
+
+
+def e5_head(path):
+    """The e5 weight file up to its first tensor's bytes; its rest is kept in E5_TAIL."""
+    import struct
+    global E5_TAIL
+    data = open(path, "rb").read()
+    p = 44
+    n = struct.unpack_from("<i", data, p)[0]; p += 20
+    blob = struct.unpack_from("<Q", data, p)[0]; p += 8
+    p += 4 * (n + 1) + 4 * n + blob
+    norm_bytes = struct.unpack_from("<I", data, p + 4)[0]; p += 8 + norm_bytes
+    count = struct.unpack_from("<i", data, p)[0]; p += 4
+    for _ in range(count):
+        p += 2 + struct.unpack_from("<H", data, p)[0] + 1 + 4 + 16
+    E5_TAIL = data[p:]
+    return data[:p]
+
+
+E5_TAIL = b""
 
 
 def command(target, bin_dir, work, case_path, records):
@@ -172,6 +198,8 @@ def command(target, bin_dir, work, case_path, records):
         return [k("kdsl-model"), "predict", "--model", case_path, "--jobs", "1"], records
     if target == "counts":
         return [k("kdsl-score"), "--merge-counts"], None
+    if target == "e5":
+        return [k("kdsl-embed"), "--encoder-model", case_path, "--quiet", "--jobs", "1"], b'{"text":"where is my card?"}\n'
     if target == "ppocr":
         return [k("kdsl-ocr"), "--cls-model", case_path, "--quiet", os.path.join(work, "image.jsonl")], b""
     raise ValueError(target)
@@ -222,7 +250,7 @@ def main():
                 if stdin_bytes is None:
                     stdin_bytes = data
                 else:
-                    open(case_path, "wb").write(data)
+                    open(case_path, "wb").write(data + (E5_TAIL if target == "e5" else b""))
                 problem, err = run(cmd, stdin_bytes, a.timeout, work, limit=target in ("model", "sealed"))
                 execs += 1
                 if problem:
