@@ -44,6 +44,9 @@ final class Head {
     var b1: [Float]
     var u: [Float]
     var b2: [Float]
+    /// The task's second head, over the records' sentence vectors, and its mixing weight (late
+    /// fusion, `EmbeddingHead`); nil: this head alone.
+    var embedding: EmbeddingHead?
 
     var classes: Int { labels.count }
     var width: Int { hidden > 0 ? hidden : labels.count }
@@ -117,9 +120,10 @@ final class Head {
         if z.count != k { z = [Float](repeating: 0, count: k) }
         ws.withUnsafeBufferPointer { w in
             z.withUnsafeMutableBufferPointer { zp in
-                let wb = w.baseAddress!, zb = zp.baseAddress!
+                let zb = zp.baseAddress!
                 b1.withUnsafeBufferPointer { b in zb.update(from: b.baseAddress!, count: k) }
-                e.rows.withUnsafeBufferPointer { rows in
+                // An embedding head has no vocabulary (and no rows): no sparse part.
+                if let wb = w.baseAddress { e.rows.withUnsafeBufferPointer { rows in
                     e.values.withUnsafeBufferPointer { values in
                         // Four rows per sweep over z: each z[j] still adds v·row[j] row by row in
                         // order (the same sums to the bit), with a quarter of the z traffic and four
@@ -139,7 +143,7 @@ final class Head {
                             n += 1
                         }
                     }
-                }
+                } }
                 if let x = e.dense {
                     for i in 0..<denseCount where x[i] != 0 {
                         let xi = x[i], base = i * k

@@ -56,6 +56,7 @@ struct CrossValidation {
         }
         guard foldValues.count >= 2 else { throw SetupError("cross-validation needs at least two values of \(foldField), found \(foldValues.count)") }
         try builder.checkViews(samples.filter { $0.label != nil }, fields: reader.fields)
+        try builder.checkEmbeddings(samples.filter { $0.label != nil })
         var outputs = [JSON?](repeating: nil, count: records.count)
         let progress = Progress(unit: "folds", total: foldValues.count, rate: false, everyUnit: true)
         for f in foldValues {
@@ -70,7 +71,7 @@ struct CrossValidation {
                     outputs[i] = try predictor.predict(records[i])
                     continue
                 }
-                outputs[i] = predictor.predict(raw: samples[i].raw, image: samples[i].image, head: head)
+                outputs[i] = predictor.predict(raw: samples[i].raw, image: samples[i].image, embedding: samples[i].embedding, head: head)
             }
             progress.advance { "fold \(f) trained on \(train.count) records" }
         }

@@ -15,7 +15,7 @@ struct ModelCommand: ParsableCommand {
         commandName: "kdsl-model",
         abstract: "Train a text+image classifier on labelled records, and add its prediction to records.",
         discussion: """
-        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and character n-grams of the user turns, agent turns and OCR text (each its own namespace, tf-idf weighted; by default each head picks its views and word n-gram order by inner cross-validation), plus standardised image features from the pixels; softmax regression by default (or one hidden layer), one head per task unless --joint.
+        The model learns the implicit patterns rules cannot express (KDSL §2.2): hashed word and character n-grams of the user turns, agent turns and OCR text (each its own namespace, tf-idf weighted; by default each head picks its views and word n-gram order by inner cross-validation), plus standardised image features from the pixels; softmax regression by default (or one hidden layer), one head per task unless --joint. When the training records carry sentence vectors (kdsl-embed's `embedding`), each task also gets an embedding head over them, and the two heads' probabilities are mixed, W·p_ngram + (1−W)·p_embedding, with the views and W chosen per task by inner cross-validation (late fusion; --embedding, --mix).
 
         Exit status: 0 ok; 1 bad records (reported, forwarded or left out); 2 usage or setup error (bad flag, no records, one class only, unreadable/corrupt/foreign model file, failed write).
 
@@ -43,6 +43,9 @@ struct CommonOptions: ParsableArguments {
     @OptionGroup var images: ImagesFieldOption
     @OptionGroup var text: TextFieldOptions
 
+    @Option(help: "Field holding the records' sentence vectors (kdsl-embed's `embedding`: {\"encoder\", VIEW: [numbers] or null}).")
+    var embeddingField: String = EmbeddingHead.defaultField
+
     @Option(parsing: .unconditional, help: ArgumentHelp("JPEGs are decoded at 1/2, 1/4 or 1/8 scale while the short side stays ≥ this (benchmarks).", visibility: .hidden))
     var decodeShortSide: Int = ImageFeatures.defaultShortSide
 
@@ -50,8 +53,11 @@ struct CommonOptions: ParsableArguments {
     var stream: StreamOptions { input.stream }
 
     /// The reader of features, labels and tasks these options describe.
-    func reader(_ features: FeatureConfig) -> SampleReader {
-        SampleReader(features: features, fields: fields, imageRoot: image.imageRoot, decodeShortSide: decodeShortSide, maxPixels: image.maxPixels)
+    /// `vectors`: whether it reads the sentence vectors (`--embedding-field`).
+    func reader(_ features: FeatureConfig, vectors: Bool = true) -> SampleReader {
+        let r = SampleReader(features: features, fields: fields, imageRoot: image.imageRoot, decodeShortSide: decodeShortSide, maxPixels: image.maxPixels)
+        if vectors { r.embeddingField = FieldPath(embeddingField) }
+        return r
     }
 }
 
@@ -94,6 +100,18 @@ struct LearningOptions: ParsableArguments {
     var augment: [String] = []
     @Option(help: "Seed of every random choice; the same seed gives the same model bytes.")
     var seed: UInt64 = Self.defaults.seed
+    @Option(help: "Embedding head beside each n-gram head, over the records' sentence vectors (kdsl-embed): auto (when the head's training records carry them), on (training records without any are an error), off (n-gram head only; the vectors are not read).")
+    var embedding: String = "auto"
+    @Option(help: "The n-gram head's weight W in the mix W·p_ngram + (1−W)·p_embedding, 0...1, or auto (per head by inner 3-fold CV among 0, 0.1, ..., 1).")
+    var mix: String = "auto"
+    @Option(help: ArgumentHelp("What --mix auto judges on the inner folds: loss (mean log-loss) or f1 (weighted F1).", visibility: .hidden))
+    var mixCriterion: String = MixCriterion.f1.rawValue
+    @Option(parsing: .unconditional, help: ArgumentHelp("The embedding head's L2 penalty.", visibility: .hidden))
+    var embeddingL2: Float = ModelBuilder.defaultEmbeddingSettings.l2
+    @Option(parsing: .unconditional, help: ArgumentHelp("The embedding head's initial learning rate.", visibility: .hidden))
+    var embeddingLr: Float = ModelBuilder.defaultEmbeddingSettings.rate
+    @Option(parsing: .unconditional, help: ArgumentHelp("The embedding head's epochs.", visibility: .hidden))
+    var embeddingEpochs: Int = ModelBuilder.defaultEmbeddingSettings.epochs
 
     private static let defaults = TrainSettings()
     /// A default as the help writes it: 8, not 8.0.
@@ -122,6 +140,16 @@ struct LearningOptions: ParsableArguments {
         let rate = settings.rate
         guard rate * l2 < 1 else { throw ValidationError("--lr \(rate) with --l2 \(l2): lr·l2 = \(rate * l2) must be < 1 (the weight decay factor 1 − lr·l2 would be ≤ 0); use a smaller --lr or --l2") }
         guard validation >= 0 && validation < 1 else { throw ValidationError("--validation must be in [0, 1)") }
+        guard EmbeddingMode(rawValue: embedding) != nil else { throw ValidationError("--embedding takes auto, on or off (got \(embedding))") }
+        guard MixCriterion(rawValue: mixCriterion) != nil else { throw ValidationError("--mix-criterion takes loss or f1 (got \(mixCriterion))") }
+        if mix != "auto" {
+            guard let w = Float(mix), w >= 0, w <= 1 else { throw ValidationError("--mix takes a number in 0...1 or auto (got \(mix))") }
+            guard embedding != "off" else { throw ValidationError("--mix \(mix) mixes in the embedding head, which --embedding off leaves out") }
+            _ = w
+        }
+        guard embeddingL2 >= 0, embeddingL2.isFinite, embeddingLr > 0, embeddingLr.isFinite, embeddingLr * embeddingL2 < 1, embeddingEpochs >= 1 else {
+            throw ValidationError("--embedding-lr must be > 0, --embedding-l2 ≥ 0 with their product < 1, --embedding-epochs ≥ 1")
+        }
         _ = try featureConfig()
     }
 
@@ -163,7 +191,15 @@ struct LearningOptions: ParsableArguments {
     }
 
     func builder() throws -> ModelBuilder {
-        ModelBuilder(features: try featureConfig(), settings: settings, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: choosesViews, chooseNgrams: wordNgrams == "auto", chooseChars: charNgrams == "auto")
+        var b = ModelBuilder(features: try featureConfig(), settings: settings, joint: joint, augmentFlip: augment.contains("flip"), chooseViews: choosesViews, chooseNgrams: wordNgrams == "auto", chooseChars: charNgrams == "auto")
+        b.embedding = EmbeddingMode(rawValue: embedding) ?? .auto
+        b.mix = Float(mix)
+        b.mixCriterion = MixCriterion(rawValue: mixCriterion) ?? .loss
+        b.embeddingSettings.l2 = embeddingL2
+        b.embeddingSettings.learningRate = embeddingLr
+        b.embeddingSettings.epochs = embeddingEpochs
+        b.embeddingSettings.seed = seed
+        return b
     }
 }
 
@@ -186,11 +222,11 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a model on labelled records and write it to --out.",
             discussion: """
-            Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images. Writes only the model file (atomically).
+            Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images, embedding (sentence vectors from kdsl-embed: an embedding head per task, mixed with the n-gram head; --embedding off leaves them out). Writes only the model file (atomically).
 
             Progress on stderr, per head: the inner trainings of each choice, then the epochs with the training loss and the time left (--quiet: none, and no notes). A view of --views that no record has text in stops the run (the ocr view without ocr.text: run kdsl-ocr first); under --views auto, records with images but no OCR text get a warning.
 
-            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, a --views view no record has text in, not one image readable (no model written: is --image-root right?), or a failed write.
+            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, a --views view no record has text in, --embedding on and no record with vectors (run kdsl-embed first), not one image readable (no model written: is --image-root right?), or a failed write.
 
             Example:
               kdsl-model train train.ocr.jsonl --image-root data/ --out model.kdsl
@@ -202,10 +238,11 @@ extension ModelCommand {
 
         func run() throws {
             let builder = try learning.builder()
-            let reader = common.reader(builder.features)
+            let reader = common.reader(builder.features, vectors: builder.embedding != .off)
             let samples = try readSamples(common.stream, reader: reader)
             try reportImages(reader)
             try builder.checkViews(samples, fields: common.fields)
+            try builder.checkEmbeddings(samples)
             let model = try builder.build(samples)
             try ModelFile.write(model, to: out)
             Diagnostics.shared.note("wrote \(out): \(model.info)")
@@ -216,11 +253,11 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the model's prediction to each record as `model`.",
             discussion: """
-            Reads: task, text, dialogue, ocr.text, images. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
+            Reads: task, text, dialogue, ocr.text, images, embedding. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
 
-            A head that finds no text in any view it reads in all of at least 5 records it predicted (screenshots never OCRed) says so on stderr after the records; they are still written and the run exits 0.
+            A head that finds no text in any view it reads in all of at least 5 records it predicted (screenshots never OCRed) says so on stderr after the records; they are still written and the run exits 0. A head with an embedding head reads the sentence vectors (embedding, from kdsl-embed); it predicts a record without them by its n-gram head alone and says how many after the records (exit 0).
 
-            --explain adds model.explain: the features the label rests on, as [{"view", "kind", "text", "effect"}], largest effect first, where effect is how far the label's probability falls when that feature alone is left out (kind: word, ngram, chars, task, or dense for the image block as one). Slower: one forward pass per feature of the record.
+            --explain adds model.explain: the features the label rests on, as [{"view", "kind", "text", "effect"}], largest effect first, where effect is how far the label's probability (the n-gram head's, before any mix with the embedding head) falls when that feature alone is left out (kind: word, ngram, chars, task, or dense for the image block as one). Slower: one forward pass per feature of the record.
 
             Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error, an unreadable, corrupt, truncated or foreign model file, or not one image readable (after the records: is --image-root right?).
 
@@ -277,7 +314,7 @@ extension ModelCommand {
         func run() throws {
             var builder = try learning.builder()
             builder.verbose = false
-            let reader = common.reader(builder.features)
+            let reader = common.reader(builder.features, vectors: builder.embedding != .off)
             try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream, reader: reader)
             try reportImages(reader)
         }

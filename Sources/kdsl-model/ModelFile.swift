@@ -28,7 +28,7 @@ struct Model {
 /// ```
 /// offset  size  field
 /// 0       8     magic "KDSLMODL"
-/// 8       4     format version (UInt32 LE), currently 3 (2 added each head's text views and word n-gram order; 3 the gradient histograms of the image features and each head's character n-gram choice)
+/// 8       4     format version (UInt32 LE): 3, or 4 when a head has an embedding head (2 added each head's text views and word n-gram order; 3 the gradient histograms of the image features and each head's character n-gram choice; 4 the embedding heads, after the heads)
 /// 12      4     reserved, 0
 /// 16      8     payload length in bytes (UInt64 LE)
 /// 24      8     FNV-1a 64 checksum of the payload (UInt64 LE)
@@ -40,7 +40,15 @@ struct Model {
 /// reader sees the old file or the new one, never half of one.
 enum ModelFile {
     static let magic: [UInt8] = Array("KDSLMODL".utf8)
-    static let version: UInt32 = 3
+    /// The newest format this kdsl-model writes and reads (`--version`).
+    static let version: UInt32 = 4
+    /// The format of a model without embedding heads: it is written as before them, byte for byte.
+    static let versionWithoutEmbeddings: UInt32 = 3
+
+    /// The format a model with `heads` is written in.
+    static func version(_ heads: [Head]) -> UInt32 {
+        heads.contains { $0.embedding != nil } ? version : versionWithoutEmbeddings
+    }
     static let headerSize = 32
     /// The largest word n-gram order and character n-gram length a model may hold; `train`
     /// refuses more, and the reader calls a file that holds more corrupt.
@@ -81,6 +89,21 @@ enum ModelFile {
             p.floats(h.vocabulary.idf)
             p.floats(h.denseMean); p.floats(h.denseScale)
             p.floats(h.ws); p.floats(h.wd); p.floats(h.b1); p.floats(h.u); p.floats(h.b2)
+        }
+        let version = version(model.heads)
+        if version >= 4 {
+            // Format 4: per head, 0 (none) or 1 and its embedding head.
+            for h in model.heads {
+                guard let e = h.embedding else { p.u32(0); continue }
+                p.u32(1)
+                p.string(e.encoder)
+                p.u32(UInt32(e.views.count))
+                for v in e.views { p.string(v) }
+                p.u32(UInt32(e.dimension))
+                p.f32(e.mix)
+                p.floats(e.head.denseMean); p.floats(e.head.denseScale)
+                p.floats(e.head.wd); p.floats(e.head.b1)
+            }
         }
         var out = magic
         var head = Writer()
@@ -128,7 +151,7 @@ enum ModelFile {
         guard bytes.count >= headerSize else { throw SetupError("\(name): truncated model file (\(bytes.count) bytes, header needs \(headerSize))") }
         var h = Reader(bytes: bytes, at: magic.count, name: name)
         let v = try h.u32()
-        guard v == version else { throw SetupError("\(name): model format version \(v), this kdsl-model reads version \(version); retrain it") }
+        guard v == version || v == versionWithoutEmbeddings else { throw SetupError("\(name): model format version \(v), this kdsl-model reads versions \(versionWithoutEmbeddings) and \(version); retrain it") }
         _ = try h.u32()
         let length = try h.u64(), sum = try h.u64()
         let have = UInt64(bytes.count - headerSize)
@@ -190,6 +213,27 @@ enum ModelFile {
             // NaN probabilities for every record.
             if let bad = head.firstNonFinite { throw r.corrupt("non-finite number in head \"\(task)\" (\(bad.array) [\(bad.index)])") }
             heads.append(head)
+        }
+        if v >= 4 {
+            for head in heads {
+                let has = try r.u32()
+                guard has <= 1 else { throw r.corrupt("bad embedding flag \(has) in head \"\(head.task)\"") }
+                guard has == 1 else { continue }
+                let encoder = try r.string()
+                let nViews = try r.count(limit: 64)
+                let views = try (0..<nViews).map { _ in try r.string() }
+                let dimension = try r.count(limit: 1 << 20)
+                let mix = try r.f32()
+                let mean = try r.floats(), scale = try r.floats(), wd = try r.floats(), b1 = try r.floats()
+                let d = nViews * dimension, c = head.classes
+                guard nViews >= 1, dimension >= 1, mix >= 0, mix <= 1, mean.count == d, scale.count == d, wd.count == d * c, b1.count == c else {
+                    throw r.corrupt("inconsistent embedding head in head \"\(head.task)\"")
+                }
+                let inner = Head(task: head.task, labels: head.labels, views: 0, wordNgrams: 1, chars: false, vocabulary: Vocabulary(ids: [], idf: []),
+                                 denseCount: d, hidden: 0, denseMean: mean, denseScale: scale, wd: wd, b1: b1)
+                if let bad = inner.firstNonFinite { throw r.corrupt("non-finite number in the embedding head of \"\(head.task)\" (\(bad.array) [\(bad.index)])") }
+                head.embedding = EmbeddingHead(encoder: encoder, views: views, dimension: dimension, mix: mix, head: inner)
+            }
         }
         guard r.offset == bytes.count else { throw r.corrupt("unexpected bytes after the last head") }
         guard !heads.isEmpty else { throw r.corrupt("no heads") }

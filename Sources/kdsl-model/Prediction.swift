@@ -22,6 +22,7 @@ final class Predictor {
         self.featuriser = Featuriser(model.features)
         self.headRecords = [Int](repeating: 0, count: model.heads.count)
         self.headSawText = [Bool](repeating: false, count: model.heads.count)
+        self.headWithoutVectors = [Int](repeating: 0, count: model.heads.count)
         let f = reader.fields
         self.textBytes = TextBytes(text: f.text, dialogue: f.dialogue, ocr: f.ocr)
     }
@@ -46,9 +47,9 @@ final class Predictor {
     }
 
     /// The `model` value from already extracted features (cross-validation extracts once).
-    func predict(raw: RawText, image: [Float]?, head: Head) -> JSON {
+    func predict(raw: RawText, image: [Float]?, embedding: EmbeddingVectors? = nil, head: Head) -> JSON {
         head.vocabulary.weigh(raw, config: model.features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
-        return value(rank(rows: rows, values: values, image: image, head: head), head: head).json
+        return value(rank(rows: rows, values: values, image: image, embedding: embedding, head: head), head: head).json
     }
 
     private func value(_ best: [Int], head: Head) -> ModelValue {
@@ -62,11 +63,20 @@ final class Predictor {
 
     /// The classes of the top k by probability (into `probs`); ties go to the label that sorts
     /// first (labels are sorted), so the order depends on nothing but the numbers.
-    private func rank(rows: [Int32], values: [Float], image: [Float]?, head: Head) -> [Int] {
+    /// With an embedding head, the probabilities are the mix of both heads' (`EmbeddingHead`);
+    /// a record without its vectors gets the n-gram head's alone (and returns `false` in
+    /// `mixed`).
+    private func rank(rows: [Int32], values: [Float], image: [Float]?, embedding: EmbeddingVectors?, head: Head) -> [Int] {
         var dense: [Float]? = nil
         if head.denseCount > 0, var x = image { head.standardise(&x); dense = x }
         let example = Example(rows: rows, values: values, dense: dense, label: 0)
         head.probabilities(example, into: &probs, scratch: &z)
+        mixed = false
+        if let e = head.embedding, let x = e.input(embedding) {
+            e.head.probabilities(Example(rows: [], values: [], dense: x, label: 0), into: &embeddingProbs, scratch: &z)
+            e.mix(&probs, with: embeddingProbs)
+            mixed = true
+        }
         if explainTop > 0 { lastExample = example }
         best.removeAll(keepingCapacity: true)
         let k = min(max(1, top), head.classes)
@@ -80,6 +90,9 @@ final class Predictor {
         return best
     }
     private var best: [Int] = []
+    private var embeddingProbs: [Float] = []
+    /// Whether the last `rank` mixed in the embedding head.
+    private var mixed = false
 
     /// `rank` of a record: the normalised bytes of the views the head reads, straight from the
     /// record's JSON (TextViews' `TextBytes`, no String per record), to the head's weighted vector
@@ -96,13 +109,19 @@ final class Predictor {
         if let problem = textBytes.mistyped { throw RecordError(problem) }
         noteText()
         featuriser.weigh(textBytes, task: task, head: head)
-        return rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? try reader.image(record) : nil, head: head)
+        var embedding: EmbeddingVectors? = nil
+        if head.embedding != nil { embedding = try EmbeddingVectors.of(record, field: reader.embeddingField ?? FieldPath(EmbeddingHead.defaultField)) }
+        let best = rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? try reader.image(record) : nil, embedding: embedding, head: head)
+        if head.embedding != nil && !mixed { headWithoutVectors[lastHeadIndex] += 1 }
+        return best
     }
     /// Per head (in `model.heads` order): records predicted, and whether any of them had text in
     /// a view the head reads, for the end-of-run check (`reportEmptyViews`). Once a head has seen
     /// text, a record costs one increment.
     private(set) var headRecords: [Int]
     private(set) var headSawText: [Bool]
+    /// Per head with an embedding head: records predicted without its vectors (n-gram head alone).
+    private(set) var headWithoutVectors: [Int]
 
     private func noteText() {
         let i = lastHeadIndex

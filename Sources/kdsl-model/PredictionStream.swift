@@ -31,6 +31,7 @@ struct PredictionStream {
             }
         }
         reportEmptyViews(predictors.all)
+        reportMissingVectors(predictors.all)
         try reportImages(failed: predictors.all.reduce(0) { $0 + $1.reader.failedImages },
                          decodedRecords: predictors.all.reduce(0) { $0 + $1.reader.decodedRecords })
     }
@@ -62,3 +63,18 @@ func reportEmptyViews(_ predictors: [Predictor]) {
 
 /// Records a head must have predicted before text missing everywhere is worth a warning.
 let emptyViewMinimum = 5
+
+/// A warning for each head with an embedding head that predicted records without the vectors it
+/// reads: those records got the n-gram head's probabilities alone (kdsl-embed was not run on
+/// them, or embedded other views).
+func reportMissingVectors(_ predictors: [Predictor]) {
+    guard let model = predictors.first?.model else { return }
+    for (i, head) in model.heads.enumerated() {
+        guard let e = head.embedding else { continue }
+        let missing = predictors.reduce(0) { $0 + $1.headWithoutVectors[i] }
+        let records = predictors.reduce(0) { $0 + $1.headRecords[i] }
+        guard missing > 0 else { continue }
+        let name = head.task.isEmpty ? "the model" : "head \"\(head.task)\""
+        Diagnostics.shared.warning("\(name): \(missing) of \(records) records had no \(e.encoder) vectors in \(e.views.joined(separator: ", ")) (\(predictors[0].reader.embeddingField?.description ?? EmbeddingHead.defaultField)); they were predicted by the n-gram head alone: run kdsl-embed on them first")
+    }
+}

@@ -12,6 +12,9 @@ struct Sample {
     /// Whether the record names any image (read even with `--no-images`: records with images but
     /// no OCR text mean kdsl-ocr was not run, `ModelBuilder.checkViews`).
     var hasImages = false
+    /// The record's sentence vectors (`embedding`, from kdsl-embed); nil without them or when the
+    /// reader does not read them (`--embedding off`).
+    var embedding: EmbeddingVectors? = nil
 }
 
 /// Reads text and image features out of records (the same way for train, predict and cv).
@@ -30,6 +33,8 @@ final class SampleReader {
 
     /// Images with more pixels than this (from the header) are refused undecoded (`--max-pixels`).
     let maxPixels: Int
+    /// Where the sentence vectors are (`--embedding-field`); nil: not read.
+    var embeddingField: FieldPath? = nil
 
     init(features: FeatureConfig, fields: RecordFields, imageRoot: String, decodeShortSide: Int = ImageFeatures.defaultShortSide,
          maxPixels: Int = ImageFile.defaultMaxPixels) {
@@ -114,7 +119,8 @@ final class SampleReader {
         let image = try image(record)
         for message in takeImageFailures() { Diagnostics.shared.warning(message, at: record.location) }
         let hasImages = !((try? imagePaths(record))?.isEmpty ?? true)
-        return Sample(task: task, label: label, raw: raw, image: image, location: record.location, hasImages: hasImages)
+        let embedding = try embeddingField.flatMap { try EmbeddingVectors.of(record, field: $0) }
+        return Sample(task: task, label: label, raw: raw, image: image, location: record.location, hasImages: hasImages, embedding: embedding)
     }
 }
 
@@ -148,6 +154,14 @@ struct ModelBuilder {
     var showsProgress = true
     /// Written before the head in each progress line: `fold 2: ` in cross-validation.
     var progressPrefix = ""
+    /// `--embedding`: whether each head gets an embedding head beside it (late fusion).
+    var embedding = EmbeddingMode.off
+    /// `--mix W`: the n-gram head's weight in the mix; nil: chosen per head by inner 3-fold CV.
+    var mix: Float? = nil
+    /// How the mixing weight is judged on the inner folds (`MixCriterion`).
+    var mixCriterion = MixCriterion.f1
+    /// The embedding head's training settings.
+    var embeddingSettings = ModelBuilder.defaultEmbeddingSettings
 
     /// Trains on the labelled samples. Throws `SetupError` when there is nothing to learn.
     func build(_ samples: [Sample]) throws -> Model {
@@ -167,9 +181,9 @@ struct ModelBuilder {
                 throw SetupError("\(task.isEmpty ? "" : "task \"\(task)\": ")training diverged (\(when)); no model written: use a smaller --lr (now \(settings.rate))\(features.imageWeight > 1 ? " or --image-weight (now \(features.imageWeight))" : "")")
             }
             heads.append(head)
-            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.chars && features.charMax > 0 ? "character n-grams \(features.charMin)-\(features.charMax)" : "no character n-grams"), \(head.vocabulary.ids.count) features")
+            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.chars && features.charMax > 0 ? "character n-grams \(features.charMin)-\(features.charMax)" : "no character n-grams"), \(head.vocabulary.ids.count) features\(head.embedding.map { ", embedding \($0.views.joined(separator: ",")) (\($0.encoder)) mix \(Decimals.fixed(Double($0.mix), places: 2))" } ?? "")")
         }
-        let info = "kdsl-model \(ModelFile.version); " + summary.joined(separator: "; ") + "; " + describe()
+        let info = "kdsl-model \(ModelFile.version(heads)); " + summary.joined(separator: "; ") + "; " + describe()
         return Model(features: features, joint: joint, heads: heads, info: info)
     }
 
@@ -185,7 +199,7 @@ struct ModelBuilder {
         let labels = try headLabels(group, name: name)
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         let text = try fixed ?? headText(group, seed: seed, name: name)
-        let head = try makeHead(task: task, labels: labels, text: text, group, seed: seed, name: name)
+        let (head, imageWeight) = try makeHead(task: task, labels: labels, text: text, group, seed: seed, name: name)
         var rng = SeededRNG(seed: seed)
         let held = holdoutSplit(group, index: index, rng: &rng)
         let (train, holdout) = examples(group, head: head, index: index, holdout: held)
@@ -193,6 +207,23 @@ struct ModelBuilder {
             // With flips, every record in input order, each with its flipped copy (the holdout
             // had none).
             augmentFlip && head.denseCount > 0 ? examples(group, head: head, index: index).train : train + holdout
+        }
+        if embedding != .off, var shape = try embeddingShape(group, name: name) {
+            var w = mix ?? 1
+            if mix == nil {
+                let progress = self.progress(name, "choosing the mix", unit: "folds", total: 3)
+                let chosen = try chooseMix(group, labels: labels, text: text, imageWeight: imageWeight, shape: shape, seed: seed, progress: progress)
+                progress?.finish()
+                (shape, w) = (chosen.shape, chosen.mix)
+                if verbose { Diagnostics.shared.note("\(name)mix \(Decimals.fixed(Double(w), places: 2)) n-gram head, \(Decimals.fixed(Double(1 - w), places: 2)) embedding head (\(shape.views.joined(separator: ","))) (chosen by inner 3-fold cross-validation: \(chosen.report))") }
+            }
+            // W = 1 leaves the embedding head nothing to say: the model is the n-gram head alone
+            // (and predict needs no vectors).
+            if w < 1 {
+                let e = try trainEmbedding(task: task, labels: labels, shape: shape, group, seed: seed)
+                e.mix = w
+                head.embedding = e
+            }
         }
         return head
     }
@@ -258,7 +289,7 @@ struct ModelBuilder {
 
     /// The untrained head: the vocabulary of `group` for `text`, and the image block (with the
     /// image weight `--image-weight auto` chooses) standardised on the group's images.
-    private func makeHead(task: String, labels: [String], text: TextChoice, _ group: [Sample], seed: UInt64, name: String) throws -> Head {
+    private func makeHead(task: String, labels: [String], text: TextChoice, _ group: [Sample], seed: UInt64, name: String) throws -> (Head, Float) {
         let vocabulary = Vocabulary.build(group.map(\.raw), config: features, views: text.views, higher: text.wordNgrams > 1, chars: text.chars)
         let images = group.compactMap(\.image)
         var weight = features.imageWeight
@@ -271,7 +302,7 @@ struct ModelBuilder {
         let dense = features.hasDense && !images.isEmpty && weight > 0 ? features.denseCount : 0
         let head = Head(task: task, labels: labels, views: text.views, wordNgrams: text.wordNgrams, chars: text.chars, vocabulary: vocabulary, denseCount: dense, hidden: settings.hidden)
         head.fitStandardisation(images, weight: weight, groups: features.denseGroups)
-        return head
+        return (head, weight)
     }
 
     /// The records (indices of `group`) held out for early stopping (`--validation`): that
@@ -369,7 +400,9 @@ struct ModelBuilder {
             defer { progress?.advance() }
             let train = group.indices.filter { fold[$0] != f }.map { group[$0] }
             guard Set(train.map { $0.label! }).count >= 2 else { continue }
-            let head = try trainHead(task: "", train, seed: seed, text: text)
+            var inner = self
+            inner.embedding = .off
+            let head = try inner.trainHead(task: "", train, seed: seed, text: text)
             let predictor = Predictor(model: Model(features: features, joint: false, heads: [head], info: ""),
                                       reader: SampleReader(features: features, fields: RecordFields(), imageRoot: ""), top: 1)
             for i in group.indices where fold[i] == f {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import JSONLines
 import TestSupport
 
 /// Tests of `kdsl-model train` / `predict` on small generated data. Trained weights are floating-point
@@ -299,6 +300,32 @@ import TestSupport
         #expect(cvOut.filter { $0["model"] != nil }.count == good.split(separator: "\n").count)
     }
 
+    /// With sentence vectors: the fusion model (format 4) predicts the same bytes for any --jobs,
+    /// on records with vectors, without, and with a null view, and says after the records how
+    /// many lacked them, once.
+    @Test func embeddingHeadSameBytesForAnyJobs() throws {
+        var rng = SeededRNG(seed: 4)
+        func record(_ i: Int, vectors: Bool) -> String {
+            let label = ["card", "loan", "fx"][i % 3]
+            var v = (0..<16).map { _ in (rng.nextUnit() - 0.5) * 0.3 }
+            v[i % 3] += 1
+            let e = vectors ? #","embedding":{"encoder":"toy","user":[\#(v.map { "\(Float($0))" }.joined(separator: ","))],"ocr":null}"# : ""
+            return #"{"id":\#(i),"text":"please help \#(i % 7)","label":"\#(label)"\#(e)}"#
+        }
+        let train = (0..<60).map { record($0, vectors: true) }.joined(separator: "\n") + "\n"
+        let t = try runTool("kdsl-model", ["train", "--out", path("e.model")], input: train)
+        #expect(t.status == 0, "\(t.err)")
+        #expect(t.err.contains("embedding head (user)"), "\(t.err)")
+        let input = (0..<1500).map { record($0, vectors: $0 % 10 != 0) }.joined(separator: "\n") + "\n"
+        var first: ToolRun? = nil
+        for jobs in [1, 3] {
+            let p = try runTool("kdsl-model", ["predict", "--model", path("e.model"), "--jobs", "\(jobs)"], input: input)
+            #expect(p.status == 0, "\(p.err)")
+            #expect(p.err == "kdsl-model: warning: the model: 150 of 1500 records had no toy vectors in user (embedding); they were predicted by the n-gram head alone: run kdsl-embed on them first\n")
+            if let first { #expect(p.out == first.out && p.err == first.err, "--jobs \(jobs)") } else { first = p }
+        }
+    }
+
     /// A run whose loss overflows (a hidden layer with a huge rate and no decay) exits 2 naming
     /// the head and the remedy, and writes no model (nor leaves a temporary file).
     @Test func divergedTrainingWritesNoModel() throws {
@@ -359,7 +386,7 @@ import TestSupport
     @Test func helpNamesFieldsAndStatuses() throws {
         let h = try runTool("kdsl-model", ["predict", "--help"])
         #expect(h.status == 0)
-        #expect(h.out.contains("Reads: task, text, dialogue, ocr.text, images. Writes: model"))
+        #expect(h.out.contains("Reads: task, text, dialogue, ocr.text, images, embedding. Writes: model"))
         let top = try runTool("kdsl-model", ["--help"])
         #expect(top.out.contains("Exit status: 0 ok; 1 bad records"))
     }

@@ -227,7 +227,7 @@ private func samples(images: Bool = false, dense: Int = ImageFeatures.count) -> 
         for v: UInt8 in [1, 2] {
             var old = bytes
             old[8] = v
-            #expect(message { try ModelFile.decode(old, name: "m") } == "m: model format version \(v), this kdsl-model reads version 3; retrain it")
+            #expect(message { try ModelFile.decode(old, name: "m") } == "m: model format version \(v), this kdsl-model reads versions 3 and 4; retrain it")
         }
     }
 

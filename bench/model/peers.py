@@ -68,3 +68,20 @@ for name, vec in [("sklearn-tfidf-word12", TfidfVectorizer(ngram_range=(1, 2), s
     t = time.perf_counter(); clf.fit(Xtr, ytr); t_train = time.perf_counter() - t
     t = time.perf_counter(); pred = clf.predict(Xva); t_pred = time.perf_counter() - t
     report(name, pred, t_train, t_pred)
+
+# With sentence vectors (kdsl-embed's `embedding.user`): the vectors alone, and beside the TF-IDF
+# columns of word 1-2 + char_wb 2-5 in one LogisticRegression (the peer of the embedding head).
+if all((r.get("embedding") or {}).get("user") for r in train + valid):
+    from scipy.sparse import csr_matrix, hstack
+    Etr = np.array([r["embedding"]["user"] for r in train], dtype=np.float32)
+    Eva = np.array([r["embedding"]["user"] for r in valid], dtype=np.float32)
+    t = time.perf_counter(); clf = LogisticRegression(C=10, max_iter=2000).fit(Etr, ytr); t_train = time.perf_counter() - t
+    t = time.perf_counter(); pred = clf.predict(Eva); t_pred = time.perf_counter() - t
+    report("sklearn-e5", pred, t_train, t_pred)
+    vec = make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                     TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True))
+    t = time.perf_counter()
+    clf = LogisticRegression(C=10, max_iter=2000).fit(hstack([vec.fit_transform(Xtr), csr_matrix(Etr)]).tocsr(), ytr)
+    t_train = time.perf_counter() - t
+    t = time.perf_counter(); pred = clf.predict(hstack([vec.transform(Xva), csr_matrix(Eva)]).tocsr()); t_pred = time.perf_counter() - t
+    report("sklearn-tfidf-word12+char_wb2-5+e5", pred, t_train, t_pred)

@@ -6,10 +6,16 @@ lines of the dialogue). On the Tesseract folds the user turns alone scored inten
 whole dialogue scored 0.432 and dialogue + OCR text 0.398 (the agent's boilerplate and the noisy
 OCR text drown the user's words in a bag of character n-grams), so the peer gets its best view.
 
+When the records carry sentence vectors (kdsl-embed's `embedding`), two more lines: the vectors
+alone (`user` for intent, `ocr` for scene, a null view read as zeros) and the TF-IDF columns with
+the vectors beside them in one LogisticRegression (C=10), the peer of kdsl-model's embedding head.
+
 Usage: sklearn_peer.py RECORDS.jsonl   (records with `task`, `label`, `fold`, `ocr.text`)
 Prints DIS (intent), ISS (scene) and OSS (pooled) class-weighted F1 of the out-of-fold predictions,
 as kdsl-score computes them."""
 import json, sys
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
@@ -22,21 +28,39 @@ def text(r):
         return "\n".join(l for l in dialogue.split("\n") if l.startswith("用户"))
     return (r.get("ocr") or {}).get("text") or ""
 
-gold, pred, task_of = [], [], []
-for task in sorted({r["task"] for r in records}):
-    rs = [r for r in records if r["task"] == task]
-    for fold in sorted({r["fold"] for r in rs}):
-        train = [r for r in rs if r["fold"] != fold]
-        test = [r for r in rs if r["fold"] == fold]
-        vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1)
-        X = vec.fit_transform([text(r) for r in train])
-        clf = LogisticRegression(C=10, max_iter=2000)
-        clf.fit(X, [r["label"] for r in train])
-        out = clf.predict(vec.transform([text(r) for r in test]))
-        gold += [r["label"] for r in test]; pred += list(out); task_of += [task] * len(test)
+def vectors(rs, task):
+    view = "user" if task == "intent" else "ocr"
+    rows = [((r.get("embedding") or {}).get(view)) for r in rs]
+    d = next((len(v) for v in rows if v), 0)
+    return np.array([v if v else [0.0] * d for v in rows], dtype=np.float32)
 
-def f1(t=None):
-    idx = [i for i in range(len(gold)) if t is None or task_of[i] == t]
-    return f1_score([gold[i] for i in idx], [pred[i] for i in idx], average="weighted", zero_division=0)
+def run(features):
+    gold, pred, task_of = [], [], []
+    for task in sorted({r["task"] for r in records}):
+        rs = [r for r in records if r["task"] == task]
+        for fold in sorted({r["fold"] for r in rs}):
+            train = [r for r in rs if r["fold"] != fold]
+            test = [r for r in rs if r["fold"] == fold]
+            vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1)
+            Xtr = vec.fit_transform([text(r) for r in train]); Xte = vec.transform([text(r) for r in test])
+            if features == "e5":
+                Xtr, Xte = vectors(train, task), vectors(test, task)
+            elif features == "tfidf+e5":
+                Xtr = hstack([Xtr, csr_matrix(vectors(train, task))]).tocsr()
+                Xte = hstack([Xte, csr_matrix(vectors(test, task))]).tocsr()
+            clf = LogisticRegression(C=10, max_iter=2000)
+            clf.fit(Xtr, [r["label"] for r in train])
+            out = clf.predict(Xte)
+            gold += [r["label"] for r in test]; pred += list(out); task_of += [task] * len(test)
 
-print(f"DIS {f1('intent'):.4f}  ISS {f1('scene'):.4f}  OSS {f1():.4f}")
+    def f1(t=None):
+        idx = [i for i in range(len(gold)) if t is None or task_of[i] == t]
+        return f1_score([gold[i] for i in idx], [pred[i] for i in idx], average="weighted", zero_division=0)
+
+    name = {"tfidf": "", "e5": " (e5 vectors alone)", "tfidf+e5": " (TF-IDF + e5 vectors)"}[features]
+    print(f"DIS {f1('intent'):.4f}  ISS {f1('scene'):.4f}  OSS {f1():.4f}{name}")
+
+run("tfidf")
+if any(r.get("embedding") for r in records):
+    run("e5")
+    run("tfidf+e5")

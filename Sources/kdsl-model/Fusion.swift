@@ -1,0 +1,199 @@
+import JSONLines
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How `--mix auto` judges a mixing weight on the inner folds' out-of-fold probabilities.
+enum MixCriterion: String, CaseIterable, Sendable {
+    /// Mean cross-entropy of the mixed probabilities (smooth: every record counts, not only the
+    /// ones whose label flips).
+    case loss
+    /// Class-weighted F1 of the mixed labels (the metric kdsl-score reports); ties (F1 moves
+    /// in steps of whole records) go to the lower log-loss.
+    case f1
+}
+
+/// What the embedding head of one head reads: the encoder, the views with vectors in its
+/// training records (sorted by name), their length.
+struct EmbeddingShape: Equatable {
+    var encoder: String
+    var views: [String]
+    var dimension: Int
+
+    /// The view choices `--mix auto` tries: every view, then each view alone (when there are
+    /// several: the OCR text of product photos can drown the user's words).
+    var candidates: [EmbeddingShape] {
+        guard views.count > 1 else { return [self] }
+        return [self] + views.map { EmbeddingShape(encoder: encoder, views: [$0], dimension: dimension) }
+    }
+}
+
+/// Late fusion (DESIGN: "a head per representation, mixed per task with weights chosen on inner
+/// folds"): the embedding head beside each n-gram head, and the choice of its mixing weight.
+extension ModelBuilder {
+    /// The embedding head's training: softmax regression, 100 epochs, the n-gram head's
+    /// learning rate and batch; a stronger L2 than the sparse text's (384 dense inputs per view,
+    /// all active in every record; docs/benchmarks.md, "Late fusion").
+    static let defaultEmbeddingSettings: TrainSettings = {
+        var s = TrainSettings()
+        s.l2 = 1e-4
+        return s
+    }()
+
+    /// Mixing weights `--mix auto` tries (the n-gram head's share, 0...1 by 0.1).
+    static let mixCandidates: [Float] = (0...10).map { Float($0) / 10 }
+
+    /// The vectors the head's embedding head reads: the views some record of `group` has a
+    /// vector in; nil when none has (under `--embedding on` a `SetupError`). Throws `SetupError`
+    /// when the records carry vectors of two encoders or of two lengths.
+    func embeddingShape(_ group: [Sample], name: String) throws -> EmbeddingShape? {
+        var shape: EmbeddingShape? = nil
+        var views = Set<String>()
+        for s in group {
+            guard let e = s.embedding, let first = e.views.first else { continue }
+            if shape == nil { shape = EmbeddingShape(encoder: e.encoder, views: [], dimension: first.vector.count) }
+            guard e.encoder == shape!.encoder else {
+                throw SetupError("\(name)the training records carry vectors of two encoders (\"\(shape!.encoder)\" and \"\(e.encoder)\", \(s.location)): embed them all with one kdsl-embed")
+            }
+            guard first.vector.count == shape!.dimension else {
+                throw SetupError("\(name)the training records carry vectors of \(shape!.dimension) and of \(first.vector.count) numbers (\(s.location)): embed them all with one kdsl-embed")
+            }
+            for v in e.views { views.insert(v.name) }
+        }
+        guard var shape else {
+            if embedding == .on {
+                throw SetupError("\(name)--embedding on, but none of the \(group.count) training records has embedding vectors: run kdsl-embed on them first, or train with --embedding off")
+            }
+            return nil
+        }
+        shape.views = views.sorted()
+        return shape
+    }
+
+    /// `--embedding on` before any training: a setup error when no training record carries
+    /// vectors (kdsl-embed was not run), rather than after the text choices.
+    func checkEmbeddings(_ samples: [Sample]) throws {
+        guard embedding == .on, !samples.isEmpty, !samples.contains(where: { $0.embedding?.views.isEmpty == false }) else { return }
+        throw SetupError("--embedding on, but none of the \(samples.count) training records has embedding vectors: run kdsl-embed on them first, or train with --embedding off")
+    }
+
+    /// Trains the embedding head of `group` on the records that have vectors for it.
+    func trainEmbedding(task: String, labels: [String], shape: EmbeddingShape, _ group: [Sample], seed: UInt64) throws -> EmbeddingHead {
+        let e = EmbeddingHead(encoder: shape.encoder, views: shape.views, dimension: shape.dimension, labels: labels, task: task)
+        e.fitStandardisation(group.map(\.embedding))
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        let examples = group.compactMap { s in
+            e.input(s.embedding).map { Example(rows: [], values: [], dense: $0, label: index[s.label!]!) }
+        }
+        var rng = SeededRNG(seed: seed ^ 0xE5E5)
+        do {
+            try Trainer(settings: embeddingSettings).fit(e.head, examples, epochs: embeddingSettings.epochs, rng: &rng)
+        } catch let d as TrainingDiverged {
+            throw SetupError("\(task.isEmpty ? "" : "task \"\(task)\": ")the embedding head's training diverged (\(d.epoch.map { "epoch \($0)" } ?? "final weights")); no model written")
+        }
+        return e
+    }
+
+    /// `--mix auto`: the embedding views (`EmbeddingShape.candidates`) and the n-gram head's
+    /// weight in the mix that score best (`mixCriterion`) on the out-of-fold probabilities of an
+    /// inner stratified 3-fold split of the head's own training records (both heads trained on
+    /// two folds, the third predicted; a record without vectors gets the n-gram head's
+    /// probabilities, as in prediction). Ties: the lower log-loss, then the earlier views, then
+    /// the larger weight.
+    func chooseMix(_ group: [Sample], labels: [String], text: TextChoice, imageWeight: Float, shape: EmbeddingShape,
+                   seed: UInt64, progress: Progress? = nil) throws -> (shape: EmbeddingShape, mix: Float, report: String) {
+        let group = ModelBuilder.subsample(group, at: ModelBuilder.choiceSampleLimit, seed: seed)
+        let fold = innerFolds(group, seed: seed)
+        var inner = self
+        inner.features.imageWeight = imageWeight
+        inner.verbose = false
+        inner.showsProgress = false
+        inner.settings.validation = 0
+        inner.embedding = .off
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+        let c = labels.count
+        let candidates = shape.candidates
+        var pn = [[Float]?](repeating: nil, count: group.count)
+        var pe = [[[Float]?]](repeating: [[Float]?](repeating: nil, count: group.count), count: candidates.count)
+        for f in 0..<3 {
+            defer { progress?.advance() }
+            let train = group.indices.filter { fold[$0] != f }.map { group[$0] }
+            let trainLabels = Set(train.map { $0.label! })
+            guard trainLabels.count >= 2 else { continue }
+            let head = try inner.trainHead(task: "", train, seed: seed, text: text)
+            // The inner heads know the labels of their training folds: map them onto the head's.
+            let toOuter = head.labels.map { index[$0]! }
+            var probs: [Float] = [], z: [Float] = []
+            for i in group.indices where fold[i] == f {
+                head.probabilities(inner.example(group[i], head: head), into: &probs, scratch: &z)
+                pn[i] = ModelBuilder.spread(probs, toOuter, c)
+            }
+            for (k, candidate) in candidates.enumerated() {
+                let e = try inner.trainEmbedding(task: "", labels: trainLabels.sorted(), shape: candidate, train, seed: seed)
+                for i in group.indices where fold[i] == f {
+                    guard let x = e.input(group[i].embedding) else { continue }
+                    e.head.probabilities(Example(rows: [], values: [], dense: x, label: 0), into: &probs, scratch: &z)
+                    pe[k][i] = ModelBuilder.spread(probs, toOuter, c)
+                }
+            }
+        }
+        let gold = group.map { index[$0.label!]! }
+        var best: (shape: EmbeddingShape, mix: Float, score: Double, loss: Double) = (shape, 1, -.infinity, -.infinity)
+        var report: [String] = []
+        for (k, candidate) in candidates.enumerated() {
+            var line: [String] = []
+            for w in ModelBuilder.mixCandidates.reversed() {
+                let score = ModelBuilder.mixScore(pn, pe[k], gold: gold, classes: c, mix: w, criterion: mixCriterion)
+                let loss = ModelBuilder.mixScore(pn, pe[k], gold: gold, classes: c, mix: w, criterion: .loss)
+                line.append("\(Decimals.fixed(Double(w), places: 1)) \(Decimals.fixed(score, places: 4))")
+                if score > best.score || (score == best.score && loss > best.loss) { best = (candidate, w, score, loss) }
+            }
+            report.append("\(candidate.views.joined(separator: ",")): " + line.reversed().joined(separator: ", "))
+        }
+        return (best.shape, best.mix, "\(mixCriterion == .loss ? "minus mean log-loss" : "weighted F1") of \(group.count), n-gram weight and score: " + report.joined(separator: "; "))
+    }
+
+    /// The head's example of sample `s`, as `examples` builds it (text weighed, image standardised).
+    func example(_ s: Sample, head: Head) -> Example {
+        var rows: [Int32] = [], values: [Float] = []
+        head.vocabulary.weigh(s.raw, config: features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
+        var x: [Float]? = nil
+        if head.denseCount > 0, var img = s.image { head.standardise(&img); x = img }
+        return Example(rows: rows, values: values, dense: x, label: 0)
+    }
+
+    /// Probabilities over an inner head's labels placed at the outer head's label indices.
+    static func spread(_ p: [Float], _ toOuter: [Int], _ classes: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: classes)
+        for (j, o) in toOuter.enumerated() { out[o] = p[j] }
+        return out
+    }
+
+    /// The score (higher is better) of mixing weight `w` on out-of-fold probabilities: minus the
+    /// mean log-loss, or the weighted F1 of the mixed labels (ties to the lower label index).
+    /// Records without n-gram probabilities (their fold had one label to train on) are skipped.
+    static func mixScore(_ pn: [[Float]?], _ pe: [[Float]?], gold: [Int], classes c: Int, mix w: Float, criterion: MixCriterion) -> Double {
+        var loss = 0.0, n = 0
+        var tp = [Int](repeating: 0, count: c), predicted = [Int](repeating: 0, count: c), support = [Int](repeating: 0, count: c)
+        var p = [Float](repeating: 0, count: c)
+        for i in gold.indices {
+            guard let a = pn[i] else { continue }
+            if let b = pe[i] { for j in 0..<c { p[j] = w * a[j] + (1 - w) * b[j] } } else { p = a }
+            loss -= log(Double(max(p[gold[i]], 1e-7)))
+            var arg = 0
+            for j in 1..<c where p[j] > p[arg] { arg = j }
+            predicted[arg] += 1
+            support[gold[i]] += 1
+            if arg == gold[i] { tp[arg] += 1 }
+            n += 1
+        }
+        guard n > 0 else { return 0 }
+        if criterion == .loss { return -loss / Double(n) }
+        var f1 = 0.0
+        for j in 0..<c where support[j] > 0 {
+            let denominator = predicted[j] + support[j]
+            f1 += Double(support[j]) * (denominator > 0 ? 2 * Double(tp[j]) / Double(denominator) : 0)
+        }
+        return f1 / Double(n)
+    }
+}
