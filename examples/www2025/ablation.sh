@@ -7,7 +7,7 @@
 # Usage: ablation.sh OUT VARIANT...   (kdsl-score and kdsl-merge from $KDSL_BIN, else PATH)
 set -euo pipefail
 out="$1"; shift
-names='{"model":"model","model-aug":"model + augmentation","model-rules":"model + rules","kdsl":"KDSL (model + aug + rules)","kdsl-guarded":"KDSL, guarded merge","kdsl-nested":"KDSL, nested policy","kdsl-against":"KDSL, rules --against","joint":"joint head (seesaw check)"}'
+names='{"model":"model","model-ngram":"model without encoder","model-pixels":"model without pixels","model-aug":"model + augmentation","model-rules":"model + rules","kdsl":"KDSL (model + aug + rules)","kdsl-guarded":"KDSL, guarded merge","kdsl-nested":"KDSL, nested policy","kdsl-against":"KDSL, rules --against","joint":"joint head (seesaw check)"}'
 printf '\n%-28s %8s %8s %8s %8s\n' "5-fold CV, weighted F1" "DIS" "ISS" "OSS" "mean"
 printf '%-28s %8s %8s %8s %8s\n' "----------------------------" "--------" "--------" "--------" "--------"
 for v in "$@"; do
