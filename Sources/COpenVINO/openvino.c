@@ -3,12 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifndef KDSL_DEPS_DIR
-#define KDSL_DEPS_DIR ".deps"
-#endif
-
-const char *kdsl_default_deps_dir(void) { return KDSL_DEPS_DIR; }
-
 static char kdsl_openvino_error[1024];
 
 const char *kdsl_openvino_open(const char *library_path, kdsl_openvino_api *api) {

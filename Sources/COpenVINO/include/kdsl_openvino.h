@@ -49,8 +49,4 @@ const char *kdsl_openvino_open(const char *library_path, kdsl_openvino_api *api)
 ov_status_e kdsl_openvino_compile_cpu(const kdsl_openvino_api *api, const ov_core_t *core, const ov_model_t *model,
                                       int threads, ov_compiled_model_t **compiled);
 
-/// The deps folder this build was configured with (KDSL_DEPS at build time, else .deps/ in the
-/// package): where deps/fetch.sh puts the runtime and the models.
-const char *kdsl_default_deps_dir(void);
-
 #endif
