@@ -4,8 +4,11 @@
 # Usage: bash bench/model.bench.sh [www|english|speed]...   (default: all three)
 # speed: KDSL_SCALED (records, default 1M), KDSL_SCALED_TRAIN (200k), KDSL_JOBS ("1 2"),
 # KDSL_SCALED_SKLEARN=0 skips scikit-learn (about 10 minutes of lbfgs on 200k records).
-# www: KDSL_WWW (records with `fold` and `ocr.text`; default: examples/www2025's OCR cache, built
-# by bench/www2025-input.sh when missing).
+# www: KDSL_WWW (records with `fold`, `ocr.text` and `embedding`; default: examples/www2025's
+# cache with kdsl-embed's vectors, built by bench/www2025-input.sh when missing).
+# english: the sets' records with kdsl-embed's vectors (`embedding.user`), made here; kdsl-model
+# with its embedding head (the defaults) and with `--embedding off`, the peers with and without
+# the same vectors.
 # Writes bench/out/model-*.txt; prints markdown tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +25,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 secs() { local s=$(date +%s.%N); "$@"; echo "$(date +%s.%N) - $s" | bc; }
 
 if [[ " $parts " == *" www "* ]]; then
-  WWW=${KDSL_WWW:-$(KDSL_DATA="$DATA" bash bench/www2025-input.sh ocr)}
+  WWW=${KDSL_WWW:-$(KDSL_DATA="$DATA" bash bench/www2025-input.sh embed)}
   echo "### WWW2025, 5-fold CV on the given folds ($(basename "$WWW")): weighted F1"
   echo
   echo "| configuration | DIS (intent) | ISS (scene) | pooled | seconds |"
@@ -36,7 +39,8 @@ if [[ " $parts " == *" www "* ]]; then
     get() { echo "$f" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
     printf '| %s | %s | %s | %s | %.1f |\n' "$name" "$(get intent)" "$(get scene)" "$(get all)" "$t"
   done <<'EOF' | tee "$OUT/model-www.txt"
-per-task heads (default)|
+per-task heads with the embedding head (default)|
+per-task n-gram heads (--embedding off)|--embedding off
 per-task, --augment flip|--augment flip
 --joint|--joint
 --joint --augment flip|--joint --augment flip
@@ -51,12 +55,19 @@ if [[ " $parts " == *" english "* ]]; then
   echo
   echo "| set | system | F1 | train s | predict s |"
   echo "|---|---|---|---|---|"
+  E=.build/release/kdsl-embed
+  [ -x "$E" ] || swift build -c release --product kdsl-embed >&2
   for d in banking77 hwu64; do for s in 5 10; do
-    tr="$DATA/intent/$d/train_$s.jsonl"; va="$DATA/intent/$d/valid.jsonl"
-    t1=$(date +%s.%N); $B train "$tr" --out "$tmp/m.model" 2>/dev/null; t2=$(date +%s.%N)
-    $B predict --model "$tmp/m.model" < "$va" > "$tmp/p.jsonl"; t3=$(date +%s.%N)
-    f=$("$PY" bench/model/f1.py < "$tmp/p.jsonl" | tr ' ' '\n' | sed -n 's/^all=//p')
-    printf '| %s train_%s | kdsl-model (process, incl. I/O) | %s | %.3f | %.3f |\n' "$d" "$s" "$f" "$(echo "$t2 - $t1" | bc)" "$(echo "$t3 - $t2" | bc)"
+    tr="$tmp/$d.train_$s.jsonl"; va="$tmp/$d.valid.jsonl"
+    [ -s "$va" ] || $E --quiet --views user "$DATA/intent/$d/valid.jsonl" > "$va"
+    $E --quiet --views user "$DATA/intent/$d/train_$s.jsonl" > "$tr"
+    for mode in auto off; do
+      t1=$(date +%s.%N); $B train "$tr" --embedding $mode --out "$tmp/m.model" 2>/dev/null; t2=$(date +%s.%N)
+      $B predict --model "$tmp/m.model" < "$va" > "$tmp/p.jsonl"; t3=$(date +%s.%N)
+      f=$("$PY" bench/model/f1.py < "$tmp/p.jsonl" | tr ' ' '\n' | sed -n 's/^all=//p')
+      name="kdsl-model$([ $mode = off ] && echo ' --embedding off') (process, incl. I/O)"
+      printf '| %s train_%s | %s | %s | %.3f | %.3f |\n' "$d" "$s" "$name" "$f" "$(echo "$t2 - $t1" | bc)" "$(echo "$t3 - $t2" | bc)"
+    done
     "$PY" bench/model/peers.py "$tr" "$va" 2>/dev/null | while IFS=$'\t' read -r name f1 ttr tpr; do
       printf '| %s train_%s | %s (in-process) | %s | %s | %s |\n' "$d" "$s" "$name" "$f1" "$ttr" "$tpr"
     done
