@@ -9,6 +9,8 @@ struct EmbeddingVectors: Sendable {
     var encoder: String
     /// The views with a vector (a `null` view is left out), in the record's order.
     var views: [(name: String, vector: [Float])]
+    /// The views written as `null`: kdsl-embed found no text in them (nothing was left unembedded).
+    var nullViews: [String] = []
 
     func vector(_ view: String) -> [Float]? { views.first { $0.name == view }?.vector }
 
@@ -25,6 +27,7 @@ struct EmbeddingVectors: Sendable {
         guard case .object(let members) = v else { throw RecordError("\(field) is \(v.kindName), expected an object (as kdsl-embed writes it)") }
         var encoder = ""
         var views: [(name: String, vector: [Float])] = []
+        var nullViews: [String] = []
         for (name, value) in members {
             if name == "encoder" {
                 guard let s = value.stringValue else { throw RecordError("\(field).encoder is \(value.kindName), expected a string") }
@@ -34,6 +37,7 @@ struct EmbeddingVectors: Sendable {
             switch value {
             case .null:
                 views.removeAll { $0.name == name }
+                if !nullViews.contains(name) { nullViews.append(name) }
             case .array(let items):
                 var vector = [Float](repeating: 0, count: items.count)
                 for (i, item) in items.enumerated() {
@@ -43,6 +47,7 @@ struct EmbeddingVectors: Sendable {
                 guard !vector.isEmpty else { throw RecordError("\(field).\(name) is an empty array, expected a vector") }
                 views.removeAll { $0.name == name }
                 views.append((name, vector))
+                nullViews.removeAll { $0 == name }
             default:
                 throw RecordError("\(field).\(name) is \(value.kindName), expected an array of numbers or null")
             }
@@ -50,7 +55,7 @@ struct EmbeddingVectors: Sendable {
         if let first = views.first, let other = views.first(where: { $0.vector.count != first.vector.count }) {
             throw RecordError("\(field): \(first.name) has \(first.vector.count) numbers, \(other.name) \(other.vector.count); the views of one encoder have one length")
         }
-        return EmbeddingVectors(encoder: encoder, views: views)
+        return EmbeddingVectors(encoder: encoder, views: views, nullViews: nullViews)
     }
 }
 
@@ -136,7 +141,7 @@ extension EmbeddingVectors {
         }
         let views = slots.compactMap { slot in slot.vector.map { (name: slot.name, vector: $0) } }
         if let first = views.first, views.contains(where: { $0.vector.count != first.vector.count }) { return nil }
-        return (EmbeddingVectors(encoder: encoder, views: views), false)
+        return (EmbeddingVectors(encoder: encoder, views: views, nullViews: slots.filter { $0.vector == nil }.map(\.name)), false)
     }
 }
 

@@ -28,7 +28,7 @@ struct ModelCommand: ParsableCommand {
         subcommands: [Train.self, Predict.self, CV.self])
 
     /// kdsl's exit statuses: usage errors exit 2 (see StageCLI).
-    static func main() { stageMain(versionDetails: { ["model file format \(ModelFile.version)"] }) }
+    static func main() { stageMain(versionDetails: { ["model file format \(ModelFile.version) (\(ModelFile.versionWithoutEmbeddings) when no head has an embedding head)"] }) }
 }
 
 /// Flags shared by every subcommand.

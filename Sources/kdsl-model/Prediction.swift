@@ -112,7 +112,12 @@ final class Predictor {
         var embedding: EmbeddingVectors? = nil
         if head.embedding != nil { embedding = try EmbeddingVectors.of(record, field: reader.embeddingField ?? FieldPath(EmbeddingHead.defaultField)) }
         let best = rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? try reader.image(record) : nil, embedding: embedding, head: head)
-        if head.embedding != nil && !mixed { headWithoutVectors[lastHeadIndex] += 1 }
+        // A record whose every view the head reads is `null` had no text there: the n-gram head
+        // alone is its answer, not a sign that kdsl-embed was not run.
+        if let e = head.embedding, !mixed,
+           !(embedding?.encoder == e.encoder && e.views.allSatisfy { embedding?.nullViews.contains($0) == true }) {
+            headWithoutVectors[lastHeadIndex] += 1
+        }
         return best
     }
     /// Per head (in `model.heads` order): records predicted, and whether any of them had text in

@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=$(cd "${KDSL_BIN:-.build/debug}" && pwd)
-for s in ocr rules model merge score; do
+for s in ocr embed rules model merge score; do
   [ -x "$BIN/kdsl-$s" ] || { echo "demo.sh: $BIN/kdsl-$s missing (swift build first)" >&2; exit 2; }
 done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
