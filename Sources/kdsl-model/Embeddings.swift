@@ -42,6 +42,8 @@ struct EmbeddingVectors: Sendable {
                 var vector = [Float](repeating: 0, count: items.count)
                 for (i, item) in items.enumerated() {
                     guard let x = item.doubleValue else { throw RecordError("\(field).\(name)[\(i)] is \(item.kindName), expected a number") }
+                    // 1e39 is a JSON number but no Float: it would make every probability NaN.
+                    guard Float(x).isFinite else { throw RecordError("\(field).\(name)[\(i)] is \(x), outside the range of a 32-bit float") }
                     vector[i] = Float(x)
                 }
                 guard !vector.isEmpty else { throw RecordError("\(field).\(name) is an empty array, expected a vector") }
@@ -121,6 +123,7 @@ extension EmbeddingVectors {
                     let used = UnsafeRawPointer(end) - UnsafeRawPointer(start)
                     guard used > 0, i + used <= n else { return nil }
                     i += used
+                    guard Float(x).isFinite else { return nil }  // reported by the JSON tree's path
                     vector.append(Float(x))
                     space()
                     guard i < n else { return nil }
