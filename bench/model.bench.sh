@@ -65,7 +65,7 @@ if [[ " $parts " == *" english "* ]]; then
       t1=$(date +%s.%N); $B train "$tr" --embedding $mode --out "$tmp/m.model" 2>/dev/null; t2=$(date +%s.%N)
       $B predict --model "$tmp/m.model" < "$va" > "$tmp/p.jsonl"; t3=$(date +%s.%N)
       f=$("$PY" bench/model/f1.py < "$tmp/p.jsonl" | tr ' ' '\n' | sed -n 's/^all=//p')
-      name="kdsl-model$([ $mode = off ] && echo ' --embedding off') (process, incl. I/O)"
+      name="kdsl-model (process, incl. I/O)"; [ $mode = auto ] || name="kdsl-model --embedding off (process, incl. I/O)"
       printf '| %s train_%s | %s | %s | %.3f | %.3f |\n' "$d" "$s" "$name" "$f" "$(echo "$t2 - $t1" | bc)" "$(echo "$t3 - $t2" | bc)"
     done
     "$PY" bench/model/peers.py "$tr" "$va" 2>/dev/null | while IFS=$'\t' read -r name f1 ttr tpr; do
