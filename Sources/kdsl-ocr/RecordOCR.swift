@@ -13,47 +13,10 @@ struct OCRSettings: Sendable {
     var preparation = ImagePreparation.none
 }
 
-/// Text clean-up applied to Tesseract's output.
-enum OCRText {
-    /// Drops trailing whitespace of every line and empty lines at both ends (Tesseract ends pages
-    /// with blank lines). Inner text is kept as recognised, so the CLI's text compares equal.
-    static func clean(_ text: String) -> String {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            var l = line
-            while let last = l.last, last == " " || last == "\t" || last == "\r" || last == "\u{0C}" { l = l.dropLast() }
-            return l
-        }
-        while let f = lines.first, f.isEmpty { lines.removeFirst() }
-        while let l = lines.last, l.isEmpty { lines.removeLast() }
-        return lines.joined(separator: "\n")
-    }
-}
-
 /// The result of OCRing one record: the `ocr` value and the per-image problems to report.
 struct RecordOCRResult: Sendable {
     var ocr: OCRValue
     var problems: [String]
-}
-
-/// The engine one worker reads images with (`--engine`).
-enum OCREngine {
-    case tesseract(TesseractEngine)
-    case ppocr(PPOCREngine)
-
-    /// The name written into `ocr.engine`.
-    var name: String {
-        switch self {
-        case .tesseract: return "tesseract"
-        case .ppocr: return "ppocr"
-        }
-    }
-
-    func recognize(_ image: DecodedImage, timeoutMs: Int) -> Recognition {
-        switch self {
-        case .tesseract(let e): return e.recognize(image, timeoutMs: timeoutMs)
-        case .ppocr(let e): return e.recognize(image, timeoutMs: timeoutMs)
-        }
-    }
 }
 
 /// Builds a record's `ocr` value (`OCRValue`).

@@ -87,10 +87,6 @@ struct PPOCRModels: Sendable {
     }
 }
 
-/// One line PP-OCR read (`ocr.images[i].lines[j]`): its text, its axis-aligned box in the
-/// original image's pixels (x0, y0, x1, y1) and its confidence 0-100 (mean character probability × 100).
-typealias TextLine = OCRValue.Line
-
 /// PP-OCR on OpenVINO: detection, then recognition of each box, lines in reading order. One per
 /// worker (it owns the workers' compiled networks and inference requests); loading compiles both
 /// networks once, and every image after that reuses them.

@@ -91,21 +91,3 @@ struct Deadline {
     var due: UInt64
     var expired: Bool
 }
-
-/// What an engine read in one image: its text, a confidence 0-100, and, for engines that give
-/// them, the lines with their boxes in reading order.
-struct PageReading: Equatable, Sendable {
-    var text: String
-    var confidence: Int
-    var lines: [TextLine]?
-}
-
-/// The outcome of recognising one image.
-enum Recognition: Equatable {
-    case success(PageReading)
-    case failure(String)
-}
-
-/// A setup failure while loading an engine (exit 2).
-struct EngineSetupError: Error { let message: String; init(_ m: String) { message = m } }
-
