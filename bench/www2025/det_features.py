@@ -32,8 +32,8 @@ model.graph.output.append(onnx.helper.make_tensor_value_info("p2o.Concat.1", onn
 options = ort.SessionOptions()
 options.intra_op_num_threads = 1
 options.inter_op_num_threads = 1
-session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-input_name = session.get_inputs()[0].name
+detector = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+input_name = detector.get_inputs()[0].name
 
 
 def multiple_of_32(n):
@@ -64,7 +64,7 @@ def features(path):
         k = (736 * 2400 / (W * H)) ** 0.5
         W, H = multiple_of_32(W * k), multiple_of_32(H * k)
     x = np.asarray(image.resize((W, H), Image.BILINEAR), dtype=np.float32) / 127.5 - 1
-    prob, neck = session.run(["sigmoid_0.tmp_0", "p2o.Concat.1"], {input_name: x.transpose(2, 0, 1)[None]})
+    prob, neck = detector.run(["sigmoid_0.tmp_0", "p2o.Concat.1"], {input_name: x.transpose(2, 0, 1)[None]})
     n, p = neck[0], prob[0]
     return np.concatenate([n.mean(axis=(1, 2)), n.max(axis=(1, 2)), grid_means(n, 4, 2), grid_means(p, 4, 2)])
 
