@@ -75,12 +75,8 @@ final class EmbeddingHead {
         for (i, v) in views.enumerated() {
             let vectors = records.compactMap { $0?.encoder == encoder ? $0?.vector(v) : nil }.filter { $0.count == d }
             guard !vectors.isEmpty else { continue }
-            let n = Float(vectors.count)
             for t in 0..<d {
-                var s: Float = 0, s2: Float = 0
-                for x in vectors { s += x[t]; s2 += x[t] * x[t] }
-                let mean = s / n
-                let variance = max(0, s2 / n - mean * mean)
+                let (mean, variance) = Head.moments(vectors, column: t)
                 head.denseMean[i * d + t] = mean
                 head.denseScale[i * d + t] = variance > 1e-12 ? 1 / (variance * share).squareRoot() : 0
             }

@@ -143,23 +143,14 @@ extension ModelBuilder {
         for (k, candidate) in candidates.enumerated() {
             var line: [String] = []
             for w in ModelBuilder.mixCandidates.reversed() {
-                let score = ModelBuilder.mixScore(pn, pe[k], gold: gold, classes: c, mix: w, criterion: mixCriterion)
-                let loss = ModelBuilder.mixScore(pn, pe[k], gold: gold, classes: c, mix: w, criterion: .loss)
+                let scores = ModelBuilder.mixScores(pn, pe[k], gold: gold, classes: c, mix: w)
+                let (score, loss) = (mixCriterion == .loss ? scores.loss : scores.f1, scores.loss)
                 line.append("\(Decimals.fixed(Double(w), places: 1)) \(Decimals.fixed(score, places: 4))")
                 if score > best.score || (score == best.score && loss > best.loss) { best = (candidate, w, score, loss) }
             }
             report.append("\(candidate.views.joined(separator: ",")): " + line.reversed().joined(separator: ", "))
         }
         return (best.shape, best.mix, "\(mixCriterion == .loss ? "minus mean log-loss" : "weighted F1") of \(group.count), n-gram weight and score: " + report.joined(separator: "; "))
-    }
-
-    /// The head's example of sample `s`, as `examples` builds it (text weighed, image standardised).
-    func example(_ s: Sample, head: Head) -> Example {
-        var rows: [Int32] = [], values: [Float] = []
-        head.vocabulary.weigh(s.raw, config: features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
-        var x: [Float]? = nil
-        if head.denseCount > 0, var img = s.image { head.standardise(&img); x = img }
-        return Example(rows: rows, values: values, dense: x, label: 0)
     }
 
     /// Probabilities over an inner head's labels placed at the outer head's label indices.
@@ -173,6 +164,13 @@ extension ModelBuilder {
     /// mean log-loss, or the weighted F1 of the mixed labels (ties to the lower label index).
     /// Records without n-gram probabilities (their fold had one label to train on) are skipped.
     static func mixScore(_ pn: [[Float]?], _ pe: [[Float]?], gold: [Int], classes c: Int, mix w: Float, criterion: MixCriterion) -> Double {
+        let scores = mixScores(pn, pe, gold: gold, classes: c, mix: w)
+        return criterion == .loss ? scores.loss : scores.f1
+    }
+
+    /// Both scores of `mixScore` from one pass over the records: the weighted F1 and minus the
+    /// mean log-loss.
+    static func mixScores(_ pn: [[Float]?], _ pe: [[Float]?], gold: [Int], classes c: Int, mix w: Float) -> (f1: Double, loss: Double) {
         var loss = 0.0, n = 0
         var tp = [Int](repeating: 0, count: c), predicted = [Int](repeating: 0, count: c), support = [Int](repeating: 0, count: c)
         var p = [Float](repeating: 0, count: c)
@@ -187,13 +185,12 @@ extension ModelBuilder {
             if arg == gold[i] { tp[arg] += 1 }
             n += 1
         }
-        guard n > 0 else { return 0 }
-        if criterion == .loss { return -loss / Double(n) }
+        guard n > 0 else { return (0, 0) }
         var f1 = 0.0
         for j in 0..<c where support[j] > 0 {
             let denominator = predicted[j] + support[j]
             f1 += Double(support[j]) * (denominator > 0 ? 2 * Double(tp[j]) / Double(denominator) : 0)
         }
-        return f1 / Double(n)
+        return (f1 / Double(n), -loss / Double(n))
     }
 }

@@ -79,6 +79,15 @@ final class Head {
         for i in 0..<denseCount { raw[i] = (raw[i] - denseMean[i]) * denseScale[i] }
     }
 
+    /// The mean and (population) variance of column `i` of `rows` (not empty), summed in row order.
+    static func moments(_ rows: [[Float]], column i: Int) -> (mean: Float, variance: Float) {
+        let n = Float(rows.count)
+        var s: Float = 0, s2: Float = 0
+        for x in rows { s += x[i]; s2 += x[i] * x[i] }
+        let mean = s / n
+        return (mean, max(0, s2 / n - mean * mean))
+    }
+
     /// Fits the standardisation to the images of the training records. Each of the `groups`
     /// (ranges of the block, e.g. the pixel summary and the gradient histograms) gets an equal
     /// share of the norm: feature i of group g has std `weight/√(G·D_g)`, so a large group does
@@ -88,12 +97,8 @@ final class Head {
         let groups = groups ?? [0..<denseCount]
         var share = [Float](repeating: Float(denseCount), count: denseCount)
         for g in groups { for i in g { share[i] = Float(g.count * groups.count) } }
-        let n = Float(images.count)
         for i in 0..<denseCount {
-            var s: Float = 0, s2: Float = 0
-            for x in images { s += x[i]; s2 += x[i] * x[i] }
-            let mean = s / n
-            let variance = max(0, s2 / n - mean * mean)
+            let (mean, variance) = Head.moments(images, column: i)
             denseMean[i] = mean
             // Constant features (std ~ 0) carry nothing: weight 0 rather than blowing up noise.
             denseScale[i] = variance > 1e-10 ? weight / (variance * share[i]).squareRoot() : 0

@@ -200,23 +200,28 @@ struct ModelBuilder {
     /// standardised. The records in `holdout` go to the holdout; each other one to training,
     /// with `--augment flip` followed by its flipped copy.
     private func examples(_ group: [Sample], head: Head, index: [String: Int], holdout held: Set<Int> = []) -> (train: [Example], holdout: [Example]) {
-        let dense = head.denseCount
         var train: [Example] = [], holdout: [Example] = []
-        var rows: [Int32] = [], values: [Float] = []
         for (i, s) in group.enumerated() {
-            head.vocabulary.weigh(s.raw, config: features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
-            var x: [Float]? = nil
-            if dense > 0, var img = s.image { head.standardise(&img); x = img }
-            let e = Example(rows: rows, values: values, dense: x, label: index[s.label!]!)
+            let e = example(s, head: head, label: index[s.label!]!)
             if held.contains(i) { holdout.append(e); continue }
             train.append(e)
-            if augmentFlip, dense > 0, var img = s.image {
+            if augmentFlip, head.denseCount > 0, var img = s.image {
                 img = features.flipped(img)
                 head.standardise(&img)
-                train.append(Example(rows: rows, values: values, dense: img, label: e.label))
+                train.append(Example(rows: e.rows, values: e.values, dense: img, label: e.label))
             }
         }
         return (train, holdout)
+    }
+
+    /// The head's example of sample `s`: its text weighed over the head's vocabulary, its image
+    /// standardised (training, and the inner folds' predictions of `chooseMix`).
+    func example(_ s: Sample, head: Head, label: Int = 0) -> Example {
+        var rows: [Int32] = [], values: [Float] = []
+        head.vocabulary.weigh(s.raw, config: features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
+        var x: [Float]? = nil
+        if head.denseCount > 0, var img = s.image { head.standardise(&img); x = img }
+        return Example(rows: rows, values: values, dense: x, label: label)
     }
 
     static let imageWeightCandidates: [Float] = [0, 0.25, 0.5, 1]
