@@ -98,7 +98,9 @@ public struct ParallelFilter {
         self.jobs = max(jobs, 1)
     }
 
-    /// The number of online cores (`sysconf`; `nproc` would honour OMP_THREAD_LIMIT instead).
+    /// The number of online cores (`sysconf`; `nproc` would honour OMP_THREAD_LIMIT instead): the
+    /// default `--jobs` of the stages whose work is worth a thread per core (ocr, embed, predict),
+    /// and the one place kdsl asks the system for it.
     public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// Runs over the inputs and returns once every record is written. Exits the process itself
