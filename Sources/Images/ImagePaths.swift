@@ -2,17 +2,23 @@ import JSONLines
 
 /// The image paths a record names: `images` (a path string or an array of them) or, when it has
 /// no `images`, `image`; or the field at `field` when given. Shared by kdsl-ocr and kdsl-model
-/// so that both read the same paths and report a wrong shape in the same words.
+/// so that both read the same paths and report a wrong shape in the same words. The one home of
+/// the default: a stage holds `--images-field` as a `FieldPath?` (`RecordFields.images`), nil
+/// when not given.
 public enum ImagePaths {
+    /// The field read by default, and the one read when a record has no `images`.
+    public static let defaultField: FieldPath = "images", fallbackField: FieldPath = "image"
+
     /// The paths in order; `[]` when the field is absent or null. Throws `RecordError` when it
-    /// has the wrong shape, e.g. `images[0] is a number, expected a path string`.
+    /// has the wrong shape, e.g. `images[0] is a number, expected a path string`. `field` nil:
+    /// `defaultField`, else `fallbackField`.
     public static func of(_ record: Record, field: FieldPath? = nil) throws -> [String] {
         if let field {
             guard let value = record.value(at: field) else { return [] }
             return try paths(value, name: field.description)
         }
-        if let value = record.value(at: "images") { return try paths(value, name: "images") }
-        if let value = record.value(at: "image") { return try paths(value, name: "image") }
+        if let value = record.value(at: defaultField) { return try paths(value, name: defaultField.description) }
+        if let value = record.value(at: fallbackField) { return try paths(value, name: fallbackField.description) }
         return []
     }
 

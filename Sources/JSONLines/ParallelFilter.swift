@@ -98,7 +98,9 @@ public struct ParallelFilter {
         self.jobs = max(jobs, 1)
     }
 
-    /// The number of online cores (`sysconf`; `nproc` would honour OMP_THREAD_LIMIT instead).
+    /// The number of online cores (`sysconf`; `nproc` would honour OMP_THREAD_LIMIT instead): the
+    /// default `--jobs` of the stages whose work is worth a thread per core (ocr, embed, predict),
+    /// and the one place kdsl asks the system for it.
     public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     /// Runs over the inputs and returns once every record is written. Exits the process itself
@@ -157,8 +159,9 @@ public struct ParallelFilter {
     }
 
     /// Reads `line` into `record`, transforms it and appends the output line (newline included)
-    /// to `out.bytes`, exactly as `runFilter` does; appends the record's problems, then its
-    /// warnings, to `problems`. Returns true when the record is bad (`--strict` stops after it).
+    /// to `out.bytes`, exactly as `runFilter` does (a bad line forwarded as `BadLine` writes it);
+    /// appends the record's problems, then its warnings, to `problems`. Returns true when the
+    /// record is bad (`--strict` stops after it).
     /// Errors other than `RecordError` from `transform` propagate (the run ends with exit 2).
     /// `stage` is `Diagnostics.shared.stage`, read once per run rather than per record.
     static func process(_ line: UnsafeBufferPointer<UInt8>, at location: SourceLocation, record: inout Record, stage: String,
@@ -167,7 +170,7 @@ public struct ParallelFilter {
             try record.reload(line: line, location: location)
         } catch let error as RecordError {
             problems.append((location, error.message, false))
-            JSON.object([("error", StageErrorValue(stage: stage, location: location, message: error.message, raw: Array(line)).json)]).serialize(into: &out.bytes)
+            BadLine.malformed(MalformedLine(bytes: Array(line), location: location, message: error.message)).appendForwarded(stage: stage, into: &out.bytes)
             out.bytes.append(0x0A)
             return true
         }
@@ -178,13 +181,9 @@ public struct ParallelFilter {
         do {
             try transform(&record, &out)
         } catch let error as RecordError {
-            // The first failure is the one to fix: an upstream stage's `error` is kept.
             out.bytes.removeSubrange(start...)
             problems.append((record.location, error.message, false))
-            if !record.has("error") {
-                record.set("error", StageErrorValue(stage: stage, location: record.location, message: error.message).json)
-            }
-            record.serialize(into: &out.bytes)
+            BadLine.failed(record, message: error.message).appendForwarded(stage: stage, into: &out.bytes)
             out.bytes.append(0x0A)
             return true
         }

@@ -305,13 +305,7 @@ public struct Record: Sendable {
                 if hits == 0 {
                     if updates.count == 1 {
                         // The common case, a stage adding its own key: no temporary arrays.
-                        out.reserveCapacity(out.count + bytes.count + key.utf8.count + 16)
-                        copy(0..<close, &out)
-                        if !members.isEmpty { out.append(0x2C) }
-                        JSON.appendQuoted(key, to: &out)
-                        out.append(0x3A)
-                        value.serialize(into: &out)
-                        copy(close..<buf.count, &out)
+                        splice(key, buf, into: &out) { value.serialize(into: &$0) }
                         return
                     }
                     appended.append((key, value))
@@ -338,6 +332,38 @@ public struct Record: Sendable {
             }
             copy(close..<buf.count, &out)
         }
+    }
+
+    /// Appends the record with the top-level `key` added last, its value appended by `value`: the
+    /// bytes `set(key, …)` and `serialize(into:)` give, for a stage that writes its value straight
+    /// into the output (kdsl-model's predictor) instead of through `set`. Returns false, and
+    /// appends nothing and does not call `value`, when the record cannot take the splice: it is on
+    /// jansson's path (`isFastPath` false), has values set, or already has `key`. When `value`
+    /// throws, nothing is appended either.
+    public func serialize(adding key: String, into out: inout [UInt8], value: (inout [UInt8]) throws -> Void) rethrows -> Bool {
+        guard tree == nil, updates.isEmpty, bytes.withUnsafeBufferPointer({ Record.find(key, in: members, $0) }) == nil else { return false }
+        let start = out.count
+        do {
+            try bytes.withUnsafeBufferPointer { try splice(key, $0, into: &out, value) }
+        } catch {
+            out.removeSubrange(start...)
+            throw error
+        }
+        return true
+    }
+
+    /// The one splice of a new top-level key into the record's bytes `buf`: what precedes the
+    /// closing brace, a comma unless the object is empty, `"key":`, the value `value` appends,
+    /// then the brace and whatever follows it.
+    @inline(__always)
+    private func splice(_ key: String, _ buf: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], _ value: (inout [UInt8]) throws -> Void) rethrows {
+        out.reserveCapacity(out.count + buf.count + key.utf8.count + 16)
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<close]))
+        if !members.isEmpty { out.append(0x2C) }
+        JSON.appendQuoted(key, to: &out)
+        out.append(0x3A)
+        try value(&out)
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[close..<buf.count]))
     }
 
     /// Serialises through a full jansson parse of the original bytes (duplicate keys being set).

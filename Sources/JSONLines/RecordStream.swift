@@ -12,6 +12,77 @@ public struct MalformedLine: Sendable {
     public let bytes: [UInt8]
     public let location: SourceLocation
     public let message: String
+    public init(bytes: [UInt8], location: SourceLocation, message: String) {
+        self.bytes = bytes
+        self.location = location
+        self.message = message
+    }
+}
+
+/// A line a stage cannot pass on as it is, and the one place that says what becomes of it
+/// (docs/records.md, "Errors and exit status"): it is reported as `kdsl-<stage>: line N: message`
+/// and counted (the run exits 1), the line forwarded in its place carries the `error` key
+/// (`StageErrorValue`), and under `--strict` the run stops after it. Every record loop treats a
+/// bad line through it: `runFilter` and `ParallelFilter` (whose workers build the forwarded line
+/// with `appendForwarded` and leave the report and the stop to the writer thread, in input
+/// order), `readAll` (and so kdsl-model cv, which forwards), and the stream benchmark's baseline.
+public enum BadLine {
+    /// A line that is not a record: forwarded as an object holding only `error`, the line's text
+    /// as its `raw`.
+    case malformed(MalformedLine)
+    /// A record the stage failed on (`RecordError`, its message): forwarded as it stands, with
+    /// `error` added unless it already has one (an upstream stage's: the first failure is the one
+    /// to fix).
+    case failed(Record, message: String)
+
+    /// Where the line is.
+    public var location: SourceLocation {
+        switch self {
+        case .malformed(let line): return line.location
+        case .failed(let record, _): return record.location
+        }
+    }
+
+    /// What is wrong with it.
+    public var message: String {
+        switch self {
+        case .malformed(let line): return line.message
+        case .failed(_, let message): return message
+        }
+    }
+
+    /// Appends the line forwarded in its place (no newline), its `error` naming `stage`.
+    public func appendForwarded(stage: String, into out: inout [UInt8]) {
+        switch self {
+        case .malformed(let line):
+            let value = StageErrorValue(stage: stage, location: line.location, message: line.message, raw: line.bytes)
+            JSON.object([(StageErrorValue.key, value.json)]).serialize(into: &out)
+        case .failed(var record, let message):
+            if !record.has(StageErrorValue.key) {
+                record.set(StageErrorValue.key, StageErrorValue(stage: stage, location: record.location, message: message).json)
+            }
+            record.serialize(into: &out)
+        }
+    }
+
+    /// The treatment on the reading thread: reports the line (`Diagnostics`), hands the line
+    /// forwarded in its place (no newline) to `forward`, then stops the run under `strict`
+    /// (`StageStop.strict`): the forwarded line goes out before the stop, as with `--jobs`.
+    public func reject(strict: Bool, forward: ([UInt8]) throws -> Void) throws {
+        let diagnostics = Diagnostics.shared
+        diagnostics.recordError(message, at: location)
+        var line: [UInt8] = []
+        appendForwarded(stage: diagnostics.stage, into: &line)
+        try forward(line)
+        if strict { throw StageStop.strict }
+    }
+
+    /// As `reject(strict:forward:)` for a stage that writes no records (score, mine, train):
+    /// reports the line, then stops the run under `strict`.
+    public func reject(strict: Bool) throws {
+        Diagnostics.shared.recordError(message, at: location)
+        if strict { throw StageStop.strict }
+    }
 }
 
 /// What the reader yields for each non-blank line.
@@ -73,32 +144,41 @@ public struct StreamOptions: Sendable {
 /// Runs a one-record-in, one-record-out stage over the inputs.
 ///
 /// Contract: `transform` edits each record (usually one `set`). Malformed lines and records for
-/// which `transform` throws `RecordError` are reported on stderr as `kdsl-<stage>: line N: ...`
-/// and forwarded with an `error` field (an `error` already present from an upstream stage is
-/// kept: the first failure is the one to fix); the run carries on and exits 1, or stops at the
-/// first under `strict` (throwing `StageStop.strict`). A `SetupError` ends the run with exit 2. `ParallelFilter` runs the same
-/// stage on several threads (this is its one-job loop).
+/// which `transform` throws `RecordError` are bad lines (`BadLine`): reported on stderr as
+/// `kdsl-<stage>: line N: ...` and forwarded with an `error` field (an `error` already present
+/// from an upstream stage is kept: the first failure is the one to fix); the run carries on and
+/// exits 1, or stops after the first under `strict` (throwing `StageStop.strict`). A `SetupError`
+/// ends the run with exit 2. `ParallelFilter` runs the same stage on several threads (this is its
+/// one-job loop).
 public func runFilter(_ options: StreamOptions, _ transform: (inout Record) throws -> Void) throws {
     try ParallelFilter(options, jobs: 1).runInline { record, _ in try transform(&record) }
 }
 
-/// Reads every record for a consuming stage (score, mine, train), reporting malformed lines.
+/// Reads every record for a consuming stage (score, mine, train), reporting bad lines.
 ///
 /// Contract: `body` sees each record in order. Malformed lines are reported and counted (the run
 /// will exit 1), or end the run at once under `strict`. `body` may throw `RecordError` to report
-/// a record it must leave out (same treatment).
+/// a record it must leave out (same treatment: `BadLine.reject(strict:)`).
 public func readAll(_ options: StreamOptions, _ body: (Record) throws -> Void) throws {
-    let diagnostics = Diagnostics.shared
+    try forEachRecord(options, body) { try $0.reject(strict: options.strict) }
+}
+
+/// As `readAll`, for a stage that reads every record first and then writes every line (kdsl-model
+/// cv): each bad line is reported and its forwarded line (`BadLine`, no newline) handed to
+/// `forward`, in input order among `body`'s calls; under `strict` the run stops after it.
+public func readAll(_ options: StreamOptions, forward: ([UInt8]) throws -> Void, _ body: (Record) throws -> Void) throws {
+    try forEachRecord(options, body) { try $0.reject(strict: options.strict, forward: forward) }
+}
+
+/// The consuming loop: `body` on each record in input order, `reject` on each bad line (a line
+/// that is not a record, or a record for which `body` throws `RecordError`).
+private func forEachRecord(_ options: StreamOptions, _ body: (Record) throws -> Void, reject: (BadLine) throws -> Void) throws {
     try RecordReader.forEach(options.inputs) { item in
         switch item {
         case .record(let record):
-            do { try body(record) } catch let error as RecordError {
-                diagnostics.recordError(error.message, at: record.location)
-                if options.strict { throw StageStop.strict }
-            }
-        case .malformed(let bad):
-            diagnostics.recordError(bad.message, at: bad.location)
-            if options.strict { throw StageStop.strict }
+            do { try body(record) } catch let error as RecordError { try reject(.failed(record, message: error.message)) }
+        case .malformed(let line):
+            try reject(.malformed(line))
         }
     }
 }

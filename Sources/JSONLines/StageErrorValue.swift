@@ -1,7 +1,11 @@
 /// The `error` key a stage attaches to a bad record (docs/records.md): `{"stage", "file", "line",
 /// "message"}` plus `"raw"` (the line as text) when the line was not a JSON object. The one type
-/// that writes it (`json`) and tells it from a user's own field of that name (`init?(json:)`).
+/// that names the key (`key`), writes its value (`json`) and tells it from a user's own field of
+/// that name (`init?(json:)`); every record loop forwards a bad line with it (`BadLine`).
 public struct StageErrorValue: Sendable, Equatable {
+    /// The key the value is written under: `error`.
+    public static let key = "error"
+
     public var stage: String
     public var file: String?
     public var line: Int

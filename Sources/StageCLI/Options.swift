@@ -72,7 +72,7 @@ extension RecordFields {
         self.text = FieldPath(text.textField); dialogue = FieldPath(text.dialogueField); ocr = FieldPath(text.ocrField)
         self.task = task.path
         if let label { self.label = label.path }
-        if let path = images?.path { self.images = path }
+        self.images = images?.path
     }
 }
 
@@ -106,7 +106,8 @@ public struct ImagesFieldOption: ParsableArguments {
     public init() {}
 
     public func validate() throws { try FieldPathCheck.check(("--images-field", imagesField)) }
-    /// The field, or nil for the default (`images`, else `image`).
+    /// The field, or nil for the default (`images`, else `image`: `ImagePaths`), as
+    /// `RecordFields.images` holds it.
     public var path: FieldPath? { imagesField.map { FieldPath($0) } }
 }
 

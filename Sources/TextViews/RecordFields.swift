@@ -11,7 +11,9 @@ public struct RecordFields: Sendable, Equatable {
     public var text: FieldPath = "text"
     public var dialogue: FieldPath = "dialogue"
     public var ocr: FieldPath = OCRValue.textPath
-    public var images: FieldPath = "images"
+    /// `--images-field`; nil: the default, `images`, else `image` (Images' `ImagePaths`, which
+    /// kdsl-ocr and kdsl-model read image paths through).
+    public var images: FieldPath? = nil
 
     public init() {}
 

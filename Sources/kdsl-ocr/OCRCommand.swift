@@ -188,7 +188,7 @@ struct OCRCommand: ParsableCommand {
         options.settings.preparation = ImagePreparation(rawValue: prepare) ?? .none
         options.languages = lang ?? "eng"
         options.psm = psm ?? 3
-        options.jobs = jobs.count(default: ThreadLimit.cores)
+        options.jobs = jobs.count(default: ParallelFilter.onlineCores)
         options.datapath = tessdata
         try OCRStream.run(options)
     }

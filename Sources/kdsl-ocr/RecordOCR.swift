@@ -4,7 +4,7 @@ import RecordKeys
 
 /// Settings of one run that every worker shares.
 struct OCRSettings: Sendable {
-    /// Field holding the image paths; nil means `images`, else `image`.
+    /// Field holding the image paths (`--images-field`); nil: `ImagePaths`' default, `images`, else `image`.
     var imagesField: FieldPath?
     /// Directory that relative image paths resolve against ("" or "." = current directory).
     var imageRoot = ""

@@ -167,7 +167,7 @@ struct ScoreCounts: Sendable {
     mutating func add(record: Record) throws -> Bool {
         let goldValue = record.value(at: fields.gold)
         // Only an error a stage wrote: a user field that happens to be called `error` is data.
-        let hasError = record.value(at: "error").flatMap { StageErrorValue(json: $0) } != nil
+        let hasError = record.value(at: FieldPath(StageErrorValue.key)).flatMap { StageErrorValue(json: $0) } != nil
         guard case .string(let gold)? = goldValue else {
             noGold += 1
             total += 1

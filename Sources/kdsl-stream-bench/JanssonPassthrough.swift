@@ -7,12 +7,11 @@ import CJansson
 import JSONLines
 
 /// The baseline: what a stage costs when it parses every record completely with jansson and dumps
-/// it back (`json_loadb`, `json_object_set_new`, `json_dumps`). Same reporting as `runFilter`.
+/// it back (`json_loadb`, `json_object_set_new`, `json_dumps`). A bad line is treated as `runFilter`
+/// treats it (`BadLine`).
 enum JanssonPassthrough {
     static func run(_ options: StreamOptions, added: AddedKey, read: FieldPath?) throws {
-        let diagnostics = Diagnostics.shared
         let output = StandardOutput.shared
-        var line: [UInt8] = []
         var sink = 0
         try RecordReader.forEachLine(options.inputs) { bytes, location in
             let number = location.line
@@ -29,12 +28,10 @@ enum JanssonPassthrough {
                     let text = withUnsafeBytes(of: &error.text) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
                     message = "invalid JSON at column \(error.column): \(text)"
                 }
-                diagnostics.recordError(message, at: location)
-                line.removeAll(keepingCapacity: true)
-                JSON.object([("error", StageErrorValue(stage: diagnostics.stage, location: location, message: message, raw: Array(bytes)).json)]).serialize(into: &line)
-                line.append(0x0A)
-                output.write(line)
-                if options.strict { throw StageStop.strict }
+                try BadLine.malformed(MalformedLine(bytes: Array(bytes), location: location, message: message)).reject(strict: options.strict) {
+                    output.write($0)
+                    output.write([0x0A])
+                }
                 output.endRecord()
                 return
             }

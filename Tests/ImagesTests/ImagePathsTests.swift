@@ -13,6 +13,14 @@ import Testing
         #expect(try ImagePaths.of(Record(#"{"m":{"pics":["x"]},"images":["y"]}"#), field: "m.pics") == ["x"])
     }
 
+    /// The default (no `--images-field`: nil, in kdsl-ocr and kdsl-model alike) falls back to
+    /// `image`; a field named on the command line is read alone, also the default's name.
+    @Test func aNamedFieldHasNoFallback() throws {
+        #expect(ImagePaths.defaultField == "images" && ImagePaths.fallbackField == "image")
+        #expect(try ImagePaths.of(Record(#"{"image":"a.png"}"#), field: nil) == ["a.png"])
+        #expect(try ImagePaths.of(Record(#"{"image":"a.png"}"#), field: "images") == [])
+    }
+
     @Test func wrongShapeIsARecordError() throws {
         #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"images":3}"#), field: nil) }
         #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"images":["a",{}]}"#), field: nil) }

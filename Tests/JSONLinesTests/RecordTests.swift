@@ -57,6 +57,34 @@ import Testing
         }
     }
 
+    /// `serialize(adding:)`, the splice for a writer that appends its value itself, gives the bytes
+    /// of `set` + `serialize` and declines, appending nothing, what it cannot splice.
+    @Test func serializeAddingEqualsSetThenSerialize() throws {
+        let value = JSON.object([("label", "退款"), ("p", 0.5), ("top", [])])
+        for line in [#"{"a":1}"#, #"{ "a" : [1,{"b":"}"}] }  "#, "{}", "{ }", #"{"a":"x\"y"}"#, "{\"k\":{}}\r"] {
+            var out = Array("prefix ".utf8)
+            let spliced = try Record(line).serialize(adding: "model", into: &out) { value.serialize(into: &$0) }
+            #expect(spliced, "\(line)")
+            var general = try Record(line)
+            general.set("model", value)
+            #expect(String(decoding: out, as: UTF8.self) == "prefix " + String(decoding: general.serialized(), as: UTF8.self), "\(line)")
+        }
+        var set = try Record(#"{"a":1}"#)
+        set.set("b", 2)
+        for record in [try Record(#"{"model":1}"#), try Record(#"{"t":"\ud83d\ude00"}"#), set] {
+            var out: [UInt8] = [1]
+            var called = false
+            let spliced = record.serialize(adding: "model", into: &out) { _ in called = true }
+            #expect(!spliced && out == [1] && !called)
+        }
+        // A value writer that throws leaves nothing behind.
+        var out: [UInt8] = [1]
+        #expect(throws: RecordError.self) {
+            try Record(#"{"a":1}"#).serialize(adding: "model", into: &out) { $0.append(0x7B); throw RecordError("no") }
+        }
+        #expect(out == [1])
+    }
+
     @Test func rejectsNonObjectsAndBadJSON() {
         #expect(throws: RecordError.self) { try Record("[1,2]") }
         #expect(throws: RecordError.self) { try Record(#"{"a":}"#) }

@@ -49,7 +49,7 @@ final class SampleReader {
     /// The image paths of a record (`--images-field`, by default `images`, else `image`);
     /// throws `RecordError` when the field has the wrong shape, in kdsl-ocr's words.
     func imagePaths(_ record: Record) throws -> [String] {
-        try ImagePaths.of(record, field: fields.images == "images" ? nil : fields.images)
+        try ImagePaths.of(record, field: fields.images)
     }
 
     /// The record's task; throws `RecordError` when it is present but not a string (it would

@@ -17,38 +17,19 @@ struct CrossValidation {
         // Every line comes out, in input order: a record it could read with its out-of-fold
         // `model`, any other forwarded with `error` as a filter stage forwards it (reported, exit 1).
         var lines: [CVLine] = []
-        let diagnostics = Diagnostics.shared, stage = diagnostics.stage
-        try RecordReader.forEach(options.inputs) { item in
-            switch item {
-            case .record(var record):
-                do {
-                    let s = try reader.sample(record)
-                    var fold: String? = nil
-                    if let v = record.value(at: foldField) {
-                        switch v {
-                        case .int(let i): fold = String(i)
-                        case .string(let t): fold = t
-                        default: throw RecordError("\(foldField) is \(v.kindName), expected a number or string")
-                        }
-                    }
-                    guard fold != nil else { throw RecordError("no \(foldField): cross-validation needs a fold on every record") }
-                    lines.append(.record(records.count))
-                    records.append(record); samples.append(s); folds.append(fold)
-                } catch let error as RecordError {
-                    diagnostics.recordError(error.message, at: record.location)
-                    if options.strict { throw StageStop.strict }
-                    if !record.has("error") {
-                        record.set("error", StageErrorValue(stage: stage, location: record.location, message: error.message).json)
-                    }
-                    lines.append(.forwarded(record.serialized()))
+        try readAll(options, forward: { lines.append(.forwarded($0)) }) { record in
+            let s = try reader.sample(record)
+            var fold: String? = nil
+            if let v = record.value(at: foldField) {
+                switch v {
+                case .int(let i): fold = String(i)
+                case .string(let t): fold = t
+                default: throw RecordError("\(foldField) is \(v.kindName), expected a number or string")
                 }
-            case .malformed(let bad):
-                diagnostics.recordError(bad.message, at: bad.location)
-                if options.strict { throw StageStop.strict }
-                var bytes: [UInt8] = []
-                JSON.object([("error", StageErrorValue(stage: stage, location: bad.location, message: bad.message, raw: bad.bytes).json)]).serialize(into: &bytes)
-                lines.append(.forwarded(bytes))
             }
+            guard fold != nil else { throw RecordError("no \(foldField): cross-validation needs a fold on every record") }
+            lines.append(.record(records.count))
+            records.append(record); samples.append(s); folds.append(fold)
         }
         let foldValues = Set(folds.compactMap { $0 }).sorted { a, b in
             if let x = Int(a), let y = Int(b) { return x < y }

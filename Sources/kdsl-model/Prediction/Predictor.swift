@@ -147,41 +147,26 @@ final class Predictor {
 
     // MARK: Streaming fast path
 
-    /// Appends the bytes of `record` with `"model":{...}` spliced before its closing brace, the
-    /// same bytes `Record.set` + `serialize` would give (a test checks it), without building a
-    /// JSON tree: labels are quoted once per head and probabilities printed directly. Returns
-    /// false (nothing appended) when the record needs the general path: it already has a
+    /// Appends the bytes of `record` with `"model":{...}` spliced in by JSONLines'
+    /// `Record.serialize(adding:)`, the same bytes `Record.set` + `serialize` give, without
+    /// building a JSON tree: labels are quoted once per head and probabilities printed directly.
+    /// Returns false (nothing appended) when the record needs the general path: it already has a
     /// `model` key, took jansson's slow path, its task is unknown, or it is to be explained.
     func appendFast(_ record: Record, to out: inout [UInt8]) throws -> Bool {
-        guard record.isFastPath, key.keys.count == 1, explainTop == 0 else { return false }
+        guard key.keys.count == 1, explainTop == 0 else { return false }
         let task = try reader.task(record)
-        guard let head = model.head(for: task), !record.has(key.keys[0]) else { return false }
-        let bytes = record.bytes
-        var close = bytes.count - 1
-        while close >= 0 && bytes[close] != UInt8(ascii: "}") { close -= 1 }
-        guard close > 0 else { return false }
-        var before = close - 1
-        while before >= 0 && (bytes[before] == 0x20 || bytes[before] == 0x09 || bytes[before] == 0x0A || bytes[before] == 0x0D) { before -= 1 }
-        let best = try rank(record, task: task, head: head)
-        let quoted = quotedLabels(head)
-        out.append(contentsOf: bytes[0..<close])
-        if bytes[before] != UInt8(ascii: "{") { out.append(UInt8(ascii: ",")) }
-        out.append(contentsOf: keyBytes)
-        ModelValue.Bytes.begin(quotedLabel: quoted[best[0]], p: probs[best[0]], into: &out)
-        if top > 0 {
-            for (n, j) in best.enumerated() { ModelValue.Bytes.top(quotedLabel: quoted[j], p: probs[j], first: n == 0, into: &out) }
+        guard let head = model.head(for: task) else { return false }
+        return try record.serialize(adding: key.keys[0], into: &out) { out in
+            let best = try rank(record, task: task, head: head)
+            let quoted = quotedLabels(head)
+            ModelValue.Bytes.begin(quotedLabel: quoted[best[0]], p: probs[best[0]], into: &out)
+            if top > 0 {
+                for (n, j) in best.enumerated() { ModelValue.Bytes.top(quotedLabel: quoted[j], p: probs[j], first: n == 0, into: &out) }
+            }
+            ModelValue.Bytes.end(into: &out)
         }
-        ModelValue.Bytes.end(into: &out)
-        out.append(contentsOf: bytes[close...])
-        return true
     }
 
-    private lazy var keyBytes: [UInt8] = {
-        var b: [UInt8] = []
-        JSON.appendQuoted(key.keys[0], to: &b)
-        b.append(UInt8(ascii: ":"))
-        return b
-    }()
     private var quotedCache: [ObjectIdentifier: [[UInt8]]] = [:]
 
     private func quotedLabels(_ head: Head) -> [[UInt8]] {

@@ -18,7 +18,4 @@ enum ThreadLimit {
         // Only reached when re-execution is impossible (no /proc): run on, slower, and say so.
         Diagnostics.shared.warning("could not re-execute with OMP_THREAD_LIMIT=1 (\(String(cString: strerror(errno)))); set it in the environment for full speed")
     }
-
-    /// Online processors: the default number of jobs.
-    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
