@@ -60,7 +60,7 @@ extension RulesCommand {
             costs the least CPU (docs/benchmarks.md).
             """)
         @Option(help: "The rule file (JSON Lines).") var rules: String
-        @Option(help: ArgumentHelp("Field to write the verdict to (default: rules).", valueName: "path")) var outputField: String?
+        @OptionGroup var output: OutputFieldOption<Verdict>
         @Option(help: ArgumentHelp("Old name of --output-field.", visibility: .hidden)) var key: String?
         @Flag(help: "Add rules.explain: the winning rule's conditions and the text each literal matched (see above).")
         var explain = false
@@ -71,13 +71,13 @@ extension RulesCommand {
         @OptionGroup var quiet: QuietOption
 
         func validate() throws {
-            try RenamedFlag.check(key, "--key", outputField, "--output-field")
-            try FieldPathCheck.check(("--output-field", outputField ?? key))
+            try RenamedFlag.check(key, "--key", output.outputField, "--output-field")
+            try FieldPathCheck.check(("--output-field", key))
         }
 
         func run() throws {
             let set = try RuleSet.load(rules)
-            try ApplyStage.run(set, output: FieldPath(key ?? outputField ?? RulesValue.key), fields: RecordFields(text: text, task: task), options: input.stream,
+            try ApplyStage.run(set, output: key.map { FieldPath($0) } ?? output.path, fields: RecordFields(text: text, task: task), options: input.stream,
                                jobs: jobs.count(default: 1), explain: explain)
         }
     }
@@ -127,7 +127,7 @@ extension RulesCommand {
         @Option(parsing: .unconditional, help: "MCTS iterations per label and inner fold.") var iterations = 600
         @Option(parsing: .unconditional, help: "Random predicates added in a rollout.") var rollout = 2
         @Option(parsing: .unconditional, help: "Inner folds for cross-fitting (1: score on the mining records themselves).") var folds = 5
-        @Option(parsing: .unconditional, help: "Seed of every random choice.") var seed: UInt64 = 1
+        @OptionGroup var seed: SeedOption
         @Option(parsing: .unconditional, help: "Normal quantile of the Wilson lower bound (1 ≈ 84% one-sided).") var z = 1.0
         @Option(help: "Text fields to mine, comma-separated (user, agent, ocr, all, title, bottom, lines).") var fields = "user,ocr"
         @Option(parsing: .unconditional, help: "Longest n-gram, in tokens.") var maxN = 4
@@ -138,7 +138,7 @@ extension RulesCommand {
         @Flag(help: "Keep rules that add no labelled record to the better rules of their label.") var keepRedundant = false
         @OptionGroup var label: LabelFieldOption
         @Option(help: "Error-driven mining: path of the model's prediction (e.g. model.label).") var against: String?
-        @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?
+        @OptionGroup var out: OutOption<RuleFile>
         @Option(help: "Also write each label's candidate literals (those its searches could use) as one-literal rules to this file.") var candidatesOut: String?
         @OptionGroup var quiet: QuietOption
         @OptionGroup var text: TextFieldOptions
@@ -167,11 +167,11 @@ extension RulesCommand {
         func run() throws {
             var o = MineOptions()
             o.maxPredicates = maxPredicates; o.exploration = exploration; o.minReward = minReward
-            o.iterations = iterations; o.rolloutDepth = rollout; o.folds = folds; o.seed = seed; o.z = z
+            o.iterations = iterations; o.rolloutDepth = rollout; o.folds = folds; o.seed = seed.seed; o.z = z
             o.fields = try parsedFields(); o.maxN = maxN; o.minCount = minCount
             o.positiveCandidates = candidates; o.negativeCandidates = negatives; o.against = against
             o.maxRulesPerLabel = maxRules; o.keepRedundant = keepRedundant
-            try MineStage.run(o, fields: RecordFields(text: text, task: task, label: label), out: out, candidatesOut: candidatesOut,
+            try MineStage.run(o, fields: RecordFields(text: text, task: task, label: label), out: out.out, candidatesOut: candidatesOut,
                               stream: input.stream)
         }
     }
@@ -199,7 +199,7 @@ extension RulesCommand {
         @Option(parsing: .unconditional, help: "Normal quantile of the Wilson lower bound.") var z = 1.0
         @OptionGroup var label: LabelFieldOption
         @Option(help: "Score as error-driven rules against this prediction path (e.g. model.label).") var against: String?
-        @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?
+        @OptionGroup var out: OutOption<RuleFile>
         @OptionGroup var text: TextFieldOptions
         @OptionGroup var task: TaskFieldOption
         @OptionGroup var input: InputOptions
@@ -208,7 +208,7 @@ extension RulesCommand {
         func run() throws {
             let set = try RuleSet.load(rules)
             try RuleReport.validate(set, minReward: minReward, z: z, fields: RecordFields(text: text, task: task, label: label), against: against,
-                                    out: out, stream: input.stream)
+                                    out: out.out, stream: input.stream)
         }
     }
 
@@ -261,6 +261,17 @@ extension RulesCommand {
 }
 
 extension RuleReport.ShowFormat: ExpressibleByArgument {}
+
+/// What apply writes into each record: the verdict, at `rules` unless --output-field moves it.
+enum Verdict: OutputKey {
+    static let key = RulesValue.key
+    static let written = "the verdict"
+}
+
+/// What mine and validate write to --out (else stdout): the rule file.
+enum RuleFile: OutputFile {
+    static let written = "the rules"
+}
 
 extension String {
     func trimmingCharacters() -> String {
