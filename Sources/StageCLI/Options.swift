@@ -52,7 +52,8 @@ public struct QuietOption: ParsableArguments {
 /// `--seed N`: the seed of every random choice (folds, shuffles, the search, initial weights).
 /// kdsl-rules mine and kdsl-model train and cv take it; both default to 1, as their settings do
 /// (`MineOptions.seed`, `TrainSettings.seed`), so a run without the flag is the same run.
-/// Parsed unconditionally, as every number flag is: `--seed -1` is refused as a value.
+/// Parsed unconditionally, as the stages' other number flags are: `--seed -1` is refused as a bad
+/// value rather than read as a flag.
 public struct SeedOption: ParsableArguments {
     @Option(parsing: .unconditional, help: "Seed of every random choice; the same input and seed give the same bytes.")
     public var seed: UInt64 = 1
@@ -60,8 +61,9 @@ public struct SeedOption: ParsableArguments {
     public init() {}
 }
 
-/// What a stage writes, as the help of `--out` names it ("the rules", "the model"): a stage
-/// declares one type per kind of output and gives it to `OutOption` or `RequiredOutOption`.
+/// What a stage writes, as the help of `--out` names it ("the rules", "the model"): the stages
+/// differ in it, so a stage declares one type per kind of output and gives it to `OutOption` or
+/// `RequiredOutOption`.
 public protocol OutputFile {
     static var written: String { get }
 }
@@ -91,8 +93,10 @@ public protocol OutputKey {
     static var written: String { get }
 }
 
-/// `--output-field`: where a stage writes its key (kdsl-rules apply, kdsl-merge). A stage keeps
-/// its own old name of the flag (`RenamedFlag`) beside this group.
+/// `--output-field`: where a stage writes its key (kdsl-rules apply, kdsl-merge). The stages
+/// differ in the default and in what the help names, so each gives its own `OutputKey`. A stage
+/// keeps its own old name of the flag (`RenamedFlag`) beside this group; the path is checked when
+/// the group is parsed, as every field-path group's is, before the stage's own checks.
 public struct OutputFieldOption<Key: OutputKey>: ParsableArguments {
     @Option(help: ArgumentHelp("Field to write \(Key.written) to (default: \(Key.key)).", valueName: "path"))
     public var outputField: String?
