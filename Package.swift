@@ -50,12 +50,15 @@ let package = Package(
         // Where the runtime and the models are found at run time: the installed share/kdsl/ beside
         // the executable, else the build's deps folder; the environment overrides each file.
         .target(name: "InstallLayout", dependencies: ["CInstallLayout"], path: "Sources/InstallLayout", exclude: ["README.md"]),
+        // Small shared helpers that are not the record stream: seeded randomness and splits, the
+        // FNV-1a hash, decimal printing, text tables, the monotonic clock, a lock.
+        .target(name: "Basics", path: "Sources/Basics", exclude: ["README.md"]),
         // Records in, records out: JSON Lines reading and writing, the parallel filter, diagnostics
         // and exit outcomes, atomic files. Every stage builds on it.
-        .target(name: "JSONLines", dependencies: ["CJansson"], path: "Sources/JSONLines", exclude: ["README.md"]),
+        .target(name: "JSONLines", dependencies: ["Basics", "CJansson"], path: "Sources/JSONLines", exclude: ["README.md"]),
         // The keys the stages add to records (ocr, rules, model, prediction): one type each, with
         // its JSON form, decoder and byte writer.
-        .target(name: "RecordKeys", dependencies: ["JSONLines"], path: "Sources/RecordKeys", exclude: ["README.md"]),
+        .target(name: "RecordKeys", dependencies: ["Basics", "JSONLines"], path: "Sources/RecordKeys", exclude: ["README.md"]),
         // The text a record offers (user, agent, ocr, lines, title, bottom, layout) and how it is tokenised.
         .target(name: "TextViews", dependencies: ["JSONLines", "RecordKeys"], path: "Sources/TextViews", exclude: ["README.md"]),
         // Reading, checking and decoding image files: the one home of Leptonica.
@@ -69,28 +72,29 @@ let package = Package(
                 plugins: ["BuildCommit"]),
         // The image flags of kdsl-ocr and kdsl-model (apart, so that StageCLI does not link Leptonica).
         .target(name: "ImageCLI", dependencies: ["Images", argumentParser], path: "Sources/ImageCLI", exclude: ["README.md"]),
-        stage("kdsl-score"),
-        stage("kdsl-ocr", ["Images", "ImageCLI", "InstallLayout", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
-        stage("kdsl-rules"),
-        stage("kdsl-model", ["Images", "ImageCLI", "COpenBLAS"]),
+        stage("kdsl-score", ["Basics"]),
+        stage("kdsl-ocr", ["Basics", "Images", "ImageCLI", "InstallLayout", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
+        stage("kdsl-rules", ["Basics"]),
+        stage("kdsl-model", ["Basics", "Images", "ImageCLI", "COpenBLAS"]),
         stage("kdsl-merge"),
         stage("kdsl-embed", ["SentenceEncoder", "InstallLayout"]),
         // The record stream's benchmark and self-test (bench/stream.bench.sh, the stream CLI tests):
         // built with the package, not one of its products.
         stage("kdsl-stream-bench"),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "JSONLinesTests", dependencies: ["TestSupport", "JSONLines", "CJansson"], path: "Tests/JSONLinesTests"),
-        .testTarget(name: "RecordKeysTests", dependencies: ["TestSupport", "JSONLines", "RecordKeys"], path: "Tests/RecordKeysTests"),
-        .testTarget(name: "TextViewsTests", dependencies: ["TestSupport", "JSONLines", "TextViews"], path: "Tests/TextViewsTests"),
+        .testTarget(name: "BasicsTests", dependencies: ["Basics"], path: "Tests/BasicsTests"),
+        .testTarget(name: "JSONLinesTests", dependencies: ["TestSupport", "Basics", "JSONLines", "CJansson"], path: "Tests/JSONLinesTests"),
+        .testTarget(name: "RecordKeysTests", dependencies: ["TestSupport", "Basics", "JSONLines", "RecordKeys"], path: "Tests/RecordKeysTests"),
+        .testTarget(name: "TextViewsTests", dependencies: ["TestSupport", "Basics", "JSONLines", "TextViews"], path: "Tests/TextViewsTests"),
         .testTarget(name: "InstallLayoutTests", dependencies: ["InstallLayout"], path: "Tests/InstallLayoutTests"),
         .testTarget(name: "ImagesTests", dependencies: ["TestSupport", "Images", "JSONLines"], path: "Tests/ImagesTests"),
-        .testTarget(name: "ScoreTests", dependencies: ["TestSupport", "kdsl-score", "JSONLines", "TextViews"], path: "Tests/ScoreTests"),
+        .testTarget(name: "ScoreTests", dependencies: ["TestSupport", "kdsl-score", "Basics", "JSONLines", "TextViews"], path: "Tests/ScoreTests"),
         .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "JSONLines", "RecordKeys", "TextViews", "Images"], path: "Tests/OCRTests", exclude: ["Fixtures"],
                     swiftSettings: openVINOHeaders),
-        .testTarget(name: "RulesTests", dependencies: ["TestSupport", "kdsl-rules", "JSONLines", "TextViews"], path: "Tests/RulesTests"),
-        .testTarget(name: "ModelTests", dependencies: ["TestSupport", "kdsl-model", "JSONLines", "TextViews", "Images"], path: "Tests/ModelTests"),
+        .testTarget(name: "RulesTests", dependencies: ["TestSupport", "kdsl-rules", "Basics", "JSONLines", "TextViews"], path: "Tests/RulesTests"),
+        .testTarget(name: "ModelTests", dependencies: ["TestSupport", "kdsl-model", "Basics", "JSONLines", "TextViews", "Images"], path: "Tests/ModelTests"),
         .testTarget(name: "MergeTests", dependencies: ["TestSupport", "kdsl-merge", "JSONLines", "RecordKeys", "TextViews"], path: "Tests/MergeTests"),
         .testTarget(name: "SentenceEncoderTests", dependencies: ["TestSupport", "SentenceEncoder"], path: "Tests/SentenceEncoderTests"),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "JSONLines", "TextViews"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Basics", "JSONLines", "TextViews"], path: "Tests/CLITests"),
     ]
 )

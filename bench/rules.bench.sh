@@ -46,7 +46,7 @@ echo "| method | task | held-out records | labelled by rules | right | precision
 echo "|---|---|---|---|---|---|---|---|"
 cv default
 cv z0.8 --z 0.8
-cv "with-agent" --fields user,agent,ocr
+cv "with-agent" --views user,agent,ocr
 cv "min-reward 0.85" --min-reward 0.85
 cv "min-reward 0.6" --min-reward 0.6
 

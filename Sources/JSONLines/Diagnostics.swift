@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Basics
 
 /// Exit statuses shared by every stage (see docs/records.md, "Errors and exit status").
 public enum ExitStatus: Int32 {
@@ -93,18 +87,4 @@ public final class Diagnostics: @unchecked Sendable {
 
     /// The exit status the run has earned so far: 1 when any bad record was reported, else 0.
     public var status: ExitStatus { badRecords > 0 ? .badRecords : .ok }
-}
-
-/// A tiny pthread mutex; Foundation-free so JSONLines stays light.
-public final class Mutex: @unchecked Sendable {
-    private var m = pthread_mutex_t()
-    public init() { pthread_mutex_init(&m, nil) }
-    deinit { pthread_mutex_destroy(&m) }
-    /// Runs `body` while holding the lock.
-    @discardableResult
-    public func locked<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&m)
-        defer { pthread_mutex_unlock(&m) }
-        return try body()
-    }
 }

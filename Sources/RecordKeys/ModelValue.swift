@@ -1,3 +1,4 @@
+import Basics
 import JSONLines
 
 /// The `model` key kdsl-model predict and cv write: `{"label", "p", "top": [[label, p], ...]}`

@@ -4,9 +4,10 @@ import RecordKeys
 import TextViews
 
 // Every flag more than one stage offers is declared here, once, with one naming scheme: a field
-// path is `--<what>-field`, inputs are the positional files, `--strict`, `--jobs` and `--quiet`
-// mean the same everywhere. A stage takes the groups it reads (`@OptionGroup`) and hands its logic
-// plain values (`StreamOptions`, `RecordFields`, `FieldPath`), never ArgumentParser types.
+// path is `--<what>-field`, inputs are the positional files, `--strict`, `--jobs`, `--quiet`,
+// `--seed` and `--out` mean the same everywhere. A stage takes the groups it reads
+// (`@OptionGroup`) and hands its logic plain values (`StreamOptions`, `RecordFields`,
+// `FieldPath`), never ArgumentParser types.
 
 /// The input files and `--strict`: every stage that reads records.
 public struct InputOptions: ParsableArguments {
@@ -46,6 +47,65 @@ public struct QuietOption: ParsableArguments {
     /// Parsing the flag sets `Diagnostics.quiet`, which every note and `Progress` obeys, so a
     /// stage takes `--quiet` by declaring this group and passes nothing down.
     public func validate() throws { Diagnostics.shared.quiet = quiet }
+}
+
+/// `--seed N`: the seed of every random choice (folds, shuffles, the search, initial weights).
+/// kdsl-rules mine and kdsl-model train and cv take it; both default to 1, as their settings do
+/// (`MineOptions.seed`, `TrainSettings.seed`), so a run without the flag is the same run.
+/// Parsed unconditionally, as the stages' other number flags are: `--seed -1` is refused as a bad
+/// value rather than read as a flag.
+public struct SeedOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Seed of every random choice; the same input and seed give the same bytes.")
+    public var seed: UInt64 = 1
+
+    public init() {}
+}
+
+/// What a stage writes, as the help of `--out` names it ("the rules", "the model"): the stages
+/// differ in it, so a stage declares one type per kind of output and gives it to `OutOption` or
+/// `RequiredOutOption`.
+public protocol OutputFile {
+    static var written: String { get }
+}
+
+/// `--out FILE`, for a stage that writes to stdout without it (kdsl-rules mine and validate).
+/// The file is written atomically (`AtomicFile`): a reader never sees half of it.
+public struct OutOption<File: OutputFile>: ParsableArguments {
+    @Option(help: "Write \(File.written) to this file atomically instead of stdout.")
+    public var out: String?
+
+    public init() {}
+}
+
+/// `--out FILE`, for a stage whose output is a file and nothing else (kdsl-model train): the flag
+/// is required. Written atomically, as `OutOption`.
+public struct RequiredOutOption<File: OutputFile>: ParsableArguments {
+    @Option(help: "Write \(File.written) to this file (atomically).")
+    public var out: String
+
+    public init() {}
+}
+
+/// The key a stage adds to each record, for `--output-field`: its default field (the key's own
+/// name, e.g. `RulesValue.key`) and what it holds, as the help names it ("the verdict").
+public protocol OutputKey {
+    static var key: String { get }
+    static var written: String { get }
+}
+
+/// `--output-field`: where a stage writes its key (kdsl-rules apply, kdsl-merge). The stages
+/// differ in the default and in what the help names, so each gives its own `OutputKey`. A stage
+/// keeps its own old name of the flag (`RenamedFlag`) beside this group; the path is checked when
+/// the group is parsed, as every field-path group's is, before the stage's own checks.
+public struct OutputFieldOption<Key: OutputKey>: ParsableArguments {
+    @Option(help: ArgumentHelp("Field to write \(Key.written) to (default: \(Key.key)).", valueName: "path"))
+    public var outputField: String?
+
+    public init() {}
+
+    public func validate() throws { try FieldPathCheck.check(("--output-field", outputField)) }
+    /// The field: `--output-field`, else the key's default.
+    public var path: FieldPath { FieldPath(outputField ?? Key.key) }
 }
 
 /// `--text-field`, `--dialogue-field`, `--ocr-field`: where the text views come from.

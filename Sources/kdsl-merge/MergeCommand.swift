@@ -71,22 +71,21 @@ struct MergeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Field holding the model's verdict (default: model).", valueName: "path"))
     var modelField: String?
 
-    @Option(help: ArgumentHelp("Field to write the merged prediction to (default: prediction).", valueName: "path"))
-    var outputField: String?
+    @OptionGroup var output: OutputFieldOption<MergedPrediction>
 
     @Option(help: ArgumentHelp("Old name of --rules-field.", visibility: .hidden)) var rules: String?
     @Option(help: ArgumentHelp("Old name of --model-field.", visibility: .hidden)) var model: String?
-    @Option(help: ArgumentHelp("Old name of --output-field.", visibility: .hidden)) var output: String?
+    @Option(name: .customLong("output"), help: ArgumentHelp("Old name of --output-field.", visibility: .hidden)) var oldOutput: String?
 
     private var rulesPath: FieldPath { FieldPath(rules ?? rulesField ?? RulesValue.key) }
     private var modelPath: FieldPath { FieldPath(model ?? modelField ?? ModelValue.key) }
-    private var outputPath: FieldPath { FieldPath(output ?? outputField ?? PredictionValue.key) }
+    private var outputPath: FieldPath { oldOutput.map { FieldPath($0) } ?? output.path }
 
     func validate() throws {
         try RenamedFlag.check(rules, "--rules", rulesField, "--rules-field")
         try RenamedFlag.check(model, "--model", modelField, "--model-field")
-        try RenamedFlag.check(output, "--output", outputField, "--output-field")
-        try FieldPathCheck.check(("--rules-field", rulesField ?? rules), ("--model-field", modelField ?? model), ("--output-field", outputField ?? output))
+        try RenamedFlag.check(oldOutput, "--output", output.outputField, "--output-field")
+        try FieldPathCheck.check(("--rules-field", rulesField ?? rules), ("--model-field", modelField ?? model), ("--output-field", oldOutput))
         guard (0...1).contains(modelConfidence) else { throw ValidationError("--model-confidence must be in [0, 1]") }
         do { _ = try plan() } catch let e as PolicyError { throw ValidationError("--policy: \(e.description)") }
     }
@@ -101,4 +100,11 @@ struct MergeCommand: ParsableCommand {
         if choose { return try stage.choose(input.stream) }
         try stage.merge(input.stream)
     }
+}
+
+/// What kdsl-merge writes into each record: the merged prediction, at `prediction` unless
+/// --output-field moves it.
+enum MergedPrediction: OutputKey {
+    static let key = PredictionValue.key
+    static let written = "the merged prediction"
 }

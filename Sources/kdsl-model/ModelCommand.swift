@@ -98,8 +98,8 @@ struct LearningOptions: ParsableArguments {
     var joint = false
     @Option(help: "Augmentation: flip (add horizontally flipped copies of the image features).")
     var augment: [String] = []
-    @Option(help: "Seed of every random choice; the same seed gives the same model bytes.")
-    var seed: UInt64 = Self.defaults.seed
+    @OptionGroup var random: SeedOption
+    var seed: UInt64 { random.seed }
     @Option(help: "Embedding head beside each n-gram head, over the records' sentence vectors (kdsl-embed): auto (when the head's training records carry them), on (training records without any are an error), off (n-gram head only; the vectors are not read).")
     var embedding: String = "auto"
     @Option(help: "The n-gram head's weight W in the mix W·p_ngram + (1−W)·p_embedding, 0...1, or auto (per head by inner 3-fold CV among 0, 0.1, ..., 1).")
@@ -217,6 +217,11 @@ func reportImages(_ reader: SampleReader) throws {
     try reportImages(failed: reader.failedImages, decodedRecords: reader.decodedRecords)
 }
 
+/// What train writes to --out: the model file (ModelFile).
+enum ModelOutput: OutputFile {
+    static let written = "the model"
+}
+
 extension ModelCommand {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -233,8 +238,8 @@ extension ModelCommand {
             """)
         @OptionGroup var common: CommonOptions
         @OptionGroup var learning: LearningOptions
-        @Option(help: "Model file to write.")
-        var out: String
+        @OptionGroup var output: RequiredOutOption<ModelOutput>
+        var out: String { output.out }
 
         func run() throws {
             let builder = try learning.builder()

@@ -12,7 +12,7 @@ struct RulesCommand: ParsableCommand {
         abstract: "Mine, check, show, apply and validate a readable rule base (KDSL §2.1).",
         discussion: """
         A rule base is a JSON Lines file, one rule per line, that people can read and edit \
-        (an example is at the end). Text fields: user, agent, ocr, all, the layout views title and bottom, and lines (see docs/records.md). \
+        (an example is at the end). Text views: user, agent, ocr, all, the layout views title and bottom, and lines (see docs/records.md). \
         Literals are matched on normalised text (half-width, lower case).
 
         Exit status: 0 ok; 1 bad records (or, for check, problems in the rule file); \
@@ -39,13 +39,13 @@ extension RulesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the `rules` key: the winning rule's label, id, reward, and every rule that fired.",
             discussion: """
-            Reads: the text fields (user, agent, ocr, all, title, bottom, lines) and `task`. Writes: `rules` = \
+            Reads: the text views (user, agent, ocr, all, title, bottom, lines) and `task`. Writes: `rules` = \
             {"label", "id", "reward", "fired": [{"id", "label", "reward"}...]}; label, id and \
             reward are null when no rule fired. Conflict policy: the rule with the highest reward \
             wins (a rule without a reward, written by hand, ranks first), then the larger support, \
             then the smaller id; `fired` lists every fired rule in that order. A rule with a task \
-            fires only on records of that task. A predicate on a field a record lacks sees empty \
-            text. All literals are matched in one Aho–Corasick pass per field. \
+            fires only on records of that task. A predicate on a view a record lacks sees empty \
+            text. All literals are matched in one Aho–Corasick pass per view. \
             A rule file with any problem stops the run before the first record (exit 2).
 
             --explain adds `rules.explain`: the winning rule's conditions in its order, each             {"field", "contains": literal, "context": the text around its first occurrence in             that view, normalised as rules match it} or {"field", "not_contains": literal}; []             when no rule fired.
@@ -60,7 +60,7 @@ extension RulesCommand {
             costs the least CPU (docs/benchmarks.md).
             """)
         @Option(help: "The rule file (JSON Lines).") var rules: String
-        @Option(help: ArgumentHelp("Field to write the verdict to (default: rules).", valueName: "path")) var outputField: String?
+        @OptionGroup var output: OutputFieldOption<Verdict>
         @Option(help: ArgumentHelp("Old name of --output-field.", visibility: .hidden)) var key: String?
         @Flag(help: "Add rules.explain: the winning rule's conditions and the text each literal matched (see above).")
         var explain = false
@@ -71,13 +71,13 @@ extension RulesCommand {
         @OptionGroup var quiet: QuietOption
 
         func validate() throws {
-            try RenamedFlag.check(key, "--key", outputField, "--output-field")
-            try FieldPathCheck.check(("--output-field", outputField ?? key))
+            try RenamedFlag.check(key, "--key", output.outputField, "--output-field")
+            try FieldPathCheck.check(("--output-field", key))
         }
 
         func run() throws {
             let set = try RuleSet.load(rules)
-            try ApplyStage.run(set, output: FieldPath(key ?? outputField ?? RulesValue.key), fields: RecordFields(text: text, task: task), options: input.stream,
+            try ApplyStage.run(set, output: key.map { FieldPath($0) } ?? output.path, fields: RecordFields(text: text, task: task), options: input.stream,
                                jobs: jobs.count(default: 1), explain: explain)
         }
     }
@@ -87,7 +87,7 @@ extension RulesCommand {
             abstract: "Mine rules from labelled records by Monte Carlo Tree Search (KDSL §2.1).",
             discussion: """
             Reads: `label` (records without one are reported and left out), `task`, the text \
-            fields, and with --against the model's prediction. Writes: a rule file (stdout, or \
+            views, and with --against the model's prediction. Writes: a rule file (stdout, or \
             --out written atomically), rules sorted by task, label, then conflict order.
 
             Per task and label: a state is a set of predicates (empty at the root); an action adds \
@@ -95,7 +95,7 @@ extension RulesCommand {
             rollout of --rollout predicates; backpropagation of the best reward met. Rules stop \
             growing at --max-predicates.
 
-            Candidates: in each field of --fields (default user and ocr: on the WWW2025 dialogues, \
+            Candidates: in each view of --views (default user and ocr: on the WWW2025 dialogues, \
             literals of the agent's replies fit the mining folds but not held-out ones; see \
             docs/benchmarks.md), every token n-gram (n ≤ --max-n; CJK characters \
             join directly, words with a space) found in at least --min-count records is a literal. \
@@ -127,9 +127,10 @@ extension RulesCommand {
         @Option(parsing: .unconditional, help: "MCTS iterations per label and inner fold.") var iterations = 600
         @Option(parsing: .unconditional, help: "Random predicates added in a rollout.") var rollout = 2
         @Option(parsing: .unconditional, help: "Inner folds for cross-fitting (1: score on the mining records themselves).") var folds = 5
-        @Option(parsing: .unconditional, help: "Seed of every random choice.") var seed: UInt64 = 1
+        @OptionGroup var seed: SeedOption
         @Option(parsing: .unconditional, help: "Normal quantile of the Wilson lower bound (1 ≈ 84% one-sided).") var z = 1.0
-        @Option(help: "Text fields to mine, comma-separated (user, agent, ocr, all, title, bottom, lines).") var fields = "user,ocr"
+        @Option(help: "Text views to mine, comma-separated: user, agent, ocr, all, title, bottom, lines (default: user,ocr).") var views: String?
+        @Option(help: ArgumentHelp("Old name of --views.", visibility: .hidden)) var fields: String?
         @Option(parsing: .unconditional, help: "Longest n-gram, in tokens.") var maxN = 4
         @Option(parsing: .unconditional, help: "Fewest records a literal (and a rule) must cover.") var minCount = 2
         @Option(parsing: .unconditional, help: "\"contains\" candidates per label.") var candidates = 40
@@ -138,7 +139,7 @@ extension RulesCommand {
         @Flag(help: "Keep rules that add no labelled record to the better rules of their label.") var keepRedundant = false
         @OptionGroup var label: LabelFieldOption
         @Option(help: "Error-driven mining: path of the model's prediction (e.g. model.label).") var against: String?
-        @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?
+        @OptionGroup var out: OutOption<RuleFile>
         @Option(help: "Also write each label's candidate literals (those its searches could use) as one-literal rules to this file.") var candidatesOut: String?
         @OptionGroup var quiet: QuietOption
         @OptionGroup var text: TextFieldOptions
@@ -151,27 +152,29 @@ extension RulesCommand {
                 throw ValidationError("--folds, --iterations, --max-n, --min-count, --candidates must be ≥ 1; --rollout, --negatives, --max-rules ≥ 0")
             }
             guard exploration >= 0, z >= 0, (0...1).contains(minReward) else { throw ValidationError("--exploration and --z must be ≥ 0, --min-reward in [0, 1]") }
-            _ = try parsedFields()
+            try RenamedFlag.check(fields, "--fields", views, "--views")
+            _ = try viewList()
         }
 
-        func parsedFields() throws -> [TextField] {
-            let names = fields.split(separator: ",").map { String($0).trimmingCharacters() }
+        /// The views `--views` (or its old name `--fields`) names, in order.
+        func viewList() throws -> [TextField] {
+            let names = (fields ?? views ?? "user,ocr").split(separator: ",").map { String($0).trimmingCharacters() }
             let parsed = try names.map { n -> TextField in
-                guard let f = TextField(rawValue: n) else { throw ValidationError("--fields: unknown field \"\(n)\" (\(TextField.names))") }
-                return f
+                guard let v = TextField(rawValue: n) else { throw ValidationError("--views: unknown view \"\(n)\" (known: \(TextField.names))") }
+                return v
             }
-            guard !parsed.isEmpty else { throw ValidationError("--fields is empty") }
+            guard !parsed.isEmpty else { throw ValidationError("--views is empty") }
             return parsed
         }
 
         func run() throws {
             var o = MineOptions()
             o.maxPredicates = maxPredicates; o.exploration = exploration; o.minReward = minReward
-            o.iterations = iterations; o.rolloutDepth = rollout; o.folds = folds; o.seed = seed; o.z = z
-            o.fields = try parsedFields(); o.maxN = maxN; o.minCount = minCount
+            o.iterations = iterations; o.rolloutDepth = rollout; o.folds = folds; o.seed = seed.seed; o.z = z
+            o.views = try viewList(); o.maxN = maxN; o.minCount = minCount
             o.positiveCandidates = candidates; o.negativeCandidates = negatives; o.against = against
             o.maxRulesPerLabel = maxRules; o.keepRedundant = keepRedundant
-            try MineStage.run(o, fields: RecordFields(text: text, task: task, label: label), out: out, candidatesOut: candidatesOut,
+            try MineStage.run(o, fields: RecordFields(text: text, task: task, label: label), out: out.out, candidatesOut: candidatesOut,
                               stream: input.stream)
         }
     }
@@ -180,7 +183,7 @@ extension RulesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-score every rule on labelled records and drop those under --min-reward (KDSL §2.1's last pass).",
             discussion: """
-            Reads: a rule file and labelled records (`label`, `task`, text fields; with --against, \
+            Reads: a rule file and labelled records (`label`, `task`, text views; with --against, \
             the model's prediction). Writes: the rule file with reward, precision, hits, support \
             (and broken) recomputed on these records, in the same order, without the rules under \
             --min-reward (stdout, or --out atomically). A rule that fires on no record cannot be \
@@ -199,7 +202,7 @@ extension RulesCommand {
         @Option(parsing: .unconditional, help: "Normal quantile of the Wilson lower bound.") var z = 1.0
         @OptionGroup var label: LabelFieldOption
         @Option(help: "Score as error-driven rules against this prediction path (e.g. model.label).") var against: String?
-        @Option(help: "Write the rules to this file atomically instead of stdout.") var out: String?
+        @OptionGroup var out: OutOption<RuleFile>
         @OptionGroup var text: TextFieldOptions
         @OptionGroup var task: TaskFieldOption
         @OptionGroup var input: InputOptions
@@ -208,7 +211,7 @@ extension RulesCommand {
         func run() throws {
             let set = try RuleSet.load(rules)
             try RuleReport.validate(set, minReward: minReward, z: z, fields: RecordFields(text: text, task: task, label: label), against: against,
-                                    out: out, stream: input.stream)
+                                    out: out.out, stream: input.stream)
         }
     }
 
@@ -261,6 +264,17 @@ extension RulesCommand {
 }
 
 extension RuleReport.ShowFormat: ExpressibleByArgument {}
+
+/// What apply writes into each record: the verdict, at `rules` unless --output-field moves it.
+enum Verdict: OutputKey {
+    static let key = RulesValue.key
+    static let written = "the verdict"
+}
+
+/// What mine and validate write to --out (else stdout): the rule file.
+enum RuleFile: OutputFile {
+    static let written = "the rules"
+}
 
 extension String {
     func trimmingCharacters() -> String {

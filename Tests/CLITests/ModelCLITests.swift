@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Basics
 import JSONLines
 import TestSupport
 

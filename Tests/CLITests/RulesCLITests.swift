@@ -101,7 +101,7 @@ import TestSupport
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-rules-title-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let rules = dir.appendingPathComponent("rules.jsonl").path
-        let mine = try runTool("kdsl-rules", ["mine", "--fields", "title", "--iterations", "100", "--quiet", "--out", rules], input: data)
+        let mine = try runTool("kdsl-rules", ["mine", "--views", "title", "--iterations", "100", "--quiet", "--out", rules], input: data)
         #expect(mine.status == 0, "\(mine.err)")
         let show = try runTool("kdsl-rules", ["show", rules])
         #expect(show.lines.contains { $0.contains(#"IF title contains "退款"#) && $0.hasSuffix("THEN label = 退款页面") }, "\(show.out)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Basics
 @testable import JSONLines
 
 /// `ParallelFilter.run(preparing:)`: a worker's `prepare` sees exactly the records of a batch that

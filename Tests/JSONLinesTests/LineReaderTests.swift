@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Basics
 @testable import JSONLines
 
 /// Every line `LineReader` yields, with its number.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Basics
 @testable import JSONLines
 
 /// What the writer thread received, collected across threads.

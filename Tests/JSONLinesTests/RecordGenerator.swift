@@ -1,3 +1,4 @@
+import Basics
 @testable import JSONLines
 
 /// Generates JSON object lines as bytes, spelled in every way JSON allows (and, at a low rate,

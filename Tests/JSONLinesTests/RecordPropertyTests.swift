@@ -2,6 +2,7 @@ import CJansson
 import Foundation
 import Testing
 import TestSupport
+import Basics
 @testable import JSONLines
 
 /// `Record` (the scanner's fast path and its jansson fallback) checked against jansson itself on

@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 #endif
 @testable import kdsl_model
+import Basics
 import JSONLines
 import TextViews
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import kdsl_model
 import TestSupport
+import Basics
 import JSONLines
 import TextViews
 import TestSupport

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import kdsl_model
+import Basics
 import JSONLines
 import TextViews
 import TestSupport

@@ -1,5 +1,6 @@
 import Testing
 @testable import kdsl_model
+import Basics
 import JSONLines
 import TextViews
 

@@ -1,4 +1,5 @@
 import Testing
+import Basics
 import JSONLines
 import TextViews
 @testable import kdsl_rules

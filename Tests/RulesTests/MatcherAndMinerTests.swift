@@ -1,4 +1,5 @@
 import Testing
+import Basics
 import JSONLines
 import TextViews
 @testable import kdsl_rules
@@ -8,12 +9,12 @@ import TextViews
     /// naive evaluation (substring tests, task check) fires, in conflict order.
     @Test func matcherAgreesWithNaiveEvaluation() {
         var rng = SeededRNG(seed: 3)
-        let fields: [TextField] = [.user, .agent, .ocr, .all]
+        let views: [TextField] = [.user, .agent, .ocr, .all]
         for round in 0..<40 {
             var rules: [Rule] = []
             for i in 0..<Int(1 + rng.next() % 30) {
                 let preds = (0..<Int(1 + rng.next() % 3)).map { _ in
-                    Predicate(field: fields[Int(rng.next() % 4)], literal: randomText(&rng, length: Int(1 + rng.next() % 2)), negated: rng.next() % 3 == 0)
+                    Predicate(view: views[Int(rng.next() % 4)], literal: randomText(&rng, length: Int(1 + rng.next() % 2)), negated: rng.next() % 3 == 0)
                 }
                 var r = Rule(id: "r\(round)-\(i)", label: "L\(rng.next() % 4)", task: rng.next() % 3 == 0 ? "t" : nil, predicates: preds)
                 r.reward = rng.next() % 5 == 0 ? nil : Double(rng.next() % 100) / 100
@@ -21,9 +22,9 @@ import TextViews
             }
             let matcher = RuleMatcher(rules)
             for _ in 0..<20 {
-                let views = fields.map { _ in randomText(&rng, length: Int(rng.next() % 12)) }
+                let texts = views.map { _ in randomText(&rng, length: Int(rng.next() % 12)) }
                 let task: String? = [nil, "t", "other"][Int(rng.next() % 3)]
-                let indices = matcher.fire(text: { views[$0.order] }, task: task)
+                let indices = matcher.fire(text: { texts[$0.order] }, task: task)
                 let fired = indices.map { matcher.rules[Int($0)].id }
                 // The pre-serialised output is the JSON value's serialisation, byte for byte.
                 var bytes: [UInt8] = []
@@ -32,7 +33,7 @@ import TextViews
                 let expected = matcher.rules.filter { r in
                     if let t = r.task, t != task { return false }
                     return r.predicates.allSatisfy { p in
-                        Tokenizer.normalize(views[p.field.order]).utf8.firstRange(of: p.literal.utf8) != nil ? !p.negated : p.negated
+                        Tokenizer.normalize(texts[p.view.order]).utf8.firstRange(of: p.literal.utf8) != nil ? !p.negated : p.negated
                     }
                 }.map(\.id)
                 #expect(fired == expected)
@@ -53,12 +54,12 @@ import TextViews
             let r = try Record(#"{"task":"intent","dialogue":"用户: "# + text + #"\n客服: 好的"}"#)
             records.append(MiningRecord(location: r.location, task: "intent", label: label, prediction: nil, text: RecordText(r)))
         }
-        return Corpus(records: records, fields: [.user], maxN: 3, minCount: 2)
+        return Corpus(records: records, views: [.user], maxN: 3, minCount: 2)
     }
 
     @Test func miningIsDeterministicUnderASeedAndFindsTheCues() throws {
         let corpus = try Self.corpus()
-        var o = MineOptions(); o.iterations = 200; o.fields = [.user]; o.maxN = 3
+        var o = MineOptions(); o.iterations = 200; o.views = [.user]; o.maxN = 3
         let a = MCTSMiner(corpus: corpus, options: o).units.flatMap { MCTSMiner(corpus: corpus, options: o).mine(task: $0.task, label: $0.label) }
         let b = MCTSMiner(corpus: corpus, options: o).units.flatMap { MCTSMiner(corpus: corpus, options: o).mine(task: $0.task, label: $0.label) }
         #expect(!a.isEmpty)
@@ -75,7 +76,7 @@ import TextViews
 
     @Test func maxPredicatesBoundsRuleLength() throws {
         let corpus = try Self.corpus()
-        var o = MineOptions(); o.iterations = 200; o.fields = [.user]; o.maxPredicates = 1; o.minReward = 0
+        var o = MineOptions(); o.iterations = 200; o.views = [.user]; o.maxPredicates = 1; o.minReward = 0
         let miner = MCTSMiner(corpus: corpus, options: o)
         let rules = miner.units.flatMap { miner.mine(task: $0.task, label: $0.label) }
         #expect(!rules.isEmpty)
@@ -86,12 +87,12 @@ import TextViews
         // With k folds, each record is held out once: pooled support can never exceed the
         // number of records a rule covers in the whole task.
         let corpus = try Self.corpus()
-        var o = MineOptions(); o.iterations = 200; o.fields = [.user]; o.keepRedundant = true
+        var o = MineOptions(); o.iterations = 200; o.views = [.user]; o.keepRedundant = true
         let miner = MCTSMiner(corpus: corpus, options: o)
         for unit in miner.units {
             for r in miner.mine(task: unit.task, label: unit.label) {
                 let covered = corpus.records.indices.filter { i in
-                    r.predicates.allSatisfy { p in Tokenizer.normalize(corpus.records[i].text[p.field]).utf8.firstRange(of: p.literal.utf8) != nil ? !p.negated : p.negated }
+                    r.predicates.allSatisfy { p in Tokenizer.normalize(corpus.records[i].text[p.view]).utf8.firstRange(of: p.literal.utf8) != nil ? !p.negated : p.negated }
                 }
                 #expect(r.support! <= covered.count)
                 #expect(r.folds! <= o.folds)

@@ -46,7 +46,7 @@ func rule(_ id: String, _ label: String, reward: Double?, support: Int? = nil, t
     }
 
     @Test func conflictPolicyRanksRewardThenSupportThenId() {
-        let p = [Predicate(field: .user, literal: "a")]
+        let p = [Predicate(view: .user, literal: "a")]
         let hand = rule("z-hand", "H", reward: nil, p)
         let high = rule("b", "X", reward: 0.95, support: 3, p)
         let wide = rule("c", "Y", reward: 0.9, support: 20, p)
@@ -63,7 +63,7 @@ func rule(_ id: String, _ label: String, reward: Double?, support: Int? = nil, t
     }
 
     @Test func subsetPruningDropsSupersetsWithNoBetterReward() {
-        let a = Predicate(field: .user, literal: "a"), b = Predicate(field: .user, literal: "b"), c = Predicate(field: .ocr, literal: "c")
+        let a = Predicate(view: .user, literal: "a"), b = Predicate(view: .user, literal: "b"), c = Predicate(view: .ocr, literal: "c")
         let small = rule("s", "L", reward: 0.9, [a])
         let worse = rule("w", "L", reward: 0.85, [a, b])       // superset, lower reward: removed
         let equal = rule("e", "L", reward: 0.9, [a, c])        // superset, equal reward: removed

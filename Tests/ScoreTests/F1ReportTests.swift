@@ -1,5 +1,6 @@
 import Testing
 @testable import kdsl_score
+import Basics
 import JSONLines
 
 /// Cells from parallel gold / predicted arrays (nil = no prediction), one scope.

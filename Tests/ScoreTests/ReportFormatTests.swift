@@ -1,5 +1,6 @@
 import Testing
 @testable import kdsl_score
+import Basics
 import JSONLines
 
 /// A report over (group, gold, predicted) records; nil predicted is "no prediction".

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Basics
 @testable import JSONLines
 @testable import TextViews
 

@@ -1,4 +1,5 @@
 import Testing
+import Basics
 @testable import JSONLines
 @testable import TextViews
 

@@ -1,3 +1,4 @@
+import Basics
 import JSONLines
 import TextViews
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import Basics
 import JSONLines
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Images
+import Basics
 import JSONLines
 import TextViews
 

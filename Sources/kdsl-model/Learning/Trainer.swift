@@ -1,4 +1,5 @@
 import COpenBLAS
+import Basics
 import JSONLines
 #if canImport(Glibc)
 import Glibc

@@ -15,7 +15,7 @@ enum ApplyStage {
         try ParallelFilter(options, jobs: jobs).run {
             let matcher = RuleMatcher(set.rules)
             let none = matcher.value(for: [])
-            let used = matcher.usedFields
+            let used = matcher.usedViews
             // The text views are built from the record's bytes, and a top-level `rules` value
             // is copied from pieces serialised once: per record, no String and no JSON tree (perf).
             let views = TextBytes(text: text, dialogue: dialogue, ocr: ocr)
@@ -35,8 +35,8 @@ enum ApplyStage {
                     var value = matcher.rulesValue(for: fired)
                     value.explain = fired.first.map { w in
                         matcher.rules[Int(w)].predicates.map { p in
-                            let text = views.withView(p.field) { String(decoding: $0, as: UTF8.self) }
-                            return RulesValue.Condition(field: p.field.rawValue, literal: p.literal, negated: p.negated,
+                            let text = views.withView(p.view) { String(decoding: $0, as: UTF8.self) }
+                            return RulesValue.Condition(field: p.view.rawValue, literal: p.literal, negated: p.negated,
                                                         context: p.negated ? nil : RulesValue.Condition.context(of: p.literal, in: text))
                         }
                     } ?? []

@@ -3,7 +3,7 @@ import RecordKeys
 import TextViews
 
 /// Compiled rule base for `apply`: all literals of all rules go into one Aho–Corasick automaton per
-/// text field, so one pass over each field finds every literal, whatever the number of rules.
+/// text view, so one pass over each view finds every literal, whatever the number of rules.
 ///
 /// Rules are indexed by one positive literal (their "anchor"): a record only evaluates the rules
 /// whose anchor occurs in it, plus the few rules that have no positive literal at all. Rules are
@@ -12,9 +12,9 @@ import TextViews
 final class RuleMatcher {
     /// Rules in conflict order.
     let rules: [Rule]
-    /// For each used field: the automaton, and the global id of its literal 0 (literal ids of all
-    /// fields share one numbering, so per-literal tables are flat arrays).
-    private var automata: [(field: TextField, automaton: AhoCorasick, base: Int32)] = []
+    /// For each used view: the automaton, and the global id of its literal 0 (literal ids of all
+    /// views share one numbering, so per-literal tables are flat arrays).
+    private var automata: [(view: TextField, automaton: AhoCorasick, base: Int32)] = []
     /// What is left to check of a rule once its anchor literal occurs, kept inline so that the
     /// rules anchored on one literal are checked from one contiguous run of memory (with
     /// 100,000 rules, ~900 are checked per record: scattered per-rule tables made that the
@@ -62,12 +62,12 @@ final class RuleMatcher {
         for rule in ranked {
             var preds: [(Int, Int32, Bool)] = []
             for p in rule.predicates {
-                let f = p.field.order
+                let v = p.view.order
                 let id: Int32
-                if let known = literals[f][p.literal] { id = known } else {
-                    id = Int32(lists[f].count); literals[f][p.literal] = id; lists[f].append(Array(p.literal.utf8))
+                if let known = literals[v][p.literal] { id = known } else {
+                    id = Int32(lists[v].count); literals[v][p.literal] = id; lists[v].append(Array(p.literal.utf8))
                 }
-                preds.append((f, id, p.negated))
+                preds.append((v, id, p.negated))
             }
             perRule.append(preds)
             if let t = rule.task {
@@ -77,13 +77,13 @@ final class RuleMatcher {
                 ruleTask.append(-1)
             }
         }
-        // Automata for used fields, in the fixed field order (never dictionary order).
+        // Automata for used views, in the fixed view order (never dictionary order).
         var base = [Int32](repeating: 0, count: TextField.allCases.count)
         var total: Int32 = 0
-        for field in TextField.allCases where !lists[field.order].isEmpty {
-            base[field.order] = total
-            automata.append((field, AhoCorasick(lists[field.order]), total))
-            total += Int32(lists[field.order].count)
+        for view in TextField.allCases where !lists[view.order].isEmpty {
+            base[view.order] = total
+            automata.append((view, AhoCorasick(lists[view.order]), total))
+            total += Int32(lists[view.order].count)
         }
         var anchored = [[Check]](repeating: [], count: Int(total))
         for (r, preds) in perRule.enumerated() {
@@ -105,26 +105,26 @@ final class RuleMatcher {
         seen = [UInt32](repeating: 0, count: Int(total))
     }
 
-    /// Which fields the rules read: callers skip building the others.
-    var usedFields: [TextField] { automata.map(\.field) }
+    /// Which views the rules read: callers skip building the others.
+    var usedViews: [TextField] { automata.map(\.view) }
 
     /// The indices (into `rules`, i.e. in conflict order) of every rule that fires on a record
     /// with these text views and this task.
     func fire(text: (TextField) -> String, task: String?) -> [Int32] {
         var buffer = scratch
         defer { scratch = buffer }
-        return fire(task: task) { field, scan in
-            Tokenizer.normalizedUTF8(text(field), into: &buffer)
+        return fire(task: task) { view, scan in
+            Tokenizer.normalizedUTF8(text(view), into: &buffer)
             buffer.withUnsafeBufferPointer(scan)
         }
     }
 
     /// As `fire(text:task:)`, on views already normalised to bytes (the `apply` hot path).
     func fire(views: TextBytes, task: String?) -> [Int32] {
-        fire(task: task) { field, scan in views.withView(field, scan) }
+        fire(task: task) { view, scan in views.withView(view, scan) }
     }
 
-    /// The matching itself: `normalized(field, scan)` calls `scan` with the field's normalised bytes.
+    /// The matching itself: `normalized(view, scan)` calls `scan` with the view's normalised bytes.
     private func fire(task: String?, normalized: (TextField, (UnsafeBufferPointer<UInt8>) -> Void) -> Void) -> [Int32] {
         generation &+= 1
         if generation == 0 {  // wrapped: reset stamps so old generations cannot alias
@@ -140,7 +140,7 @@ final class RuleMatcher {
         stamps.withUnsafeMutableBufferPointer { stamps in
             for slot in automata.indices {
                 let base = automata[slot].base
-                normalized(automata[slot].field) { buf in
+                normalized(automata[slot].view) { buf in
                     automata[slot].automaton.scanPresence(buf) { lit in
                         let g = Int(base + lit)
                         if stamps[g] != gen {

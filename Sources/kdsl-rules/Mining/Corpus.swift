@@ -39,27 +39,27 @@ struct MiningRecord: Sendable {
     var text: RecordText
 }
 
-/// The candidate literals of a corpus and, for each, the records whose field contains it.
+/// The candidate literals of a corpus and, for each, the records whose view contains it.
 ///
-/// How candidates are chosen (also in `mine --help`): for each mined field, every token n-gram
+/// How candidates are chosen (also in `mine --help`): for each mined view, every token n-gram
 /// (n = 1…`maxN`; CJK characters join directly, words with a space, as `Tokenizer.ngrams`) of the
 /// normalised text that occurs in at least `minCount` records becomes a literal; its record set is
 /// then computed by substring search with the same Aho–Corasick matcher `apply` uses, so a
 /// literal's statistics in mining are exactly what it will do when applied.
 struct Corpus {
     var records: [MiningRecord]
-    /// Candidate predicates on literals (positive form), in a fixed order: field, then bytes.
+    /// Candidate predicates on literals (positive form), in a fixed order: view, then bytes.
     var literals: [Predicate] = []
     /// The records containing each literal.
     var cover: [Bits] = []
 
-    init(records: [MiningRecord], fields: [TextField], maxN: Int, minCount: Int, maxLiteralBytes: Int = 24) {
+    init(records: [MiningRecord], views: [TextField], maxN: Int, minCount: Int, maxLiteralBytes: Int = 24) {
         self.records = records
         let n = records.count
-        for field in fields {
+        for view in views {
             var df: [String: Int] = [:]
             for r in records {
-                let toks = Tokenizer.tokens(r.text[field])
+                let toks = Tokenizer.tokens(r.text[view])
                 var grams = Set<String>()
                 for k in 1...max(1, maxN) { for g in Tokenizer.ngrams(toks, n: k) where g.utf8.count <= maxLiteralBytes { grams.insert(g) } }
                 for g in grams { df[g, default: 0] += 1 }
@@ -69,11 +69,11 @@ struct Corpus {
             var sets = Array(repeating: Bits(count: n), count: kept.count)
             var buffer: [UInt8] = []
             for (i, r) in records.enumerated() {
-                Tokenizer.normalizedUTF8(r.text[field], into: &buffer)
+                Tokenizer.normalizedUTF8(r.text[view], into: &buffer)
                 buffer.withUnsafeBufferPointer { buf in automaton.scan(buf) { sets[Int($0)].insert(i) } }
             }
             for (lit, set) in zip(kept, sets) {
-                literals.append(Predicate(field: field, literal: lit))
+                literals.append(Predicate(view: view, literal: lit))
                 cover.append(set)
             }
         }

@@ -1,3 +1,4 @@
+import Basics
 import JSONLines
 import TextViews
 
@@ -11,7 +12,7 @@ struct MineOptions: Sendable {
     var folds = 5
     var seed: UInt64 = 1
     var z = 1.0
-    var fields: [TextField] = [.user, .ocr]
+    var views: [TextField] = [.user, .ocr]
     var maxN = 4
     var minCount = 2
     var positiveCandidates = 40

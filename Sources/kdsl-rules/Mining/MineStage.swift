@@ -1,3 +1,4 @@
+import Basics
 import JSONLines
 import TextViews
 
@@ -56,7 +57,7 @@ enum MineStage {
         let started = MonotonicClock.seconds()
         let records = try LabelledInput.read(fields: fields, against: options.against, stream: stream)
         if records.isEmpty { Diagnostics.shared.warning("no labelled records: no rules mined") }
-        let corpus = Corpus(records: records, fields: options.fields, maxN: options.maxN, minCount: options.minCount)
+        let corpus = Corpus(records: records, views: options.views, maxN: options.maxN, minCount: options.minCount)
         Diagnostics.shared.note("\(records.count) labelled records, \(corpus.literals.count) candidate literals (\(format(MonotonicClock.seconds() - started)) s)")
         let miner = MCTSMiner(corpus: corpus, options: options)
         let units = miner.units

@@ -1,3 +1,4 @@
+import Basics
 import JSONLines
 import TextViews
 #if canImport(Glibc)
@@ -9,36 +10,37 @@ import Darwin
 #endif
 
 /// One test a rule makes on a record (§2.1 "a state is a set of predicates"): the normalised text
-/// of `field` contains `literal`, or does not. The task-equals predicate is the rule's `task`.
+/// of the view `view` contains `literal`, or does not. The task-equals predicate is the rule's `task`.
+/// The rule file names the view under the key `field` (docs/records.md, "The rule file").
 struct Predicate: Hashable, Comparable, Sendable {
-    var field: TextField
+    var view: TextField
     /// Already normalised with `Tokenizer.normalize`, so it matches normalised text.
     var literal: String
     /// `true` for `not_contains`.
     var negated: Bool
 
-    init(field: TextField, literal: String, negated: Bool = false) {
-        self.field = field
+    init(view: TextField, literal: String, negated: Bool = false) {
+        self.view = view
         self.literal = Tokenizer.normalize(literal)
         self.negated = negated
     }
 
     static func < (a: Predicate, b: Predicate) -> Bool {
         if a.negated != b.negated { return !a.negated }
-        if a.field != b.field { return a.field.order < b.field.order }
+        if a.view != b.view { return a.view.order < b.view.order }
         return a.literal.utf8.lexicographicallyPrecedes(b.literal.utf8)
     }
 
     var json: JSON {
-        .object([("field", .string(field.rawValue)), (negated ? "not_contains" : "contains", .string(literal))])
+        .object([("field", .string(view.rawValue)), (negated ? "not_contains" : "contains", .string(literal))])
     }
 
     /// In words, for `show`: `user contains "怎么用"`, `agent does not contain "退款"`. The literal
     /// is quoted as in JSON: its spaces matter, and an escape keeps it on one line.
-    var words: String { "\(field.rawValue) \(negated ? "does not contain" : "contains") \(quotedForDisplay(literal))" }
+    var words: String { "\(view.rawValue) \(negated ? "does not contain" : "contains") \(quotedForDisplay(literal))" }
 
     /// In symbols, for `show --format symbols`: `user ∋ "怎么用"`, `agent ∌ "退款"`.
-    var symbols: String { "\(field.rawValue) \(negated ? "∌" : "∋") \(quotedForDisplay(literal))" }
+    var symbols: String { "\(view.rawValue) \(negated ? "∌" : "∋") \(quotedForDisplay(literal))" }
 }
 
 extension TextField {
@@ -88,7 +90,7 @@ struct Rule: Sendable, Equatable {
         var h = FNV1a.offset
         func eat(_ s: String) { h = FNV1a.step(FNV1a.hash(s.utf8, from: h), 0xFF) }
         eat(label); eat(task ?? "\u{0}")
-        for p in Array(Set(predicates)).sorted() { eat(p.field.rawValue); eat(p.negated ? "-" : "+"); eat(p.literal) }
+        for p in Array(Set(predicates)).sorted() { eat(p.view.rawValue); eat(p.negated ? "-" : "+"); eat(p.literal) }
         let hex = String(h, radix: 16)
         return "r" + String((String(repeating: "0", count: max(0, 16 - hex.count)) + hex).prefix(10))
     }
@@ -229,14 +231,14 @@ extension Rule {
             for (k, _) in pm where !["field", "contains", "not_contains"].contains(k) {
                 throw RecordError("\(at): unknown key \"\(k)\" (expected field, contains or not_contains)")
             }
-            guard let fieldName = item["field"]?.stringValue else { throw RecordError("\(at): missing \"field\" (\(TextField.names))") }
-            guard let field = TextField(rawValue: fieldName) else {
-                throw RecordError("\(at): unknown field \(JSON.string(fieldName).serialized) (expected \(TextField.names))")
+            guard let viewName = item["field"]?.stringValue else { throw RecordError("\(at): missing \"field\" (\(TextField.names))") }
+            guard let view = TextField(rawValue: viewName) else {
+                throw RecordError("\(at): unknown field \(JSON.string(viewName).serialized) (expected \(TextField.names))")
             }
             let pos = item["contains"], neg = item["not_contains"]
             if (pos == nil) == (neg == nil) { throw RecordError("\(at): needs exactly one of \"contains\" or \"not_contains\"") }
             guard let literal = (pos ?? neg)!.stringValue else { throw RecordError("\(at): the literal must be a string") }
-            let p = Predicate(field: field, literal: literal, negated: neg != nil)
+            let p = Predicate(view: view, literal: literal, negated: neg != nil)
             if p.literal.isEmpty { throw RecordError("\(at): the literal is empty") }
             predicates.append(p)
         }

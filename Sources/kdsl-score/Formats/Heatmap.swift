@@ -1,3 +1,4 @@
+import Basics
 import JSONLines
 
 /// A confusion matrix drawn as an inline SVG heatmap for the HTML report: one cell per (gold,

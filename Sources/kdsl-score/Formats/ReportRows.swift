@@ -1,3 +1,4 @@
+import Basics
 import JSONLines
 
 /// What every report for people shows (the table, markdown, CSV and HTML): the scopes in order,

@@ -1,3 +1,4 @@
+import Basics
 import JSONLines
 
 /// A score with four decimals, rounded half away from zero (`0.72727` → `0.7273`).

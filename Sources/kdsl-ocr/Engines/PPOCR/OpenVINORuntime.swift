@@ -1,5 +1,6 @@
 internal import COpenVINO
 import InstallLayout
+import Basics
 import JSONLines
 
 #if canImport(Glibc)

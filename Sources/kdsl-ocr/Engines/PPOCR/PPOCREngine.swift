@@ -1,5 +1,6 @@
 import Images
 import InstallLayout
+import Basics
 import JSONLines
 import RecordKeys
 

@@ -1,5 +1,6 @@
 internal import CTesseract
 import Images
+import Basics
 import JSONLines
 
 #if canImport(Glibc)

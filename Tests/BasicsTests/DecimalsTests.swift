@@ -1,5 +1,5 @@
 import Testing
-@testable import JSONLines
+@testable import Basics
 
 @Suite struct DecimalsTests {
     @Test func fixedPlaces() {

@@ -1,5 +1,5 @@
 import Testing
-@testable import JSONLines
+@testable import Basics
 
 @Suite struct SeededRNGTests {
     /// The first outputs, computed independently (a Python transcription of SplitMix64 seeding

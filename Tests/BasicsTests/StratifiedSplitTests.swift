@@ -1,5 +1,5 @@
 import Testing
-@testable import JSONLines
+@testable import Basics
 
 @Suite struct StratifiedSplitTests {
     let keys = ["b", "a", "b", "c", "a", "b", "b", "a", "c", "b", "a", "b"]

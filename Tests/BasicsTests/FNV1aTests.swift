@@ -1,5 +1,5 @@
 import Testing
-@testable import JSONLines
+@testable import Basics
 
 @Suite struct FNV1aTests {
     /// The published FNV-1a 64 test vectors: model files and rule ids store these hashes, so they
