@@ -247,3 +247,27 @@ func occurrences(_ needle: String, in text: String) -> Int { text.ranges(of: nee
         #expect(!one.contains(" best\"") && occurrences("<tr class=\"run\">", in: one) == 1)
     }
 }
+
+@Suite struct TableFormatTests {
+    @Test func displayWidthCountsCJKAsTwoColumns() {
+        #expect(displayWidth("物流查询") == 8)
+        #expect(displayWidth("abc") == 3)
+        #expect(displayWidth("e\u{301}") == 1)
+        #expect(displayWidth("ＡＢ") == 4)
+    }
+
+    @Test func fourDecimals() {
+        #expect(fixed4(0) == "0.0000")
+        #expect(fixed4(1) == "1.0000")
+        #expect(fixed4(2.0 / 3) == "0.6667")
+        #expect(fixed4(0.00005) == "0.0001")
+        #expect(fixed4(0.12344999) == "0.1234")
+    }
+
+    @Test func columnsAlignByDisplayWidth() {
+        var t = TextTable()
+        t.add(["物流", "1"])
+        t.add(["abcd", "22"])
+        #expect(t.render() == "物流   1\nabcd  22\n")
+    }
+}
