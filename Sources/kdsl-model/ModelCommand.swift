@@ -1,12 +1,8 @@
-import Images
 import ArgumentParser
 import ImageCLI
 import JSONLines
 import TextViews
 import StageCLI
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `kdsl-model`: train a fast multimodal classifier and predict with it (§2.2 of the paper, on a CPU).
 /// The top command and the option groups its subcommands share; each subcommand, its own flags
