@@ -1,14 +1,12 @@
-import Images
 import ArgumentParser
 import ImageCLI
 import JSONLines
 import TextViews
 import StageCLI
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `kdsl-model`: train a fast multimodal classifier and predict with it (§2.2 of the paper, on a CPU).
+/// The top command and the option groups its subcommands share; each subcommand, its own flags
+/// and the code it runs are in Commands/ (`TrainCommand.swift`, `PredictCommand.swift`, `CVCommand.swift`).
 @main
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -200,128 +198,5 @@ struct LearningOptions: ParsableArguments {
         b.embeddingSettings.epochs = embeddingEpochs
         b.embeddingSettings.seed = seed
         return b
-    }
-}
-
-/// Warns about the images that could not be used; when not one could, fails: every image
-/// feature would be zero, which is a wrong --image-root rather than data.
-func reportImages(failed: Int, decodedRecords: Int) throws {
-    guard failed > 0 else { return }
-    if decodedRecords == 0 {
-        throw SetupError("none of the \(failed) image(s) could be read or decoded (each is named above): is --image-root right? (train with --no-images to leave images out)")
-    }
-    Diagnostics.shared.warning("\(failed) image(s) could not be read or decoded; their features are zero, records kept")
-}
-
-func reportImages(_ reader: SampleReader) throws {
-    try reportImages(failed: reader.failedImages, decodedRecords: reader.decodedRecords)
-}
-
-/// What train writes to --out: the model file (ModelFile).
-enum ModelOutput: OutputFile {
-    static let written = "the model"
-}
-
-extension ModelCommand {
-    struct Train: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Train a model on labelled records and write it to --out.",
-            discussion: """
-            Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images, embedding (sentence vectors from kdsl-embed: an embedding head per task, mixed with the n-gram head; --embedding off leaves them out). Writes only the model file (atomically).
-
-            Progress on stderr, per head: the inner trainings of each choice, then the epochs with the training loss and the time left (--quiet: none, and no notes). A view of --views that no record has text in stops the run (the ocr view without ocr.text: run kdsl-ocr first); under --views auto, records with images but no OCR text get a warning.
-
-            Exit status: 0 ok; 1 bad records (left out, model still written); 2 usage error, no labelled records, a head with one class, a --views view no record has text in, --embedding on and no record with vectors (run kdsl-embed first), not one image readable (no model written: is --image-root right?), or a failed write.
-
-            Example:
-              kdsl-model train train.ocr.jsonl --image-root data/ --out model.kdsl
-            """)
-        @OptionGroup var common: CommonOptions
-        @OptionGroup var learning: LearningOptions
-        @OptionGroup var output: RequiredOutOption<ModelOutput>
-        var out: String { output.out }
-
-        func run() throws {
-            let builder = try learning.builder()
-            let reader = common.reader(builder.features, vectors: builder.embedding != .off)
-            let samples = try readSamples(common.stream, reader: reader)
-            try reportImages(reader)
-            try builder.checkViews(samples, fields: common.fields)
-            try builder.checkEmbeddings(samples)
-            let model = try builder.build(samples)
-            try ModelFile.write(model, to: out)
-            Diagnostics.shared.note("wrote \(out): \(model.info)")
-        }
-    }
-
-    struct Predict: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Add the model's prediction to each record as `model`.",
-            discussion: """
-            Reads: task, text, dialogue, ocr.text, images, embedding. Writes: model = {"label", "p", "top": [[label, p], ...]}; a record whose task the model does not know gets label null and a "reason". Records stream out in input order, the same bytes for any --jobs (default: the number of online cores).
-
-            A head that finds no text in any view it reads in all of at least 5 records it predicted (screenshots never OCRed) says so on stderr after the records; they are still written and the run exits 0. A head with an embedding head reads the sentence vectors (embedding, from kdsl-embed); it predicts a record without them by its n-gram head alone and says how many after the records (exit 0).
-
-            --explain adds model.explain: the features the label rests on, as [{"view", "kind", "text", "effect"}], largest effect first, where effect is how far the label's probability (the n-gram head's, before any mix with the embedding head) falls when that feature alone is left out (kind: word, ngram, chars, task, or dense for the image block as one). Slower: one forward pass per feature of the record.
-
-            Exit status: 0 ok; 1 bad records (forwarded with `error`); 2 usage error, an unreadable, corrupt, truncated or foreign model file, or not one image readable (after the records: is --image-root right?).
-
-            Example:
-              kdsl-model predict --model model.kdsl --image-root data/ --top 2 \\
-                < test.ocr.jsonl | jq -c .model
-            """)
-        @OptionGroup var common: CommonOptions
-        @Option(help: "Model file written by `kdsl-model train`.")
-        var model: String
-        @Option(parsing: .unconditional, help: "Number of labels in `top`.")
-        var top: Int = 3
-        @Flag(help: "Add model.explain: the features the label rests on (see above).")
-        var explain = false
-        @Option(parsing: .unconditional, help: "With --explain: how many features to list.")
-        var explainTop: Int = 5
-        @OptionGroup var jobs: JobsOption
-
-        func validate() throws {
-            guard explainTop >= 1 else { throw ValidationError("--explain-top must be at least 1") }
-        }
-
-        func run() throws {
-            let loaded = try ModelFile.read(model)  // a bad file is a SetupError: exit 2 (StageCLI)
-            let (common, top, explainTop) = (common, top, explain ? explainTop : 0)
-            try PredictionStream(options: common.stream, jobs: jobs.count(default: ParallelFilter.onlineCores)) {
-                let predictor = Predictor(model: loaded, reader: common.reader(loaded.features), top: top)
-                predictor.explainTop = explainTop
-                return predictor
-            }.run()
-        }
-    }
-
-    struct CV: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "cv",
-            abstract: "Cross-validate: add out-of-fold predictions as `model` (folds from --fold-field).",
-            discussion: """
-            For each fold value, trains on the labelled records of the other folds (same flags as train) and predicts that fold. Writes every record with its out-of-fold `model`. Progress on stderr: a line per fold with the time left, and each fold's heads as train shows them (--quiet: none).
-
-            Exit status: 0 ok; 1 bad records (reported and forwarded with `error`: a line that is not a record, a field of the wrong type, a record without a fold); 2 usage/setup error.
-
-            Example:
-              kdsl-model cv train.ocr.jsonl --image-root data/ \\
-                | jq -c '[.fold, .label, .model.label]'
-            """)
-        @OptionGroup var common: CommonOptions
-        @OptionGroup var learning: LearningOptions
-        @Option(help: "Field holding each record's fold.")
-        var foldField: String = "fold"
-        @Option(parsing: .unconditional, help: "Number of labels in `top`.")
-        var top: Int = 3
-
-        func run() throws {
-            var builder = try learning.builder()
-            builder.verbose = false
-            let reader = common.reader(builder.features, vectors: builder.embedding != .off)
-            try CrossValidation(builder: builder, foldField: FieldPath(foldField), top: top).run(common.stream, reader: reader)
-            try reportImages(reader)
-        }
     }
 }

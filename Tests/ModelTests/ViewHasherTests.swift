@@ -109,6 +109,57 @@ extension ViewHasher.IDs {
         #expect(nonASCIIChars > 0)
     }
 
+    /// `forEachNgram`, the one n-gram loop (`hash` keeps its ids, `--explain` names them): every
+    /// n-gram it visits is spelled as `Tokenizer` spells it and its id is the hash of that
+    /// text; its unigrams, word n-grams and character n-grams are `Tokenizer`'s, and its ids,
+    /// in order, those `hash` lists. Plain views and the `lines` view.
+    @Test func visitedNgramsAreTokenizersWithHashsIds() {
+        var config = FeatureConfig()
+        config.wordNgrams = 3
+        let hasher = TextHasher(config)
+        var view = ViewHasher(hasher)
+        var rng = SeededRNG(seed: 29)
+        struct Visited: ViewHasher.Visitor {
+            var list: [(id: UInt32, gram: ViewHasher.Gram)] = []
+            mutating func visit(_ id: UInt32, _ gram: ViewHasher.Gram) { list.append((id, gram)) }
+        }
+        let texts = ["Not received 退款 yet, ｒｅｆｕｎｄ", "申请退款\n  物流详情 \n\n￥0\n降 a b", "Straße İstanbul naïve ǅx 😀 ٣٣ 快递到哪了", ""]
+            + (0..<300).map { _ in randomText(&rng) }
+        var seen = (words: 0, ngrams: 0, chars: 0, lines: 0)
+        for (k, text) in texts.enumerated() {
+            let lines = k % 2 == 1, ns = k % 3
+            var bytes: [UInt8] = []
+            Tokenizer.normalizedUTF8(text, into: &bytes)
+            let normalized = String(decoding: bytes, as: UTF8.self)
+            bytes.withUnsafeBufferPointer { b in
+                view.tokenize(b, lines: lines)
+                var visited = Visited()
+                view.forEachNgram(b, tokens: 0..<view.tokenCount, namespace: ns, wordOrder: 3, characters: true, lines: lines, into: &visited)
+                var words: [String] = [], ngrams: [String] = [], chars: [String] = []
+                var ids: (words: [UInt32], ngrams: [UInt32], chars: [UInt32]) = ([], [], [])
+                for (id, gram) in visited.list {
+                    let t = view.text(of: gram, in: b, lines: lines)
+                    switch gram {
+                    case .word: words.append(t); ids.words.append(id); #expect(id == hasher.wordID(t, namespace: ns))
+                    case .words: ngrams.append(t); ids.ngrams.append(id); #expect(id == hasher.wordID(t, namespace: ns))
+                    case .characters: chars.append(t); ids.chars.append(id); #expect(id == hasher.charID(t, namespace: ns))
+                    }
+                }
+                let tokens = lines ? Tokenizer.lineTokens(normalized) : Tokenizer.tokens(normalized)
+                #expect(words == tokens, "\(text.debugDescription)")
+                let expected = (2...3).flatMap { lines ? Tokenizer.lineNgrams(tokens, n: $0) : Tokenizer.ngrams(tokens, n: $0) }
+                #expect(ngrams.sorted() == expected.sorted(), "\(text.debugDescription)")
+                let words3 = lines ? [] : tokens.filter { !($0.unicodeScalars.count == 1 && Tokenizer.isCJK($0.unicodeScalars.first!)) }
+                #expect(chars.sorted() == words3.flatMap { Tokenizer.characterNGrams($0, min: config.charMin, max: config.charMax) }.sorted(), "\(text.debugDescription)")
+                view.hash(b, namespace: ns, wordOrder: 3, characters: true, lines: lines)
+                #expect(view.unigrams.list == ids.words && view.higherNgrams.list == ids.ngrams && view.characterNgrams.list == ids.chars)
+                seen.words += words.count; seen.ngrams += ngrams.count; seen.chars += chars.count
+                if lines { seen.lines += ngrams.count }
+            }
+        }
+        #expect(seen.words > 0 && seen.ngrams > 0 && seen.chars > 0 && seen.lines > 0)
+    }
+
     @Test func viewsDoNotShareFeatures() {
         let hasher = TextHasher(FeatureConfig())
         #expect(hasher.wordID("refund", namespace: 0) != hasher.wordID("refund", namespace: 1))

@@ -248,3 +248,13 @@ func occurrences(_ needle: String, in text: String) -> Int { text.ranges(of: nee
         #expect(!one.contains(" best\"") && occurrences("<tr class=\"run\">", in: one) == 1)
     }
 }
+
+@Suite struct TableFormatTests {
+    @Test func fourDecimals() {
+        #expect(fixed4(0) == "0.0000")
+        #expect(fixed4(1) == "1.0000")
+        #expect(fixed4(2.0 / 3) == "0.6667")
+        #expect(fixed4(0.00005) == "0.0001")
+        #expect(fixed4(0.12344999) == "0.1234")
+    }
+}

@@ -4,8 +4,9 @@ import TextViews
 
 /// Tokenises one text view and hashes its n-grams into feature ids: the one implementation of
 /// TextViews' token contract (`Tokenizer.tokens`, `Tokenizer.ngrams`, `Tokenizer.characterNGrams`)
-/// in the model, used by training (`TextHasher.extract`, into `RawText`) and by prediction
-/// (`Featuriser`), so the two read text the same way by construction.
+/// in the model, used by training (`TextHasher.extract`, into `RawText`), by prediction
+/// (`Featuriser`) and by `--explain` (`Explainer`, which names the n-grams behind the ids), so all
+/// three read text the same way by construction: one n-gram loop, `forEachNgram`.
 ///
 /// Input: the view's normalised UTF-8 (`Tokenizer.normalizedUTF8`, or TextViews' `TextBytes`
 /// straight from the record's JSON). Output: the ids of the strings the Tokenizer would build
@@ -146,40 +147,99 @@ struct ViewHasher {
 
     // MARK: Hashing
 
-    /// Hashes the n-grams starting at the tokens in `range` into the three id lists; `charMax`
-    /// 0: no character n-grams.
-    private mutating func hashTokens(_ b: UnsafeBufferPointer<UInt8>, range: Range<Int>, namespace ns: Int, wordOrder maxOrder: Int, charMax: Int, lines: Bool) {
-        unigrams.count = 0; characterNgrams.count = 0; higherNgrams.count = 0
-        let count = tokenKind.count
-        if range.isEmpty { return }
-        let charMin = hasher.config.charMin
-        // Bounds: per token one unigram and maxOrder - 1 higher n-grams; per start of "<word>"
-        // at most charMax - charMin + 1 character n-grams.
-        ViewHasher.reserve(&unigrams, range.count)
-        // Only words that are not CJK characters have character n-grams: bound by their bytes (a
-        // view of Chinese text would otherwise reserve several ids per byte it never uses).
-        var wordBytes = 0, words = 0
-        if charMax > 0 { for i in range where tokenKind[i] & 1 == 0 { wordBytes += tokenEnd[i] - tokenStart[i]; words += 1 } }
-        ViewHasher.reserve(&characterNgrams, charMax > 0 ? (wordBytes + 2 * words) * (charMax - charMin + 1) : 0)
-        ViewHasher.reserve(&higherNgrams, range.count * max(0, maxOrder - 1))
-        let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
+    /// Where one n-gram of the last `tokenize` lies; `text(of:in:lines:)` spells it.
+    enum Gram {
+        /// Token `i` (a unigram).
+        case word(Int)
+        /// Tokens `first...last`, a word n-gram of order 2 or more.
+        case words(first: Int, last: Int)
+        /// Symbols `from..<to` of "<word>" for token `token`: symbol 0 is "<", the last ">", the
+        /// others the word's scalars.
+        case characters(token: Int, from: Int, to: Int)
+    }
+
+    /// What `forEachNgram` hands each n-gram to, with its feature id.
+    protocol Visitor {
+        mutating func visit(_ id: UInt32, _ gram: Gram)
+    }
+
+    /// Visits the n-grams that start at the tokens in `range` of the last `tokenize(bytes, ...)`,
+    /// each with its feature id, as `hash(_:tokens:...)` hashes them (the same loop): token by
+    /// token, its unigram, then the word n-grams of order 2...`wordOrder` that start at it (they
+    /// may reach past the range's end), then, when `characters` (never in the `lines` view) and
+    /// the configuration has a range, the character n-grams of "<word>" by start and length,
+    /// unless the token is a CJK character.
+    mutating func forEachNgram<V: Visitor>(_ bytes: UnsafeBufferPointer<UInt8>, tokens range: Range<Int>, namespace: Int, wordOrder: Int,
+                                           characters: Bool, lines: Bool = false, into visitor: inout V) {
         let hasher = self.hasher
-        var nLower = 0, nChars = 0, nHigher = 0
+        let charMax = characters && !lines ? hasher.config.charMax : 0
         tokenStart.withUnsafeBufferPointer { tokenStart in
         tokenEnd.withUnsafeBufferPointer { tokenEnd in
         tokenKind.withUnsafeBufferPointer { tokenKind in
-        unigrams.ids.withUnsafeMutableBufferPointer { lowerOut in
-        characterNgrams.ids.withUnsafeMutableBufferPointer { charOut in
-        higherNgrams.ids.withUnsafeMutableBufferPointer { higherOut in
+            ViewHasher.forEachNgram(bytes, Tokens(start: tokenStart, end: tokenEnd, kind: tokenKind), range: range, namespace: namespace, wordOrder: wordOrder,
+                                    charMax: charMax, lines: lines, hasher: hasher, scalarOffsets: &scalarOffsets, into: &visitor)
+        }}}
+    }
+
+    /// The text of `gram` of the last `tokenize(bytes, lines: lines)`, as TextViews' `Tokenizer`
+    /// spells it (`tokens`, `ngrams`, `characterNGrams`, `lineTokens`, `lineNgrams`): the very
+    /// bytes its feature id hashes.
+    func text(of gram: Gram, in bytes: UnsafeBufferPointer<UInt8>, lines: Bool) -> String {
+        func token(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[tokenStart[i]..<tokenEnd[i]]) }
+        switch gram {
+        case .word(let i):
+            return String(decoding: token(i), as: UTF8.self)
+        case .words(let first, let last):
+            var out: [UInt8] = Array(token(first))
+            for j in (first + 1)...last {
+                if let joint = ViewHasher.joint(tokenKind[j - 1], tokenKind[j], lines: lines) { out.append(joint) }
+                out.append(contentsOf: token(j))
+            }
+            return String(decoding: out, as: UTF8.self)
+        case .characters(let i, let from, let to):
+            var symbols: [Unicode.Scalar] = ["<"]
+            symbols += String(decoding: token(i), as: UTF8.self).unicodeScalars
+            symbols.append(">")
+            var out = String.UnicodeScalarView()
+            out.append(contentsOf: symbols[from..<to])
+            return String(out)
+        }
+    }
+
+    /// The byte between tokens j - 1 and j of a word n-gram, given their kinds (`tokenKind`), as
+    /// `Tokenizer.ngrams` and `Tokenizer.lineNgrams` join them: "\n" between lines, a space
+    /// between two words, none next to a CJK character.
+    @inline(__always) private static func joint(_ before: UInt8, _ after: UInt8, lines: Bool) -> UInt8? {
+        if lines { return 0x0A }
+        return before & 1 == 0 && after & 1 == 0 ? 0x20 : nil
+    }
+
+    /// The tokens of the last `tokenize`, borrowed for the n-gram loop.
+    private struct Tokens {
+        let start: UnsafeBufferPointer<Int>
+        let end: UnsafeBufferPointer<Int>
+        let kind: UnsafeBufferPointer<UInt8>
+    }
+
+    /// The n-gram loop of `forEachNgram` (see there), static so that `hash` can run it while it
+    /// writes into its own lists. A character n-gram's hash extends the hash of the gram one
+    /// shorter at the same start (FNV is sequential), so each start hashes `charMax` symbols.
+    @inline(__always)
+    private static func forEachNgram<V: Visitor>(_ b: UnsafeBufferPointer<UInt8>, _ tokens: Tokens, range: Range<Int>, namespace ns: Int, wordOrder maxOrder: Int,
+                                                 charMax: Int, lines: Bool, hasher: TextHasher, scalarOffsets: inout [Int], into visitor: inout V) {
+        let tokenStart = tokens.start, tokenEnd = tokens.end, tokenKind = tokens.kind
+        let count = tokenKind.count
+        let charMin = hasher.config.charMin
+        let wordSeed = TextHasher.seed(ns, 1), charSeed = TextHasher.seed(ns, 2)
         for i in range {
             var h = wordSeed
             for k in tokenStart[i]..<tokenEnd[i] { h = FNV1a.step(h, b[k]) }
-            lowerOut[nLower] = hasher.id(h); nLower += 1
+            visitor.visit(hasher.id(h), .word(i))
             var j = i + 1
             while j < count && j - i < maxOrder {
-                if lines { h = FNV1a.step(h, 0x0A) } else if tokenKind[j - 1] & 1 == 0 && tokenKind[j] & 1 == 0 { h = FNV1a.step(h, 0x20) }
+                if let joint = joint(tokenKind[j - 1], tokenKind[j], lines: lines) { h = FNV1a.step(h, joint) }
                 for k in tokenStart[j]..<tokenEnd[j] { h = FNV1a.step(h, b[k]) }
-                higherOut[nHigher] = hasher.id(h); nHigher += 1
+                visitor.visit(hasher.id(h), .words(first: i, last: j))
                 j += 1
             }
             if charMax == 0 || tokenKind[i] & 1 != 0 { continue }
@@ -196,7 +256,7 @@ struct ViewHasher {
                         let c: UInt8 = e == 0 ? 0x3C : (e == len - 1 ? 0x3E : b[lo + e - 1])
                         h = FNV1a.step(h, c)
                         e += 1
-                        if e - s >= charMin { charOut[nChars] = hasher.id(h); nChars += 1 }
+                        if e - s >= charMin { visitor.visit(hasher.id(h), .characters(token: i, from: s, to: e)) }
                     }
                 }
             } else {
@@ -218,13 +278,58 @@ struct ViewHasher {
                             for q in scalarOffsets[e - 1]..<scalarOffsets[e] { h = FNV1a.step(h, b[q]) }
                         }
                         e += 1
-                        if e - s >= charMin { charOut[nChars] = hasher.id(h); nChars += 1 }
+                        if e - s >= charMin { visitor.visit(hasher.id(h), .characters(token: i, from: s, to: e)) }
                     }
                 }
             }
         }
+    }
+
+    /// The visitor of `hash`: each id into its kind's list, reserved to the bound beforehand.
+    private struct IDWriter: Visitor {
+        let unigrams: UnsafeMutableBufferPointer<UInt32>
+        let characterNgrams: UnsafeMutableBufferPointer<UInt32>
+        let higherNgrams: UnsafeMutableBufferPointer<UInt32>
+        var unigramCount = 0, characterCount = 0, higherCount = 0
+
+        @inline(__always) mutating func visit(_ id: UInt32, _ gram: Gram) {
+            switch gram {
+            case .word: unigrams[unigramCount] = id; unigramCount += 1
+            case .words: higherNgrams[higherCount] = id; higherCount += 1
+            case .characters: characterNgrams[characterCount] = id; characterCount += 1
+            }
+        }
+    }
+
+    /// Hashes the n-grams starting at the tokens in `range` into the three id lists; `charMax`
+    /// 0: no character n-grams.
+    private mutating func hashTokens(_ b: UnsafeBufferPointer<UInt8>, range: Range<Int>, namespace ns: Int, wordOrder maxOrder: Int, charMax: Int, lines: Bool) {
+        unigrams.count = 0; characterNgrams.count = 0; higherNgrams.count = 0
+        if range.isEmpty { return }
+        let charMin = hasher.config.charMin
+        // Bounds: per token one unigram and maxOrder - 1 higher n-grams; per start of "<word>"
+        // at most charMax - charMin + 1 character n-grams.
+        ViewHasher.reserve(&unigrams, range.count)
+        // Only words that are not CJK characters have character n-grams: bound by their bytes (a
+        // view of Chinese text would otherwise reserve several ids per byte it never uses).
+        var wordBytes = 0, words = 0
+        if charMax > 0 { for i in range where tokenKind[i] & 1 == 0 { wordBytes += tokenEnd[i] - tokenStart[i]; words += 1 } }
+        ViewHasher.reserve(&characterNgrams, charMax > 0 ? (wordBytes + 2 * words) * (charMax - charMin + 1) : 0)
+        ViewHasher.reserve(&higherNgrams, range.count * max(0, maxOrder - 1))
+        let hasher = self.hasher
+        var counts = (unigrams: 0, characters: 0, higher: 0)
+        tokenStart.withUnsafeBufferPointer { tokenStart in
+        tokenEnd.withUnsafeBufferPointer { tokenEnd in
+        tokenKind.withUnsafeBufferPointer { tokenKind in
+        unigrams.ids.withUnsafeMutableBufferPointer { unigrams in
+        characterNgrams.ids.withUnsafeMutableBufferPointer { characterNgrams in
+        higherNgrams.ids.withUnsafeMutableBufferPointer { higherNgrams in
+            var writer = IDWriter(unigrams: unigrams, characterNgrams: characterNgrams, higherNgrams: higherNgrams)
+            ViewHasher.forEachNgram(b, Tokens(start: tokenStart, end: tokenEnd, kind: tokenKind), range: range, namespace: ns, wordOrder: maxOrder,
+                                    charMax: charMax, lines: lines, hasher: hasher, scalarOffsets: &scalarOffsets, into: &writer)
+            counts = (writer.unigramCount, writer.characterCount, writer.higherCount)
         }}}}}}
-        unigrams.count = nLower; characterNgrams.count = nChars; higherNgrams.count = nHigher
+        unigrams.count = counts.unigrams; characterNgrams.count = counts.characters; higherNgrams.count = counts.higher
     }
 
     /// Grows `list` to hold at least `bound` ids (doubling, so a long view is paid for once).

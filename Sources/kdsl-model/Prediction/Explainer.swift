@@ -8,10 +8,10 @@ import TextViews
 /// falls when that entry alone is left out; the image block (pixel summary, gradients, layout
 /// numbers) counts as one entry. The largest falls are the features the label rests on.
 ///
-/// The names are found the reference way: the view's normalised text is tokenised with
-/// `Tokenizer` (words, CJK characters, the `lines` view's lines), each n-gram hashed as the model
-/// hashes it, and the entry named by the n-grams that land on its row (more than one when they
-/// collide in the hashed space).
+/// The names come from the model's own n-gram loop (`ViewHasher.forEachNgram`, which hashes the
+/// features in training and prediction): each n-gram of the views the head reads, with its feature
+/// id, spelled as TextViews' `Tokenizer` spells it; an entry is named by the n-grams that land on
+/// its row (more than one when they collide in the hashed space).
 struct Explainer {
     let config: FeatureConfig
     let hasher: TextHasher
@@ -21,41 +21,36 @@ struct Explainer {
         self.hasher = TextHasher(config)
     }
 
-    /// The names of the vector's rows that the record's text gives, for `head`: row → names.
+    /// The names of the vector's rows that the record's text gives, for `head`: row → names. A
+    /// row's names are in `Tokenizer`'s order, the first of them shown first: per view, the
+    /// unigrams, then the word n-grams of order 2, 3, ..., then each word's character n-grams,
+    /// shortest first; the task last.
     func names(_ text: TextBytes, task: String?, head: Head) -> [Int32: [ModelValue.Feature]] {
         var names: [Int32: [ModelValue.Feature]] = [:]
-        func add(_ id: UInt32, _ view: String, _ kind: ModelValue.Feature.Kind, _ gram: String) {
-            let row = head.vocabulary.row(id)
-            guard row >= 0 else { return }
+        func add(_ row: Int32, _ view: String, _ kind: ModelValue.Feature.Kind, _ gram: String) {
             let feature = ModelValue.Feature(view: view, kind: kind, text: gram, effect: 0)
             if names[row]?.contains(feature) != true { names[row, default: []].append(feature) }
         }
         let wordOrder = head.higher ? config.wordNgrams : 1
+        var hashed = ViewHasher(hasher)
+        var grams = ViewGrams()
         for (ns, field) in config.views.enumerated() where config.keeps(namespace: ns, views: head.views) {
-            let normalized = text.withView(field) { String(decoding: $0, as: UTF8.self) }
-            let view = field.rawValue
-            if field.tokenizesByLine {
-                let lines = Tokenizer.lineTokens(normalized)
-                for l in lines { add(hasher.wordID(l, namespace: ns), view, .word, l) }
-                if wordOrder >= 2 {
-                    for n in 2...wordOrder { for g in Tokenizer.lineNgrams(lines, n: n) { add(hasher.wordID(g, namespace: ns), view, .ngram, g) } }
-                }
-                continue
-            }
-            let tokens = Tokenizer.tokens(normalized)
-            for t in tokens { add(hasher.wordID(t, namespace: ns), view, .word, t) }
-            if wordOrder >= 2 {
-                for n in 2...wordOrder { for g in Tokenizer.ngrams(tokens, n: n) { add(hasher.wordID(g, namespace: ns), view, .ngram, g) } }
-            }
-            if head.chars && config.charMax > 0 {
-                for t in tokens where !(t.unicodeScalars.count == 1 && Tokenizer.isCJK(t.unicodeScalars.first!)) {
-                    for g in Tokenizer.characterNGrams(t, min: config.charMin, max: config.charMax) {
-                        add(hasher.charID(g, namespace: ns), view, .chars, g)
-                    }
+            let lines = field.tokenizesByLine
+            text.withView(field) { bytes in
+                hashed.tokenize(bytes, lines: lines)
+                grams.list.removeAll(keepingCapacity: true)
+                hashed.forEachNgram(bytes, tokens: 0..<hashed.tokenCount, namespace: ns, wordOrder: wordOrder, characters: head.chars, lines: lines, into: &grams)
+                for (id, gram) in grams.inTokenizerOrder {
+                    let row = head.vocabulary.row(id)
+                    guard row >= 0 else { continue }
+                    add(row, field.rawValue, ViewGrams.kind(gram), hashed.text(of: gram, in: bytes, lines: lines))
                 }
             }
         }
-        if config.taskFeature, let task { add(hasher.taskID(task), "task", .task, task) }
+        if config.taskFeature, let task {
+            let row = head.vocabulary.row(hasher.taskID(task))
+            if row >= 0 { add(row, "task", .task, task) }
+        }
         return names
     }
 
@@ -87,5 +82,34 @@ struct Explainer {
         }
         found.sort { $0.feature.effect != $1.feature.effect ? $0.feature.effect > $1.feature.effect : $0.entry < $1.entry }
         return found.prefix(top).map(\.feature)
+    }
+}
+
+/// The n-grams of one view with their feature ids, as `ViewHasher.forEachNgram` visits them
+/// (token by token), to be named in `Tokenizer`'s order.
+private struct ViewGrams: ViewHasher.Visitor {
+    var list: [(id: UInt32, gram: ViewHasher.Gram)] = []
+
+    mutating func visit(_ id: UInt32, _ gram: ViewHasher.Gram) { list.append((id, gram)) }
+
+    /// `list` as `Tokenizer` lists a view's n-grams: unigrams, then word n-grams by order, then
+    /// character n-grams word by word, by length, then start.
+    var inTokenizerOrder: [(id: UInt32, gram: ViewHasher.Gram)] {
+        func key(_ gram: ViewHasher.Gram) -> (Int, Int, Int, Int) {
+            switch gram {
+            case .word(let i): return (0, i, 0, 0)
+            case .words(let first, let last): return (last - first, first, 0, 0)
+            case .characters(let i, let from, let to): return (Int.max, i, to - from, from)
+            }
+        }
+        return list.sorted { key($0.gram) < key($1.gram) }
+    }
+
+    static func kind(_ gram: ViewHasher.Gram) -> ModelValue.Feature.Kind {
+        switch gram {
+        case .word: return .word
+        case .words: return .ngram
+        case .characters: return .chars
+        }
     }
 }

@@ -8,7 +8,7 @@ import Basics
 import JSONLines
 import TextViews
 
-/// Late fusion: the embedding head beside the n-gram head, its mixing weight, the model file.
+/// Late fusion: the embedding head beside the n-gram head, trained, mixed, in the model file.
 
 /// 24 records whose text says nothing about the label (every record the same words) while their
 /// `user` vectors do (the two labels' vectors point to two corners, with seeded noise); with
@@ -40,54 +40,7 @@ private func builder(_ mode: EmbeddingMode, mix: Float? = nil) -> ModelBuilder {
     return b
 }
 
-@Suite struct EmbeddingVectorsTests {
-    @Test func readsViewsAndSkipsNull() throws {
-        let r = try Record(#"{"id":"x","embedding":{"encoder":"multilingual-e5-small","user":[0.5,-0.25,1e-3],"ocr":null}}"#)
-        let e = try #require(try EmbeddingVectors.of(r, field: "embedding"))
-        #expect(e.encoder == "multilingual-e5-small")
-        #expect(e.views.map(\.name) == ["user"])
-        #expect(e.vector("user") == [0.5, -0.25, 0.001])
-        #expect(e.vector("ocr") == nil)
-        #expect(try EmbeddingVectors.of(try Record(#"{"id":"x"}"#), field: "embedding") == nil)
-    }
-
-    /// The byte scanner reads what the JSON tree reads: random numbers in many spellings,
-    /// spacing, null views and keys given twice.
-    @Test func scannerEqualsTree() throws {
-        var rng = SeededRNG(seed: 11)
-        let spellings: [(Double) -> String] = [{ "\($0)" }, { "\(Float($0))" }, { String(format: "%.3e", $0) }, { String(format: "%.9g", $0) }, { "\(Int($0 * 100))" }]
-        for round in 0..<200 {
-            var members: [String] = [#""encoder":"e5""#]
-            for view in ["user", "ocr", "user"] {
-                if rng.nextUnit() < 0.2 { members.append("\"\(view)\" : null"); continue }
-                let numbers = (0..<5).map { _ in spellings[Int(rng.nextUnit() * 5)]((rng.nextUnit() - 0.5) * (rng.nextUnit() < 0.1 ? 1e-6 : 2)) }
-                members.append("\"\(view)\":[ " + numbers.joined(separator: rng.nextUnit() < 0.5 ? "," : " , ") + "]")
-            }
-            let line = #"{"id":\#(round),"embedding":{ "# + members.joined(separator: ",") + " }}"
-            let record = try Record(line)
-            let fast = try #require(try EmbeddingVectors.of(record, field: "embedding"))
-            guard case .object(let tree)? = record.value(at: "embedding") else { Issue.record("no tree"); continue }
-            var expected: [(String, [Float])] = []
-            for (name, value) in tree where name != "encoder" {
-                expected.removeAll { $0.0 == name }
-                if let items = value.arrayValue { expected.append((name, items.map { Float($0.doubleValue!) })) }
-            }
-            #expect(fast.views.map(\.name) == expected.map(\.0), "\(line)")
-            #expect(fast.views.map(\.vector) == expected.map(\.1), "\(line)")
-            #expect(fast.encoder == "e5")
-        }
-    }
-
-    @Test(arguments: [
-        #"{"embedding":[1,2]}"#, #"{"embedding":{"user":"abc"}}"#, #"{"embedding":{"user":[1,"2"]}}"#,
-        #"{"embedding":{"user":[1,2],"ocr":[1,2,3]}}"#, #"{"embedding":{"encoder":3,"user":[1]}}"#, #"{"embedding":{"user":[]}}"#,
-    ])
-    func refusesMistypedVectors(line: String) throws {
-        #expect(throws: RecordError.self) { try EmbeddingVectors.of(try Record(line), field: "embedding") }
-    }
-}
-
-@Suite struct FusionTests {
+@Suite struct EmbeddingTrainingTests {
     /// The text cannot tell the labels apart, the vectors can: auto gives the head an embedding
     /// head, the inner folds give it the larger share, and every record is then right.
     @Test func embeddingHeadLearnsWhatTheTextCannot() throws {
@@ -159,16 +112,5 @@ private func builder(_ mode: EmbeddingMode, mix: Float? = nil) -> ModelBuilder {
         } else {
             Issue.record("the mix is not in the file")
         }
-    }
-
-    @Test func mixScores() {
-        let pn: [[Float]?] = [[0.9, 0.1], [0.6, 0.4], nil]
-        let pe: [[Float]?] = [[0.2, 0.8], [0.1, 0.9], [0.5, 0.5]]
-        let gold = [0, 1, 0]
-        // n-gram alone: record 1 wrong; embedding alone: record 0 wrong; the third is skipped.
-        #expect(ModelBuilder.mixScore(pn, pe, gold: gold, classes: 2, mix: 1, criterion: .f1) == 1.0 / 3.0)
-        #expect(ModelBuilder.mixScore(pn, pe, gold: gold, classes: 2, mix: 0.5, criterion: .f1) == 1)
-        let loss = ModelBuilder.mixScore(pn, pe, gold: gold, classes: 2, mix: 0.5, criterion: .loss)
-        #expect(abs(loss - (log(0.55) + log(0.65)) / 2) < 1e-5)
     }
 }

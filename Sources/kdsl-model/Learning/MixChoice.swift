@@ -4,96 +4,11 @@ import JSONLines
 import Glibc
 #endif
 
-/// How `--mix auto` judges a mixing weight on the inner folds' out-of-fold probabilities.
-enum MixCriterion: String, CaseIterable, Sendable {
-    /// Mean cross-entropy of the mixed probabilities (smooth: every record counts, not only the
-    /// ones whose label flips).
-    case loss
-    /// Class-weighted F1 of the mixed labels (the metric kdsl-score reports); ties (F1 moves
-    /// in steps of whole records) go to the lower log-loss.
-    case f1
-}
-
-/// What the embedding head of one head reads: the encoder, the views with vectors in its
-/// training records (sorted by name), their length.
-struct EmbeddingShape: Equatable {
-    var encoder: String
-    var views: [String]
-    var dimension: Int
-
-    /// The view choices `--mix auto` tries: every view, then each view alone (when there are
-    /// several: the OCR text of product photos can drown the user's words).
-    var candidates: [EmbeddingShape] {
-        guard views.count > 1 else { return [self] }
-        return [self] + views.map { EmbeddingShape(encoder: encoder, views: [$0], dimension: dimension) }
-    }
-}
-
-/// Late fusion (DESIGN: "a head per representation, mixed per task with weights chosen on inner
-/// folds"): the embedding head beside each n-gram head, and the choice of its mixing weight.
+/// Late fusion: the views and the mixing weight of each head's embedding head, chosen on inner
+/// folds of the head's training records (`--mix auto`, judged by `MixCriterion`).
 extension ModelBuilder {
-    /// The embedding head's training: softmax regression, 100 epochs, the n-gram head's
-    /// learning rate and batch; a stronger L2 than the sparse text's (384 dense inputs per view,
-    /// all active in every record; docs/benchmarks.md, "Late fusion").
-    static let defaultEmbeddingSettings: TrainSettings = {
-        var s = TrainSettings()
-        s.l2 = 1e-4
-        return s
-    }()
-
     /// Mixing weights `--mix auto` tries (the n-gram head's share, 0...1 by 0.1).
     static let mixCandidates: [Float] = (0...10).map { Float($0) / 10 }
-
-    /// The vectors the head's embedding head reads: the views some record of `group` has a
-    /// vector in; nil when none has (under `--embedding on` a `SetupError`). Throws `SetupError`
-    /// when the records carry vectors of two encoders or of two lengths.
-    func embeddingShape(_ group: [Sample], name: String) throws -> EmbeddingShape? {
-        var shape: EmbeddingShape? = nil
-        var views = Set<String>()
-        for s in group {
-            guard let e = s.embedding, let first = e.views.first else { continue }
-            if shape == nil { shape = EmbeddingShape(encoder: e.encoder, views: [], dimension: first.vector.count) }
-            guard e.encoder == shape!.encoder else {
-                throw SetupError("\(name)the training records carry vectors of two encoders (\"\(shape!.encoder)\" and \"\(e.encoder)\", \(s.location)): embed them all with one kdsl-embed")
-            }
-            guard first.vector.count == shape!.dimension else {
-                throw SetupError("\(name)the training records carry vectors of \(shape!.dimension) and of \(first.vector.count) numbers (\(s.location)): embed them all with one kdsl-embed")
-            }
-            for v in e.views { views.insert(v.name) }
-        }
-        guard var shape else {
-            if embedding == .on {
-                throw SetupError("\(name)--embedding on, but none of the \(group.count) training records has embedding vectors: run kdsl-embed on them first, or train with --embedding off")
-            }
-            return nil
-        }
-        shape.views = views.sorted()
-        return shape
-    }
-
-    /// `--embedding on` before any training: a setup error when no training record carries
-    /// vectors (kdsl-embed was not run), rather than after the text choices.
-    func checkEmbeddings(_ samples: [Sample]) throws {
-        guard embedding == .on, !samples.isEmpty, !samples.contains(where: { $0.embedding?.views.isEmpty == false }) else { return }
-        throw SetupError("--embedding on, but none of the \(samples.count) training records has embedding vectors: run kdsl-embed on them first, or train with --embedding off")
-    }
-
-    /// Trains the embedding head of `group` on the records that have vectors for it.
-    func trainEmbedding(task: String, labels: [String], shape: EmbeddingShape, _ group: [Sample], seed: UInt64) throws -> EmbeddingHead {
-        let e = EmbeddingHead(encoder: shape.encoder, views: shape.views, dimension: shape.dimension, labels: labels, task: task)
-        e.fitStandardisation(group.map(\.embedding))
-        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        let examples = group.compactMap { s in
-            e.input(s.embedding).map { Example(rows: [], values: [], dense: $0, label: index[s.label!]!) }
-        }
-        var rng = SeededRNG(seed: seed ^ 0xE5E5)
-        do {
-            try Trainer(settings: embeddingSettings).fit(e.head, examples, epochs: embeddingSettings.epochs, rng: &rng)
-        } catch let d as TrainingDiverged {
-            throw SetupError("\(task.isEmpty ? "" : "task \"\(task)\": ")the embedding head's training diverged (\(d.epoch.map { "epoch \($0)" } ?? "final weights")); no model written")
-        }
-        return e
-    }
 
     /// `--mix auto`: the embedding views (`EmbeddingShape.candidates`) and the n-gram head's
     /// weight in the mix that score best (`mixCriterion`) on the out-of-fold probabilities of an

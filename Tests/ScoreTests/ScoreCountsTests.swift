@@ -2,7 +2,7 @@ import Testing
 @testable import kdsl_score
 import JSONLines
 
-@Suite struct CountsTests {
+@Suite struct ScoreCountsTests {
     func record(_ text: String, line: Int = 1) throws -> Record { try Record(text, location: SourceLocation(file: nil, line: line)) }
 
     @Test func whatCountsAsNoPrediction() throws {
@@ -72,15 +72,5 @@ import JSONLines
         // Canonically equivalent but different bytes: two labels.
         let a = interner.id("\u{E9}"), b = interner.id("e\u{301}"), c = interner.id("")
         #expect(a != b && Set([a, b, c]).count == 3 && interner.id("") == c)
-    }
-}
-
-@Suite struct TableFormatTests {
-    @Test func fourDecimals() {
-        #expect(fixed4(0) == "0.0000")
-        #expect(fixed4(1) == "1.0000")
-        #expect(fixed4(2.0 / 3) == "0.6667")
-        #expect(fixed4(0.00005) == "0.0001")
-        #expect(fixed4(0.12344999) == "0.1234")
     }
 }
