@@ -10,7 +10,7 @@ import Darwin
 
 /// Where the text sits on a record's images: kdsl-ocr's `ocr.images[i].lines` (each line's text
 /// and box) read into what screenshots are told apart by, for rules and the model alike
-/// (docs/records.md, "Text fields"):
+/// (docs/records.md, "Text views"):
 /// - `title`: the lines whose box centre lies in the band below the phone's status bar, from
 ///   `titleBand.lowerBound` to `titleBand.upperBound` of the image height (the page title, a
 ///   shop name, the tabs under it); the status bar above it (clock, carrier, battery) is left out;

@@ -24,7 +24,7 @@ import Darwin
 public final class TextBytes {
     private let textPath: FieldPath, dialoguePath: FieldPath, ocrPath: FieldPath
     private let layoutPath: FieldPath?
-    /// The views, indexed by `TextField.slot`.
+    /// The views, indexed by `TextView.slot`.
     private var views: [ByteBuffer]
     /// The unescaped dialogue when the JSON spells it with escapes (the turn splitter needs its
     /// line breaks; plain and OCR text are unescaped while being normalised).
@@ -38,7 +38,7 @@ public final class TextBytes {
     public init(text: FieldPath = "text", dialogue: FieldPath = "dialogue", ocr: FieldPath = OCRValue.textPath) {
         textPath = text; dialoguePath = dialogue; ocrPath = ocr
         layoutPath = TextViews.layoutPath(besideOCR: ocr)
-        views = TextField.allCases.map { _ in ByteBuffer() }
+        views = TextView.allCases.map { _ in ByteBuffer() }
         unescaped = [ByteBuffer()]
     }
 
@@ -49,7 +49,7 @@ public final class TextBytes {
 
     /// The normalised bytes of `field` from the last `load` (empty unless it was asked for). The
     /// buffer is valid only inside `body`.
-    public func withView<R>(_ field: TextField, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    public func withView<R>(_ field: TextView, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try body(views[field.slot].buffer)
     }
 
@@ -60,17 +60,17 @@ public final class TextBytes {
     @exclusivity(unchecked) public private(set) var mistyped: String?
 
     /// A copy of `field`'s bytes (tests, tools).
-    public func bytes(_ field: TextField) -> [UInt8] { Array(views[field.slot].buffer) }
+    public func bytes(_ field: TextView) -> [UInt8] { Array(views[field.slot].buffer) }
 
     /// Builds the normalised bytes of `fields` for `record`, replacing the previous record's.
-    public func load(_ record: Record, views fields: [TextField]) {
+    public func load(_ record: Record, views fields: [TextView]) {
         var want = 0
         for f in fields { want |= 1 << f.slot }
         for v in views { v.count = 0 }
         mistyped = nil
         if want & Self.derived != 0 { loadDerived(record, want) }
         // `lines` reads the OCR text: a mistyped one is reported here when the fast path below does not read it.
-        if want & (1 << TextField.lines.slot) != 0 && want & (Self.ocr | Self.all) == 0 {
+        if want & (1 << TextView.lines.slot) != 0 && want & (Self.ocr | Self.all) == 0 {
             mistyped = textFieldTypeProblem(record, ocrPath, arrays: false)
         }
         want &= ~Self.derived
@@ -126,34 +126,34 @@ public final class TextBytes {
             // OCR text closes the all view and is the ocr view.
             let o = Self.rawBody(ocr, line)
             if o.count > 0 {
-                if want & Self.ocr != 0 { normalizer.append(o, to: views[TextField.ocr.slot], escapes: true) }
+                if want & Self.ocr != 0 { normalizer.append(o, to: views[TextView.ocr.slot], escapes: true) }
                 if want & Self.all != 0 {
-                    let all = views[TextField.all.slot]
+                    let all = views[TextView.all.slot]
                     if all.count > 0 { all.append(0x0A) }
-                    if want & Self.ocr != 0 { all.append(views[TextField.ocr.slot].buffer) } else { normalizer.append(o, to: all, escapes: true) }
+                    if want & Self.ocr != 0 { all.append(views[TextView.ocr.slot].buffer) } else { normalizer.append(o, to: all, escapes: true) }
                 }
             }
         }
     }
 
-    private static let user = 1 << TextField.user.slot, agent = 1 << TextField.agent.slot
-    private static let ocr = 1 << TextField.ocr.slot, all = 1 << TextField.all.slot
-    private static let derived = 1 << TextField.title.slot | 1 << TextField.bottom.slot | 1 << TextField.lines.slot
+    private static let user = 1 << TextView.user.slot, agent = 1 << TextView.agent.slot
+    private static let ocr = 1 << TextView.ocr.slot, all = 1 << TextView.all.slot
+    private static let derived = 1 << TextView.title.slot | 1 << TextView.bottom.slot | 1 << TextView.lines.slot
 
-    /// The views built from the parsed record (`TextField.isDerived`): the layout views from
+    /// The views built from the parsed record (`TextView.isDerived`): the layout views from
     /// `ocr.images` (kdsl-ocr's lines are short strings in a nested array) and `lines` from the
     /// OCR text with its digits folded; there is no byte fast path for them.
     private func loadDerived(_ record: Record, _ want: Int) {
-        if want & (1 << TextField.title.slot | 1 << TextField.bottom.slot) != 0 {
+        if want & (1 << TextView.title.slot | 1 << TextView.bottom.slot) != 0 {
             let layout = ScreenLayout(json: layoutPath.flatMap { record.value(at: $0) })
-            for field in [TextField.title, .bottom] where want & (1 << field.slot) != 0 {
+            for field in [TextView.title, .bottom] where want & (1 << field.slot) != 0 {
                 Tokenizer.normalizedUTF8(field == .title ? layout.title : layout.bottom, into: &reference)
                 reference.withUnsafeBufferPointer { views[field.slot].append($0) }
             }
         }
-        if want & (1 << TextField.lines.slot) != 0, let ocr = record.string(at: ocrPath) {
+        if want & (1 << TextView.lines.slot) != 0, let ocr = record.string(at: ocrPath) {
             Tokenizer.normalizedUTF8(RecordText.foldingDigits(ocr), into: &reference)
-            reference.withUnsafeBufferPointer { views[TextField.lines.slot].append($0) }
+            reference.withUnsafeBufferPointer { views[TextView.lines.slot].append($0) }
         }
     }
 
@@ -200,7 +200,7 @@ public final class TextBytes {
     /// The reference: `RecordText` and `Tokenizer.normalizedUTF8`, for records the bytes do not settle.
     private func loadReference(_ record: Record, _ want: Int) {
         let text = RecordText(record, text: textPath, dialogue: dialoguePath, ocr: ocrPath)
-        for field in TextField.allCases where want & (1 << field.slot) != 0 && !field.isDerived {
+        for field in TextView.allCases where want & (1 << field.slot) != 0 && !field.isDerived {
             Tokenizer.normalizedUTF8(text[field], into: &reference)
             reference.withUnsafeBufferPointer { views[field.slot].append($0) }
         }
@@ -213,7 +213,7 @@ public final class TextBytes {
 private struct TurnWriter {
     let want: Int
     let views: [ByteBuffer]
-    /// Per view (by `TextField.slot`): turns written, the length before its separator, and where its turns begin.
+    /// Per view (by `TextView.slot`): turns written, the length before its separator, and where its turns begin.
     var turns = (0, 0, 0, 0), base = (0, 0, 0, 0), start = (0, 0, 0, 0)
     var count = 0
     var current = Speaker.user
@@ -225,8 +225,8 @@ private struct TurnWriter {
 
     /// The views a turn of `speaker` goes to: its own view and all.
     @inline(__always) func targets(_ speaker: Speaker) -> (Int, Int) {
-        let own = speaker == .user ? TextField.user.slot : TextField.agent.slot
-        return (want & (1 << own) != 0 ? own : -1, want & (1 << TextField.all.slot) != 0 ? TextField.all.slot : -1)
+        let own = speaker == .user ? TextView.user.slot : TextView.agent.slot
+        return (want & (1 << own) != 0 ? own : -1, want & (1 << TextView.all.slot) != 0 ? TextView.all.slot : -1)
     }
 
     @inline(__always) mutating func separate(_ v: Int) {
@@ -293,7 +293,7 @@ private struct TurnWriter {
     }
 }
 
-extension TextField {
+extension TextView {
     /// Index of the view in `TextBytes`' tables.
     fileprivate var slot: Int {
         switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3; case .title: return 4; case .bottom: return 5; case .lines: return 6 }

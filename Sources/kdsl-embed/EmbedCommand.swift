@@ -71,11 +71,11 @@ struct EmbedCommand: ParsableCommand {
     }
 
     /// The views `--views` names, in order, each once.
-    var viewList: [TextField] {
+    var viewList: [TextView] {
         get throws {
-            var list: [TextField] = []
+            var list: [TextView] = []
             for name in views.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let v = TextField(rawValue: String(name)) else { throw ValidationError("--views: unknown view \"\(name)\" (known: \(TextField.names))") }
+                guard let v = TextView(rawValue: String(name)) else { throw ValidationError("--views: unknown view \"\(name)\" (known: \(TextView.names))") }
                 guard !list.contains(v) else { throw ValidationError("--views: \(v.rawValue) is named twice") }
                 list.append(v)
             }

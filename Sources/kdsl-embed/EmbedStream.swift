@@ -8,7 +8,7 @@ struct EmbedOptions: Sendable {
     var stream = StreamOptions()
     var fields = RecordFields()
     /// The views embedded, in the order written.
-    var views: [TextField] = [.user, .ocr]
+    var views: [TextView] = [.user, .ocr]
     var jobs = 1
     /// Records per batch: the texts of a batch go through the encoder together.
     var batch = 16
@@ -71,7 +71,7 @@ enum EmbedStream {
     /// give): a vector per view with text, null for a view that is empty or only white space.
     /// Every text goes through the encoder in input order, in passes of at most `tokensPerPass`
     /// tokens, so the vectors depend on these texts alone.
-    static func embeddings(of texts: [RecordText?], views: [TextField], encoder: SentenceEncoder) -> [EmbeddingValue?] {
+    static func embeddings(of texts: [RecordText?], views: [TextView], encoder: SentenceEncoder) -> [EmbeddingValue?] {
         var sequences: [[Int32]] = []
         var owners: [(record: Int, view: Int)] = []
         for (r, text) in texts.enumerated() {

@@ -163,7 +163,7 @@ struct LearningOptions: ParsableArguments {
     func featureConfig() throws -> FeatureConfig {
         var f = FeatureConfig()
         f.views = try viewList.split(separator: ",").map {
-            guard let v = TextField(rawValue: String($0)) else { throw ValidationError("unknown view \($0) (known: \(TextField.names))") }
+            guard let v = TextView(rawValue: String($0)) else { throw ValidationError("unknown view \($0) (known: \(TextView.names))") }
             return v
         }
         f.wordNgrams = Int(wordNgrams) ?? 2

@@ -157,10 +157,10 @@ extension RulesCommand {
         }
 
         /// The views `--views` (or its old name `--fields`) names, in order.
-        func viewList() throws -> [TextField] {
+        func viewList() throws -> [TextView] {
             let names = (fields ?? views ?? "user,ocr").split(separator: ",").map { String($0).trimmingCharacters() }
-            let parsed = try names.map { n -> TextField in
-                guard let v = TextField(rawValue: n) else { throw ValidationError("--views: unknown view \"\(n)\" (known: \(TextField.names))") }
+            let parsed = try names.map { n -> TextView in
+                guard let v = TextView(rawValue: n) else { throw ValidationError("--views: unknown view \"\(n)\" (known: \(TextView.names))") }
                 return v
             }
             guard !parsed.isEmpty else { throw ValidationError("--views is empty") }

@@ -9,7 +9,7 @@ import TextViews
     /// naive evaluation (substring tests, task check) fires, in conflict order.
     @Test func matcherAgreesWithNaiveEvaluation() {
         var rng = SeededRNG(seed: 3)
-        let views: [TextField] = [.user, .agent, .ocr, .all]
+        let views: [TextView] = [.user, .agent, .ocr, .all]
         for round in 0..<40 {
             var rules: [Rule] = []
             for i in 0..<Int(1 + rng.next() % 30) {

@@ -14,9 +14,9 @@ import Basics
         let text = RecordText(record, text: paths.0, dialogue: paths.1, ocr: paths.2)
         var expected: [UInt8] = []
         for mask in 1..<16 {
-            let fields = TextField.allCases.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
+            let fields = TextView.allCases.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
             views.load(record, views: fields)
-            for field in TextField.allCases {
+            for field in TextView.allCases {
                 Tokenizer.normalizedUTF8(text[field], into: &expected)
                 let got = views.bytes(field)
                 let want = fields.contains(field) ? expected : []

@@ -4,7 +4,7 @@ import TextViews
 /// exactly as train did.
 struct FeatureConfig: Equatable, Sendable {
     /// Text views (TextViews' `RecordText`), each its own namespace.
-    var views: [TextField] = [.user, .agent, .ocr]
+    var views: [TextView] = [.user, .agent, .ocr]
     /// Token n-grams 1...wordNgrams (CJK characters are tokens, so these are character n-grams there).
     var wordNgrams = 2
     /// Character n-grams of each non-CJK word, with boundary marks; `charMax == 0` turns them off.

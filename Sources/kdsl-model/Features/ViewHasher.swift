@@ -51,7 +51,7 @@ struct ViewHasher {
     /// `unigrams`, `characterNgrams` (only when `characters` and the configuration has a range)
     /// and `higherNgrams` (orders 2...`wordOrder`; none when `wordOrder` is 1).
     ///
-    /// `lines` (the `lines` view, `TextField.tokenizesByLine`): each line is one token
+    /// `lines` (the `lines` view, `TextView.tokenizesByLine`): each line is one token
     /// (`Tokenizer.lineTokens`), n-grams join lines with "\n" (`Tokenizer.lineNgrams`), and there
     /// are no character n-grams.
     mutating func hash(_ bytes: UnsafeBufferPointer<UInt8>, namespace: Int, wordOrder: Int, characters: Bool, lines: Bool = false) {

@@ -238,7 +238,7 @@ struct ModelBuilder {
     /// turns carry little for some tasks.
     var viewCandidates: [UInt32] {
         let all = features.allViews
-        func mask(_ fields: [TextField]) -> UInt32 {
+        func mask(_ fields: [TextView]) -> UInt32 {
             fields.compactMap { features.views.firstIndex(of: $0) }.reduce(0) { $0 | 1 << UInt32($1) }
         }
         var out = [all]
@@ -363,8 +363,8 @@ struct ModelBuilder {
         let empty = features.views.indices.filter { present & (1 << UInt32($0)) == 0 }.map { features.views[$0] }
         let records = "\(samples.count) training record\(samples.count == 1 ? "" : "s")"
         // `ocr, lines (from ocr.text), title (from the lines of ocr.images)`: the views, by the field they come from.
-        func named(_ views: [TextField]) -> String {
-            func source(_ v: TextField) -> String {
+        func named(_ views: [TextView]) -> String {
+            func source(_ v: TextView) -> String {
                 switch v {
                 case .user: return "\(fields.text) and the user's turns of \(fields.dialogue)"
                 case .agent: return "the agent's turns of \(fields.dialogue)"
@@ -381,7 +381,7 @@ struct ModelBuilder {
         }
         // What to do: run kdsl-ocr when there is no OCR text (its ppocr engine when only the lines
         // are missing), or name the field the text is in.
-        func fixes(_ views: [TextField]) -> [String] {
+        func fixes(_ views: [TextView]) -> [String] {
             var out: [String] = []
             if views.contains(where: { $0 == .ocr || $0 == .lines }) {
                 out.append("run kdsl-ocr on the records first (kdsl-ocr --image-root DIR < train.jsonl > train.ocr.jsonl) or name their OCR text with --ocr-field")
@@ -393,7 +393,7 @@ struct ModelBuilder {
             }
             return out
         }
-        func them(_ views: [TextField]) -> String { views.count == 1 ? "it" : "them" }
+        func them(_ views: [TextView]) -> String { views.count == 1 ? "it" : "them" }
         if !chooseViews && !empty.isEmpty {
             let advice = fixes(empty) + ["leave \(them(empty)) out of --views"]
             throw SetupError("--views names \(named(empty)), but none of the \(records) has text there: \(advice.joined(separator: ", or "))")

@@ -146,7 +146,7 @@ enum ModelFile {
         let nViews = try r.count(limit: 16)
         f.views = try (0..<nViews).map { _ in
             let s = try r.string()
-            guard let v = TextField(rawValue: s) else { throw r.corrupt("unknown text view \(s)") }
+            guard let v = TextView(rawValue: s) else { throw r.corrupt("unknown text view \(s)") }
             return v
         }
         f.wordNgrams = Int(try r.u32()); f.charMin = Int(try r.u32()); f.charMax = Int(try r.u32()); f.bits = Int(try r.u32())

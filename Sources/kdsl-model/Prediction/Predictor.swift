@@ -140,7 +140,7 @@ final class Predictor {
     /// computed once per run rather than once per record.
     private var lastHead: Head?
     private var lastHeadIndex = 0
-    private var headFields: [TextField] = []
+    private var headFields: [TextView] = []
     /// Not `lazy`: a mutating call on a lazy property copies it out and back, so every buffer
     /// of the featuriser would be copied on write for every record.
     private var featuriser: Featuriser

@@ -14,7 +14,7 @@ final class RuleMatcher {
     let rules: [Rule]
     /// For each used view: the automaton, and the global id of its literal 0 (literal ids of all
     /// views share one numbering, so per-literal tables are flat arrays).
-    private var automata: [(view: TextField, automaton: AhoCorasick, base: Int32)] = []
+    private var automata: [(view: TextView, automaton: AhoCorasick, base: Int32)] = []
     /// What is left to check of a rule once its anchor literal occurs, kept inline so that the
     /// rules anchored on one literal are checked from one contiguous run of memory (with
     /// 100,000 rules, ~900 are checked per record: scattered per-rule tables made that the
@@ -56,8 +56,8 @@ final class RuleMatcher {
         self.rules = ranked
         firedRules = ranked.map { RulesValue.FiredRule(id: $0.id, label: $0.label, reward: $0.reward) }
         writer = RulesValue.Writer(firedRules)
-        var literals: [[String: Int32]] = Array(repeating: [:], count: TextField.allCases.count)
-        var lists: [[[UInt8]]] = Array(repeating: [], count: TextField.allCases.count)
+        var literals: [[String: Int32]] = Array(repeating: [:], count: TextView.allCases.count)
+        var lists: [[[UInt8]]] = Array(repeating: [], count: TextView.allCases.count)
         var perRule: [[(Int, Int32, Bool)]] = []
         for rule in ranked {
             var preds: [(Int, Int32, Bool)] = []
@@ -78,9 +78,9 @@ final class RuleMatcher {
             }
         }
         // Automata for used views, in the fixed view order (never dictionary order).
-        var base = [Int32](repeating: 0, count: TextField.allCases.count)
+        var base = [Int32](repeating: 0, count: TextView.allCases.count)
         var total: Int32 = 0
-        for view in TextField.allCases where !lists[view.order].isEmpty {
+        for view in TextView.allCases where !lists[view.order].isEmpty {
             base[view.order] = total
             automata.append((view, AhoCorasick(lists[view.order]), total))
             total += Int32(lists[view.order].count)
@@ -106,11 +106,11 @@ final class RuleMatcher {
     }
 
     /// Which views the rules read: callers skip building the others.
-    var usedViews: [TextField] { automata.map(\.view) }
+    var usedViews: [TextView] { automata.map(\.view) }
 
     /// The indices (into `rules`, i.e. in conflict order) of every rule that fires on a record
     /// with these text views and this task.
-    func fire(text: (TextField) -> String, task: String?) -> [Int32] {
+    func fire(text: (TextView) -> String, task: String?) -> [Int32] {
         var buffer = scratch
         defer { scratch = buffer }
         return fire(task: task) { view, scan in
@@ -125,7 +125,7 @@ final class RuleMatcher {
     }
 
     /// The matching itself: `normalized(view, scan)` calls `scan` with the view's normalised bytes.
-    private func fire(task: String?, normalized: (TextField, (UnsafeBufferPointer<UInt8>) -> Void) -> Void) -> [Int32] {
+    private func fire(task: String?, normalized: (TextView, (UnsafeBufferPointer<UInt8>) -> Void) -> Void) -> [Int32] {
         generation &+= 1
         if generation == 0 {  // wrapped: reset stamps so old generations cannot alias
             for i in seen.indices { seen[i] = 0 }

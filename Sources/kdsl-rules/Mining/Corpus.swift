@@ -53,7 +53,7 @@ struct Corpus {
     /// The records containing each literal.
     var cover: [Bits] = []
 
-    init(records: [MiningRecord], views: [TextField], maxN: Int, minCount: Int, maxLiteralBytes: Int = 24) {
+    init(records: [MiningRecord], views: [TextView], maxN: Int, minCount: Int, maxLiteralBytes: Int = 24) {
         self.records = records
         let n = records.count
         for view in views {

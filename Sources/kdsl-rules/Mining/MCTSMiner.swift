@@ -12,7 +12,7 @@ struct MineOptions: Sendable {
     var folds = 5
     var seed: UInt64 = 1
     var z = 1.0
-    var views: [TextField] = [.user, .ocr]
+    var views: [TextView] = [.user, .ocr]
     var maxN = 4
     var minCount = 2
     var positiveCandidates = 40

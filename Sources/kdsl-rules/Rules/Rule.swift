@@ -13,13 +13,13 @@ import Darwin
 /// of the view `view` contains `literal`, or does not. The task-equals predicate is the rule's `task`.
 /// The rule file names the view under the key `field` (docs/records.md, "The rule file").
 struct Predicate: Hashable, Comparable, Sendable {
-    var view: TextField
+    var view: TextView
     /// Already normalised with `Tokenizer.normalize`, so it matches normalised text.
     var literal: String
     /// `true` for `not_contains`.
     var negated: Bool
 
-    init(view: TextField, literal: String, negated: Bool = false) {
+    init(view: TextView, literal: String, negated: Bool = false) {
         self.view = view
         self.literal = Tokenizer.normalize(literal)
         self.negated = negated
@@ -43,7 +43,7 @@ struct Predicate: Hashable, Comparable, Sendable {
     var symbols: String { "\(view.rawValue) \(negated ? "∌" : "∋") \(quotedForDisplay(literal))" }
 }
 
-extension TextField {
+extension TextView {
     /// A fixed order for sorting (never the enum's hash).
     var order: Int {
         switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3; case .title: return 4; case .bottom: return 5; case .lines: return 6 }
@@ -231,9 +231,9 @@ extension Rule {
             for (k, _) in pm where !["field", "contains", "not_contains"].contains(k) {
                 throw RecordError("\(at): unknown key \"\(k)\" (expected field, contains or not_contains)")
             }
-            guard let viewName = item["field"]?.stringValue else { throw RecordError("\(at): missing \"field\" (\(TextField.names))") }
-            guard let view = TextField(rawValue: viewName) else {
-                throw RecordError("\(at): unknown field \(JSON.string(viewName).serialized) (expected \(TextField.names))")
+            guard let viewName = item["field"]?.stringValue else { throw RecordError("\(at): missing \"field\" (\(TextView.names))") }
+            guard let view = TextView(rawValue: viewName) else {
+                throw RecordError("\(at): unknown field \(JSON.string(viewName).serialized) (expected \(TextView.names))")
             }
             let pos = item["contains"], neg = item["not_contains"]
             if (pos == nil) == (neg == nil) { throw RecordError("\(at): needs exactly one of \"contains\" or \"not_contains\"") }
