@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "JSONLinesTests", dependencies: ["TestSupport", "Basics", "JSONLines", "CJansson"], path: "Tests/JSONLinesTests"),
         .testTarget(name: "RecordKeysTests", dependencies: ["TestSupport", "Basics", "JSONLines", "RecordKeys"], path: "Tests/RecordKeysTests"),
         .testTarget(name: "TextViewsTests", dependencies: ["TestSupport", "Basics", "JSONLines", "TextViews"], path: "Tests/TextViewsTests"),
-        .testTarget(name: "InstallLayoutTests", dependencies: ["InstallLayout"], path: "Tests/InstallLayoutTests"),
+        .testTarget(name: "InstallLayoutTests", dependencies: ["TestSupport", "InstallLayout"], path: "Tests/InstallLayoutTests"),
         .testTarget(name: "ImagesTests", dependencies: ["TestSupport", "Images", "JSONLines"], path: "Tests/ImagesTests"),
         .testTarget(name: "ScoreTests", dependencies: ["TestSupport", "kdsl-score", "Basics", "JSONLines", "TextViews"], path: "Tests/ScoreTests"),
         .testTarget(name: "OCRTests", dependencies: ["TestSupport", "kdsl-ocr", "JSONLines", "RecordKeys", "TextViews", "Images"], path: "Tests/OCRTests", exclude: ["Fixtures"],

@@ -18,7 +18,7 @@ import TestSupport
     @Test(arguments: names)
     func caseRunsAsRecorded(name: String) throws {
         let source = Self.root.appendingPathComponent(name)
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-case-\(getpid())-\(name)")
+        let work = testScratchRoot.appendingPathComponent("kdsl-case-\(getpid())-\(name)")
         try? FileManager.default.removeItem(at: work)
         try FileManager.default.copyItem(at: source, to: work)
         defer { try? FileManager.default.removeItem(at: work) }

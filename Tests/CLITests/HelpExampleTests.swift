@@ -88,7 +88,7 @@ import TestSupport
     }
 
     @Test func everyExampleRuns() throws {
-        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-help-\(getpid())")
+        let temp = testScratchRoot.appendingPathComponent("kdsl-help-\(getpid())")
         try? FileManager.default.removeItem(at: temp)
         defer { try? FileManager.default.removeItem(at: temp) }
         let fixtures = temp.appendingPathComponent("fixtures")
@@ -144,7 +144,7 @@ import TestSupport
         for executable in Self.executables {
             let run = try runTool(executable, ["--generate-completion-script", "bash"])
             #expect(run.status == 0, "\(executable): \(run.err)")
-            let script = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-completion-\(getpid())-\(executable)")
+            let script = testScratchRoot.appendingPathComponent("kdsl-completion-\(getpid())-\(executable)")
             try run.stdout.write(to: script)
             defer { try? FileManager.default.removeItem(at: script) }
             let check = try runTool("/bin/bash", ["-n", script.path])

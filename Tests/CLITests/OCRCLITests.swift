@@ -58,7 +58,7 @@ import TestSupport
     }
 
     @Test func badImagesGetAnErrorInPlaceAndExit1() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-ocr-cli-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-ocr-cli-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let png = try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/phototest.png"))
         try png.prefix(png.count / 2).write(to: dir.appendingPathComponent("cut.png"))
@@ -223,7 +223,7 @@ import TestSupport
         let deps = ProcessInfo.processInfo.environment["KDSL_DEPS"] ?? repositoryRoot.appendingPathComponent(".deps").path
         let m = deps + "/ppocr"
         let det = m + "/ch_PP-OCRv4_det_infer.onnx", rec = m + "/ch_PP-OCRv4_rec_infer.onnx", cls = m + "/ch_ppocr_mobile_v2.0_cls_infer.onnx"
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-ocr-models-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-ocr-models-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let cut = dir.appendingPathComponent("cut.onnx").path
         try Data(try Data(contentsOf: URL(fileURLWithPath: det)).prefix(100_000)).write(to: URL(fileURLWithPath: cut))
@@ -250,7 +250,7 @@ import TestSupport
     /// are bad records named with their reason (exit 1), the odd but valid ones are read (the thin
     /// ones too: their detector input is bounded, where it once took 5-16 GB).
     @Test func badImagesAreBadRecordsAndOddOnesAreRead() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-ocr-bad-\(getpid())").path
+        let dir = testScratchRoot.appendingPathComponent("kdsl-ocr-bad-\(getpid())").path
         let make = try runShell("python3 Tests/fuzz/bad_images.py '\(dir)'")
         #expect(make.status == 0, "\(make.err)")
         let names = ["empty.png", "one.png", "tall.png", "wide.png", "gray16.png", "pal.png", "cut.png", "text.png", "gif.gif", "nosuch.png"]

@@ -18,7 +18,7 @@ import TestSupport
     @Test func pipeExampleScoresTheSample() throws {
         let example = try Self.pipeExample()
         #expect(example.contains("kdsl-score"))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-readme-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-readme-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

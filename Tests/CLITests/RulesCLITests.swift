@@ -6,7 +6,7 @@ import TestSupport
 /// generated records. Its exact outputs are CLI cases, Tests/cases/rules-*.
 @Suite struct RulesCLITests {
     func tempFile(_ text: String, name: String = "rules.jsonl") throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-rules-cli-\(UUID().uuidString)")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-rules-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)
@@ -98,7 +98,7 @@ import TestSupport
         }
         let data = (0..<24).map { screen($0, $0 % 2 == 0 ? "退款详情" : "订单详情", $0 % 2 == 0 ? "退款页面" : "订单详情页面") }.joined(separator: "\n") + "\n"
         // The body holds 退款详情 too: on the ocr view alone it would not tell the pages apart.
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-rules-title-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-rules-title-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let rules = dir.appendingPathComponent("rules.jsonl").path
         let mine = try runTool("kdsl-rules", ["mine", "--views", "title", "--iterations", "100", "--quiet", "--out", rules], input: data)

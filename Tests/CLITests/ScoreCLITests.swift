@@ -56,7 +56,7 @@ import TestSupport
             set -o pipefail
             seq 1 20000 | awk '{printf "{\\"label\\":\\"label-%05d\\",\\"prediction\\":{\\"label\\":\\"label-%05d\\"}}\\n", $1, $1}' > "$TMPDIR/kdsl-score-head.jsonl"
             kdsl-score "$TMPDIR/kdsl-score-head.jsonl" | head -1
-            """, environment: ["TMPDIR": FileManager.default.temporaryDirectory.path])
+            """, environment: ["TMPDIR": testScratchRoot.path])
         #expect(run.status == 0)
         #expect(run.err == "")
         #expect(run.out == "all records   precision  recall      f1  support\n")

@@ -8,7 +8,7 @@ import TestSupport
 
     /// A fresh folder holding `files` (name → contents); removed by the caller's `defer`.
     func folder(_ files: [String: String]) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-score-report-\(UUID().uuidString)")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-score-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
         return dir

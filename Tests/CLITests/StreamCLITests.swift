@@ -12,7 +12,7 @@ import TestSupport
     func lines(_ run: ToolRun) -> [String] { run.out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
 
     func temporaryDirectory() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-stream-\(UUID().uuidString)")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-stream-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }

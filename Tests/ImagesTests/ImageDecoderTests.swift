@@ -14,7 +14,7 @@ import Images
     }
 
     private func temporary(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-images-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-images-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let url = dir.appendingPathComponent(name)
         try Data(bytes).write(to: url)

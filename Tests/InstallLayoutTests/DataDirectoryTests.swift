@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 import InstallLayout
+import TestSupport
 
 /// Where the data folder is found: beside an installed executable, else the build's deps folder;
 /// an environment variable overrides one file.
 @Suite struct DataDirectoryTests {
     func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-layout-\(UUID().uuidString)")
+        let url = testScratchRoot.appendingPathComponent("kdsl-layout-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 @testable import JSONLines
+import TestSupport
 
 /// `AtomicFile.write`: links followed, a loop of links refused, stale temporary files removed.
 @Suite struct AtomicFileTests {
     func directory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-atomic-\(UUID().uuidString)").path
+        let dir = testScratchRoot.appendingPathComponent("kdsl-atomic-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JSONLines
+import TestSupport
 
 /// `BadLine`: the one place a bad line is forwarded from, and the consuming loop that hands the
 /// forwarded lines over in input order (`readAll(_:forward:_:)`, kdsl-model cv's loop).
@@ -32,7 +33,7 @@ import Testing
     }
 
     private func temporaryFile(_ lines: [String]) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-badline-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
+        let path = testScratchRoot.appendingPathComponent("kdsl-badline-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

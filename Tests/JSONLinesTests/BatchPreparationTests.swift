@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Basics
 @testable import JSONLines
+import TestSupport
 
 /// `ParallelFilter.run(preparing:)`: a worker's `prepare` sees exactly the records of a batch that
 /// parse, in order, and the transform is then called on those same records in that order; with
@@ -52,7 +53,7 @@ import Basics
             default: lines.append(#"{"id":\#(i)}"#)
             }
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-prepare-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
+        let path = testScratchRoot.appendingPathComponent("kdsl-prepare-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var outputs: [[UInt8]] = []

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Basics
 @testable import JSONLines
+import TestSupport
 
 /// Every line `LineReader` yields, with its number.
 func readLines(fd: Int32, chunk: Int) throws -> [([UInt8], Int)] {
@@ -21,7 +22,7 @@ func referenceLines(_ data: [UInt8]) -> [[UInt8]] {
 
 /// Writes `data` to a temporary file and returns an open descriptor (the file is unlinked).
 func temporaryFile(_ data: [UInt8]) throws -> Int32 {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-linereader-\(UUID().uuidString)").path
+    let path = testScratchRoot.appendingPathComponent("kdsl-linereader-\(UUID().uuidString)").path
     try Data(data).write(to: URL(fileURLWithPath: path))
     let fd = open(path, O_RDONLY)
     unlink(path)
@@ -139,7 +140,7 @@ func pipeFeeding(_ data: [UInt8], pieces: Int) -> Int32 {
 
 @Suite struct LineReaderInputTests {
     @Test func anInputNamesItselfAndItsProblems() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-input-\(UUID().uuidString)").path
+        let dir = testScratchRoot.appendingPathComponent("kdsl-input-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/in.jsonl"
         try Data("{}\n\n {\"a\":1}\r\n".utf8).write(to: URL(fileURLWithPath: path))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Basics
 @testable import JSONLines
+import TestSupport
 
 /// What the writer thread received, collected across threads.
 private final class Collected: @unchecked Sendable {
@@ -78,7 +79,7 @@ private func describe(_ report: RecordReport) -> String {
 }
 
 private func temporaryFile(_ lines: [String]) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-parallel-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
+    let path = testScratchRoot.appendingPathComponent("kdsl-parallel-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
     try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }

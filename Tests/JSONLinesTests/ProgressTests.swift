@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import JSONLines
+import TestSupport
 
 // Foundation has its own `Progress`; name ours through the module.
 private typealias Reporter = JSONLines.Progress
@@ -13,7 +14,7 @@ private final class ScriptedClock: @unchecked Sendable {
 /// Runs `body` with a file descriptor on a fresh temp file and returns what was written to it.
 /// A file, not a pipe, so a chatty run cannot fill a pipe buffer and block.
 private func captured(_ body: (Int32) -> Void) throws -> String {
-    let path = NSTemporaryDirectory() + "kdsl-progress-\(getpid())-\(UUID().uuidString)"
+    let path = testScratchRoot.path + "/kdsl-progress-\(getpid())-\(UUID().uuidString)"
     let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
     #expect(fd >= 0)
     defer { close(fd); unlink(path) }

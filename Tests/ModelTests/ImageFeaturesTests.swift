@@ -62,7 +62,7 @@ import JSONLines
 
     /// A real decode through Leptonica: a PNM file written here, and a file that is not an image.
     @Test func decodesAFileAndCountsFailures() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-img-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-img-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         var ppm = Array("P6\n16 8\n255\n".utf8)

@@ -104,7 +104,7 @@ import TestSupport
     }
 
     @Test func writesAtomically() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-model-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-model-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("m.model").path
@@ -123,7 +123,7 @@ import TestSupport
     /// A model whose checksum is right but which holds a NaN (or an infinity) is refused at load,
     /// by the library and by `predict` (exit 2, no output), rather than crashing or printing NaN.
     @Test func loadingRefusesNonFiniteNumbers() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-nan-model-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-nan-model-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         for (name, poison) in [("nan", Float.nan), ("inf", Float.infinity)] {

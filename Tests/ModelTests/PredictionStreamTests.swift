@@ -10,7 +10,7 @@ import TestSupport
     /// lines cross bad lines, unknown tasks, blank lines, a record that already has `model`, and
     /// images that cannot be read (a warning each, at its line, in input order).
     @Test func sameBytesForAnyJobs() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-predict-jobs-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-predict-jobs-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         // Scene records carry an image (two shades, so the image features vary), read by the model.

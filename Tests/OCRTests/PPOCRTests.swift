@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import kdsl_ocr
 import JSONLines
+import TestSupport
 
 /// The PP-OCR engine's own code: geometry, regions, reading order, CTC decoding, ONNX metadata.
 @Suite struct PPOCRTests {
@@ -154,7 +155,7 @@ import JSONLines
     }
 
     @Test func recordCountIsKnownForFilesOnly() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-ocr-count-\(getpid()).jsonl").path
+        let path = testScratchRoot.appendingPathComponent("kdsl-ocr-count-\(getpid()).jsonl").path
         try "{\"a\":1}\n\n  \n{\"b\":2}".write(toFile: path, atomically: true, encoding: .utf8)
         defer { unlink(path) }
         #expect(RecordCount.ofFiles([path]) == 2)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import kdsl_ocr
+import TestSupport
 
 /// The engine's files are checked before use: models against the pinned digests, OpenVINO's
 /// libraries for being whole.
@@ -19,7 +20,7 @@ import Testing
     }
 
     func temporary(_ name: String) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-pinned-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-pinned-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir.appendingPathComponent(name)
     }

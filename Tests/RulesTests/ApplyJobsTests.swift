@@ -9,7 +9,7 @@ import TestSupport
     /// records without text, an upstream `error` and `--strict` included; batches of 256 lines
     /// cross all of them.
     @Test func sameBytesForAnyJobs() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-apply-jobs-\(getpid())")
+        let dir = testScratchRoot.appendingPathComponent("kdsl-apply-jobs-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let rules = dir.appendingPathComponent("rules.jsonl").path

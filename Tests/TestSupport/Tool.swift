@@ -73,14 +73,26 @@ public func runShell(_ script: String, environment: [String: String] = [:]) thro
     return try runTool("/bin/bash", ["-c", script], directory: repositoryRoot, environment: env)
 }
 
-/// A fresh directory for one test's files, under the system's temporary folder: `path(name)` is a
-/// file in it. Tests that keep one per suite instance make it in `init`.
+/// The folder every test's files go in, `kdsl-tests-PID` under the system's temporary folder,
+/// removed with all in it when the test process exits, so that runs leave nothing behind.
+public let testScratchRoot: URL = {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-tests-\(getpid())")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    atexit {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-tests-\(getpid())")
+        try? FileManager.default.removeItem(at: url)
+    }
+    return url
+}()
+
+/// A fresh directory for one test's files, under `testScratchRoot`: `path(name)` is a file in
+/// it. Tests that keep one per suite instance make it in `init`.
 public struct ScratchDirectory: Sendable {
     public let url: URL
 
     /// `prefix` names the suite in the folder's name (`kdsl-PREFIX-PID-RANDOM`).
     public init(_ prefix: String) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("kdsl-\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        url = testScratchRoot.appendingPathComponent("kdsl-\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
