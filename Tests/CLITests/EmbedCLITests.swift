@@ -74,7 +74,7 @@ import TestSupport
         let input = try Self.records().split(separator: "\n").prefix(40).joined(separator: "\n") + "\n"
         let dir = try ScratchDirectory("embed-cli")
         let file = dir.path("in.jsonl")
-        try input.write(toFile: file, atomically: true, encoding: .utf8)
+        try input.write(toFile: file, atomically: false, encoding: .utf8)
         let whole = try runTool("kdsl-embed", ["--quiet", "--jobs", "2"], input: input)
         let trickled = try runShell(#"while IFS= read -r l; do printf '%s\n' "$l"; sleep 0.02; done < "\#(file)" | "\#(toolPath("kdsl-embed"))" --quiet --jobs 2"#)
         #expect(trickled.stdout == whole.stdout)

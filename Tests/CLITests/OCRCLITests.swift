@@ -228,7 +228,7 @@ import TestSupport
         let cut = dir.appendingPathComponent("cut.onnx").path
         try Data(try Data(contentsOf: URL(fileURLWithPath: det)).prefix(100_000)).write(to: URL(fileURLWithPath: cut))
         let keys = dir.appendingPathComponent("keys.txt").path
-        try "x\n".write(toFile: keys, atomically: true, encoding: .utf8)
+        try "x\n".write(toFile: keys, atomically: false, encoding: .utf8)
         let cases: [([String], String)] = [
             (["--det-model", rec], "does not look like a PP-OCR text detector: its output has shape [1, 8, 6625]"),
             (["--det-model", cls], "does not look like a PP-OCR text detector: its output has shape [1, 2]"),

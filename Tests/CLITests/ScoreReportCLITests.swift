@@ -10,7 +10,7 @@ import TestSupport
     func folder(_ files: [String: String]) throws -> URL {
         let dir = testScratchRoot.appendingPathComponent("kdsl-score-report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: false, encoding: .utf8) }
         return dir
     }
 

@@ -23,13 +23,13 @@ import TestSupport
     @Test func aFullBatchIsNotHeldBackWhileTheProducerPauses() throws {
         let dir = try temporaryDirectory()
         let rules = dir.appendingPathComponent("rules.jsonl").path
-        try #"{"id":"r1","label":"a","when":[{"field":"user","contains":"x"}]}"#.write(toFile: rules, atomically: true, encoding: .utf8)
+        try #"{"id":"r1","label":"a","when":[{"field":"user","contains":"x"}]}"#.write(toFile: rules, atomically: false, encoding: .utf8)
         // The lines arrive in one write, so the batch fills before the reader ever waits. The
         // reader's end is cut with SIGKILL: a test process may hand its children a blocked SIGTERM.
         let input = dir.appendingPathComponent("in.jsonl").path
-        try String(repeating: #"{"text":"x"}"# + "\n", count: 256).write(toFile: input, atomically: true, encoding: .utf8)
+        try String(repeating: #"{"text":"x"}"# + "\n", count: 256).write(toFile: input, atomically: false, encoding: .utf8)
         let one = dir.appendingPathComponent("one.jsonl").path
-        try (#"{"id":1}"# + "\n").write(toFile: one, atomically: true, encoding: .utf8)
+        try (#"{"id":1}"# + "\n").write(toFile: one, atomically: false, encoding: .utf8)
         let apply = try runShell("""
             (cat \(input); sleep 8) | kdsl-rules apply --jobs 2 --rules \(rules) 2>/dev/null | (timeout -s KILL 4 cat | wc -l)
             """)
@@ -113,7 +113,7 @@ import TestSupport
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try (1...5).map { "{\"id\":\($0),\"label\":\"L\($0)\"}" }.joined(separator: "\n")
-            .write(to: dir.appendingPathComponent("train.jsonl"), atomically: true, encoding: .utf8)
+            .write(to: dir.appendingPathComponent("train.jsonl"), atomically: false, encoding: .utf8)
         let example = try #require(help.out.split(separator: "\n").first { $0.contains("kdsl-stream-bench train.jsonl") })
         let run = try runShell("cd '\(dir.path)' && " + example.trimmingCharacters(in: .whitespaces))
         #expect(run.status == 0)

@@ -34,7 +34,7 @@ import TestSupport
 
     private func temporaryFile(_ lines: [String]) throws -> String {
         let path = testScratchRoot.appendingPathComponent("kdsl-badline-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
-        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
         return path
     }
 

@@ -54,7 +54,7 @@ import TestSupport
             }
         }
         let path = testScratchRoot.appendingPathComponent("kdsl-prepare-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
-        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var outputs: [[UInt8]] = []
         for jobs in [1, 2, 3] {

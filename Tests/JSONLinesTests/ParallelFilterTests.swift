@@ -80,7 +80,7 @@ private func describe(_ report: RecordReport) -> String {
 
 private func temporaryFile(_ lines: [String]) throws -> String {
     let path = testScratchRoot.appendingPathComponent("kdsl-parallel-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
-    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
     return path
 }
 

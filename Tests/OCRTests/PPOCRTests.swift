@@ -156,7 +156,7 @@ import TestSupport
 
     @Test func recordCountIsKnownForFilesOnly() throws {
         let path = testScratchRoot.appendingPathComponent("kdsl-ocr-count-\(getpid()).jsonl").path
-        try "{\"a\":1}\n\n  \n{\"b\":2}".write(toFile: path, atomically: true, encoding: .utf8)
+        try "{\"a\":1}\n\n  \n{\"b\":2}".write(toFile: path, atomically: false, encoding: .utf8)
         defer { unlink(path) }
         #expect(RecordCount.ofFiles([path]) == 2)
         #expect(RecordCount.ofFiles([path, path]) == 4)

@@ -17,7 +17,7 @@ import TestSupport
         {"id":"r1","label":"refund","when":[{"field":"user","contains":"refund"}],"reward":0.9}
         {"id":"r2","label":"track","task":"intent","when":[{"field":"all","contains":"parcel"}],"reward":0.8}
         {"id":"r3","label":"size","when":[{"field":"ocr","contains":"尺码"}],"reward":0.95}
-        """.write(toFile: rules, atomically: true, encoding: .utf8)
+        """.write(toFile: rules, atomically: false, encoding: .utf8)
         let words = ["refund", "parcel", "尺码", "money", "where", "my", "card", "退款"]
         var rng = SeededRNG(seed: 11)
         var lines: [String] = []
