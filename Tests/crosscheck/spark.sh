@@ -53,17 +53,19 @@ if "$py" examples/spark/pipe.py "$work/in.jsonl" "$work/spark-fail" --partitions
 fi
 grep -q 'exited with error code 2' "$work/fail.log" || { echo "spark.sh: pipe.py failed, but not on the stage's exit 2:" >&2; tail -5 "$work/fail.log" >&2; exit 1; }
 [ ! -e "$work/spark-fail/records.jsonl" ] || { echo "spark.sh: a failed job wrote records" >&2; exit 1; }
-# A batching stage in a pipe: kdsl-embed cuts batches of --batch records by input order, so with
-# partitions cut at multiples of 16 lines (--align 16) the sharded pipe embed | predict | merge gives
-# the single process's bytes.
+# The whole prediction pipe, sharded: kdsl-ocr | kdsl-embed | kdsl-model predict | kdsl-merge on the
+# sample's raw records. kdsl-embed cuts batches of --batch records by input order, so with
+# partitions cut at multiples of 16 lines (--align 16) the sharded pipe writes the single
+# process's bytes.
 here=$PWD
-jq -c 'select(.split == "train")' examples/sample/records.jsonl | kdsl-embed --jobs 1 --quiet > "$work/embed-train.jsonl"
+ocr="kdsl-ocr --jobs 1 --quiet --image-root $here/examples/sample"
+jq -c 'select(.split == "train")' examples/sample/records.jsonl | $ocr | kdsl-embed --jobs 1 --quiet > "$work/embed-train.jsonl"
 kdsl-model train --seed 1 --image-root "$here/examples/sample" --quiet --out "$work/model.kdsl" "$work/embed-train.jsonl"
-pipe="kdsl-embed --jobs 1 --quiet | kdsl-model predict --jobs 1 --model $work/model.kdsl --image-root $here/examples/sample | kdsl-merge"
+pipe="$ocr | kdsl-embed --jobs 1 --quiet | kdsl-model predict --jobs 1 --model $work/model.kdsl --image-root $here/examples/sample | kdsl-merge"
 bash -o pipefail -c "$pipe" < examples/sample/records.jsonl > "$work/embed-single.jsonl"
 "$py" examples/spark/pipe.py examples/sample/records.jsonl "$work/spark-embed" --partitions 4 --align 16 --stage "$pipe" > "$work/embed.log" 2>&1 \
   || { cat "$work/embed.log" >&2; exit 1; }
-cmp "$work/embed-single.jsonl" "$work/spark-embed/records.jsonl" || { echo "spark.sh: sharded embed | predict | merge differs from one process" >&2; exit 1; }
+cmp "$work/embed-single.jsonl" "$work/spark-embed/records.jsonl" || { echo "spark.sh: the sharded ocr | embed | predict | merge differs from one process" >&2; exit 1; }
 grep -q '"embedding"' "$work/spark-embed/records.jsonl" || { echo "spark.sh: the sharded pipe wrote no embeddings" >&2; exit 1; }
 
-echo "spark.sh: $(wc -l < "$work/single.jsonl") records in 4 Spark partitions equal the single-process run (records and report); a stage's exit 1 is accepted, exit 2 fails the job; kdsl-embed | kdsl-model predict | kdsl-merge sharded at multiples of its batch equals one process"
+echo "spark.sh: $(wc -l < "$work/single.jsonl") records in 4 Spark partitions equal the single-process run (records and report); a stage's exit 1 is accepted, exit 2 fails the job; the prediction pipe kdsl-ocr | kdsl-embed | kdsl-model predict | kdsl-merge sharded at multiples of the batch equals one process"
