@@ -5,7 +5,8 @@ import RecordKeys
 import Testing
 
 /// The `embedding` key: its byte writer equals its JSON form's serialisation, every number reads
-/// back as the same Float32, and the decoder refuses values of the wrong shape.
+/// back as the same Float32, the byte scanner and the JSON tree read the same values, and the
+/// reader refuses values of the wrong shape, each with its message.
 @Suite struct EmbeddingValueTests {
     /// Floats of every magnitude a unit vector holds, and the edges of Float32's range.
     static let awkward: [Float] = [0, Float(-0.0), 1, -1, 0.1, -0.012345678, 6.718268e-05, 4.993732e-05, 1e-30, -3.4028235e+38,
