@@ -6,6 +6,7 @@ import Glibc
 @testable import kdsl_model
 import Basics
 import JSONLines
+import RecordKeys
 import TextViews
 
 /// Late fusion: the embedding head beside the n-gram head, trained, mixed, in the model file.
@@ -20,11 +21,11 @@ private func fusionSamples(vectors: Bool = true, encoder: String = "enc") -> [Sa
         let label = i % 2 == 0 ? "a" : "b"
         var raw = RawText()
         hasher.extract(RecordText(user: "hello there", agent: "", ocr: "", all: "hello there"), task: nil, into: &raw)
-        var embedding: EmbeddingVectors? = nil
+        var embedding: EmbeddingValue? = nil
         if vectors {
             var v = (0..<8).map { _ in Float(rng.nextUnit()) * 0.2 }
             v[label == "a" ? 0 : 1] += 1
-            embedding = EmbeddingVectors(encoder: encoder, views: [("user", v)])
+            embedding = EmbeddingValue(encoder: encoder, views: [.init(name: "user", vector: v)])
         }
         return Sample(task: nil, label: label, raw: raw, image: nil, location: SourceLocation(file: nil, line: i + 1), embedding: embedding)
     }

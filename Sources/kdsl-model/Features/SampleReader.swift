@@ -1,5 +1,6 @@
 import Images
 import JSONLines
+import RecordKeys
 import TextViews
 
 /// One record turned into what training needs: its hashed text, image features and label.
@@ -14,7 +15,7 @@ struct Sample {
     var hasImages = false
     /// The record's sentence vectors (`embedding`, from kdsl-embed); nil without them or when the
     /// reader does not read them (`--embedding off`).
-    var embedding: EmbeddingVectors? = nil
+    var embedding: EmbeddingValue? = nil
 }
 
 /// Reads text and image features out of records (the same way for train, predict and cv).
@@ -119,7 +120,7 @@ final class SampleReader {
         let image = try image(record)
         for message in takeImageFailures() { Diagnostics.shared.warning(message, at: record.location) }
         let hasImages = !((try? imagePaths(record))?.isEmpty ?? true)
-        let embedding = try embeddingField.flatMap { try EmbeddingVectors.of(record, field: $0) }
+        let embedding = try embeddingField.flatMap { try EmbeddingValue.read(from: record, at: $0) }
         return Sample(task: task, label: label, raw: raw, image: image, location: record.location, hasImages: hasImages, embedding: embedding)
     }
 }

@@ -1,3 +1,5 @@
+import RecordKeys
+
 /// `--embedding`: whether heads get an embedding head beside the n-gram head.
 enum EmbeddingMode: String, CaseIterable, Sendable {
     /// When the head's training records carry `embedding` vectors.
@@ -45,7 +47,7 @@ final class EmbeddingHead {
 
     /// The record's vectors for this head, raw (a missing view: nil in `present`); nil when it
     /// has none of the head's views or they come from another encoder or have another length.
-    func raw(_ e: EmbeddingVectors?) -> (x: [Float], present: [Bool])? {
+    func raw(_ e: EmbeddingValue?) -> (x: [Float], present: [Bool])? {
         guard let e, e.encoder == encoder else { return nil }
         var x = [Float](repeating: 0, count: views.count * dimension)
         var present = [Bool](repeating: false, count: views.count)
@@ -58,7 +60,7 @@ final class EmbeddingHead {
     }
 
     /// The standardised input of the record, or nil when it has none of the head's vectors.
-    func input(_ e: EmbeddingVectors?) -> [Float]? {
+    func input(_ e: EmbeddingValue?) -> [Float]? {
         guard var (x, present) = raw(e) else { return nil }
         head.standardise(&x)
         for (i, p) in present.enumerated() where !p {
@@ -69,7 +71,7 @@ final class EmbeddingHead {
 
     /// Fits the standardisation on the training records' vectors (each view over the records
     /// that have it), each view an equal share of a unit norm.
-    func fitStandardisation(_ records: [EmbeddingVectors?]) {
+    func fitStandardisation(_ records: [EmbeddingValue?]) {
         let d = dimension
         let share = Float(views.count * d)
         for (i, v) in views.enumerated() {

@@ -21,7 +21,7 @@ extension ModelBuilder {
         var shape: EmbeddingShape? = nil
         var views = Set<String>()
         for s in group {
-            guard let e = s.embedding, let first = e.views.first else { continue }
+            guard let e = s.embedding, let first = e.vectors.first else { continue }
             if shape == nil { shape = EmbeddingShape(encoder: e.encoder, views: [], dimension: first.vector.count) }
             guard e.encoder == shape!.encoder else {
                 throw SetupError("\(name)the training records carry vectors of two encoders (\"\(shape!.encoder)\" and \"\(e.encoder)\", \(s.location)): embed them all with one kdsl-embed")
@@ -29,7 +29,7 @@ extension ModelBuilder {
             guard first.vector.count == shape!.dimension else {
                 throw SetupError("\(name)the training records carry vectors of \(shape!.dimension) and of \(first.vector.count) numbers (\(s.location)): embed them all with one kdsl-embed")
             }
-            for v in e.views { views.insert(v.name) }
+            for v in e.vectors { views.insert(v.name) }
         }
         guard var shape else {
             if embedding == .on {
@@ -44,7 +44,7 @@ extension ModelBuilder {
     /// `--embedding on` before any training: a setup error when no training record carries
     /// vectors (kdsl-embed was not run), rather than after the text choices.
     func checkEmbeddings(_ samples: [Sample]) throws {
-        guard embedding == .on, !samples.isEmpty, !samples.contains(where: { $0.embedding?.views.isEmpty == false }) else { return }
+        guard embedding == .on, !samples.isEmpty, !samples.contains(where: { $0.embedding?.vectors.isEmpty == false }) else { return }
         throw SetupError("--embedding on, but none of the \(samples.count) training records has embedding vectors: run kdsl-embed on them first, or train with --embedding off")
     }
 

@@ -47,7 +47,7 @@ final class Predictor {
     }
 
     /// The `model` value from already extracted features (cross-validation extracts once).
-    func predict(raw: RawText, image: [Float]?, embedding: EmbeddingVectors? = nil, head: Head) -> JSON {
+    func predict(raw: RawText, image: [Float]?, embedding: EmbeddingValue? = nil, head: Head) -> JSON {
         head.vocabulary.weigh(raw, config: model.features, views: head.views, higher: head.higher, chars: head.chars, rows: &rows, values: &values)
         return value(rank(rows: rows, values: values, image: image, embedding: embedding, head: head), head: head).json
     }
@@ -66,7 +66,7 @@ final class Predictor {
     /// With an embedding head, the probabilities are the mix of both heads' (`EmbeddingHead`);
     /// a record without its vectors gets the n-gram head's alone (and returns `false` in
     /// `mixed`).
-    private func rank(rows: [Int32], values: [Float], image: [Float]?, embedding: EmbeddingVectors?, head: Head) -> [Int] {
+    private func rank(rows: [Int32], values: [Float], image: [Float]?, embedding: EmbeddingValue?, head: Head) -> [Int] {
         var dense: [Float]? = nil
         if head.denseCount > 0, var x = image { head.standardise(&x); dense = x }
         let example = Example(rows: rows, values: values, dense: dense, label: 0)
@@ -109,8 +109,8 @@ final class Predictor {
         if let problem = textBytes.mistyped { throw RecordError(problem) }
         noteText()
         featuriser.weigh(textBytes, task: task, head: head)
-        var embedding: EmbeddingVectors? = nil
-        if head.embedding != nil { embedding = try EmbeddingVectors.of(record, field: reader.embeddingField ?? FieldPath(EmbeddingHead.defaultField)) }
+        var embedding: EmbeddingValue? = nil
+        if head.embedding != nil { embedding = try EmbeddingValue.read(from: record, at: reader.embeddingField ?? FieldPath(EmbeddingHead.defaultField)) }
         let best = rank(rows: featuriser.rows, values: featuriser.values, image: head.denseCount > 0 ? try reader.image(record) : nil, embedding: embedding, head: head)
         // A record whose every view the head reads is `null` had no text there: the n-gram head
         // alone is its answer, not a sign that kdsl-embed was not run.
