@@ -15,7 +15,7 @@ Exit status of a stage, as in a shell pipeline of kdsl stages (examples/stages.m
 records, reported on stderr and forwarded with an `error` field; the partition is complete) are
 accepted; 2 or more (usage, setup or write failure) or a signal fails the Spark job, and this
 script exits 1 without writing OUTDIR. Spark's own check (checkCode=True) fails on any non-zero
-status, so each stage runs under a small sh wrapper that maps 1 to 0.
+status, so each stage runs under a small bash wrapper that maps 1 to 0.
 
 Usage:
   python pipe.py INPUT.jsonl OUTDIR [--partitions N] [--align N] [--stage "kdsl-merge --policy guarded"]
