@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A line a stage cannot pass on as it is, and the one place that says what becomes of it
 /// (docs/records.md, "Errors and exit status"): it is reported as `kdsl-<stage>: line N: message`
 /// and counted (the run exits 1), the line forwarded in its place carries the `error` key

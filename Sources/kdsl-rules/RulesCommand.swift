@@ -158,7 +158,8 @@ extension RulesCommand {
 
         /// The views `--views` (or its old name `--fields`) names, in order.
         func viewList() throws -> [TextView] {
-            let names = (fields ?? views ?? "user,ocr").split(separator: ",").map { String($0).trimmingCharacters() }
+            guard let list = fields ?? views else { return MineOptions().views }
+            let names = list.split(separator: ",").map { String($0).trimmingCharacters() }
             let parsed = try names.map { n -> TextView in
                 guard let v = TextView(rawValue: n) else { throw ValidationError("--views: unknown view \"\(n)\" (known: \(TextView.names))") }
                 return v

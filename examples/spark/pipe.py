@@ -45,10 +45,11 @@ def aligned(lines, partitions, align):
     """LINES in about PARTITIONS partitions, each cut at a multiple of ALIGN lines and in input
     order, so a stage that batches ALIGN records by input order sees the batches one process
     would. Spark's textFile cuts partitions by bytes, anywhere between two lines."""
-    n = lines.count()
+    indexed = lines.zipWithIndex().cache()
+    n = indexed.count()
     chunk = -(-max(1, -(-n // partitions)) // align) * align
     parts = max(1, -(-n // chunk))
-    return (lines.zipWithIndex()
+    return (indexed
             .map(lambda li: (li[1] // chunk, li))
             .partitionBy(parts, lambda k: k)
             .mapPartitions(lambda kv: (line for _, (line, _) in sorted(kv, key=lambda x: x[1][1])),
