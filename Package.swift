@@ -72,12 +72,15 @@ let package = Package(
                 plugins: ["BuildCommit"]),
         // The image flags of kdsl-ocr and kdsl-model (apart, so that StageCLI does not link Leptonica).
         .target(name: "ImageCLI", dependencies: ["Images", argumentParser], path: "Sources/ImageCLI", exclude: ["README.md"]),
+        // Where the encoder's weight file is, how it loads, and --encoder-model: kdsl-embed's and
+        // kdsl-model's (the label names).
+        .target(name: "EncoderCLI", dependencies: ["SentenceEncoder", "InstallLayout", "JSONLines", argumentParser], path: "Sources/EncoderCLI", exclude: ["README.md"]),
         stage("kdsl-score", ["Basics"]),
         stage("kdsl-ocr", ["Basics", "Images", "ImageCLI", "InstallLayout", "CTesseract", "COpenVINO"], swiftSettings: openVINOHeaders),
         stage("kdsl-rules", ["Basics"]),
-        stage("kdsl-model", ["Basics", "Images", "ImageCLI", "COpenBLAS"]),
+        stage("kdsl-model", ["Basics", "Images", "ImageCLI", "COpenBLAS", "SentenceEncoder", "EncoderCLI"]),
         stage("kdsl-merge"),
-        stage("kdsl-embed", ["SentenceEncoder", "InstallLayout"]),
+        stage("kdsl-embed", ["SentenceEncoder", "EncoderCLI"]),
         // The record stream's benchmark and self-test (bench/stream.bench.sh, the stream CLI tests):
         // built with the package, not one of its products.
         stage("kdsl-stream-bench"),

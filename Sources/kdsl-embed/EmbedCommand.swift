@@ -1,4 +1,5 @@
 import ArgumentParser
+import EncoderCLI
 import JSONLines
 import SentenceEncoder
 import StageCLI
@@ -57,8 +58,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Text views to embed, comma-separated (user, agent, ocr, all, title, bottom, lines), in the order written.", valueName: "LIST"))
     var views: String = "user,ocr"
 
-    @Option(help: ArgumentHelp("Weight file (default: KDSL_E5_MODEL, else e5/e5-small-q4.bin of the installed share/kdsl/ or of .deps/, which `make deps` fills).", valueName: "FILE"))
-    var encoderModel: String?
+    @OptionGroup var encoderModel: EncoderModelOption
 
     @Option(help: ArgumentHelp("Records whose texts go through the encoder together. The output is the same for any --jobs, not for any --batch (the last bits of a vector may change); 1 answers each record as it arrives.", valueName: "N"))
     var batch: Int = 16
@@ -99,7 +99,7 @@ struct EmbedCommand: ParsableCommand {
         options.batch = batch
         options.progress = !quiet.quiet
         // The weights load before any input is read: a missing file writes nothing.
-        let encoder = try EncoderModel.load(EncoderModel.path(encoderModel))
+        let encoder = try EncoderModel.load(encoderModel.path)
         try EmbedStream.run(options, encoder: encoder)
     }
 }

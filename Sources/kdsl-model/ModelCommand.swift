@@ -1,4 +1,5 @@
 import ArgumentParser
+import EncoderCLI
 import ImageCLI
 import JSONLines
 import TextViews
@@ -102,6 +103,9 @@ struct LearningOptions: ParsableArguments {
     var embedding: String = "auto"
     @Option(help: "The n-gram head's weight W in the mix W·p_ngram + (1−W)·p_embedding, 0...1, or auto (per head by inner 3-fold CV among 0, 0.1, ..., 1).")
     var mix: String = "auto"
+    @Option(help: "Each embedding head also learns from its labels' names (`card_arrival` read as \"card arrival\"), embedded by multilingual-e5-small: auto (when the records' vectors are that encoder's and its weights load; with --mix auto, kept only when the inner folds score better with them), on (always; an error when they cannot be embedded), off (never).")
+    var labelNames: String = LabelNameMode.auto.rawValue
+    @OptionGroup var encoder: EncoderModelOption
     @Option(help: ArgumentHelp("What --mix auto judges on the inner folds: loss (mean log-loss) or f1 (weighted F1).", visibility: .hidden))
     var mixCriterion: String = MixCriterion.f1.rawValue
     @Option(parsing: .unconditional, help: ArgumentHelp("The embedding head's L2 penalty.", visibility: .hidden))
@@ -139,6 +143,8 @@ struct LearningOptions: ParsableArguments {
         guard rate * l2 < 1 else { throw ValidationError("--lr \(rate) with --l2 \(l2): lr·l2 = \(rate * l2) must be < 1 (the weight decay factor 1 − lr·l2 would be ≤ 0); use a smaller --lr or --l2") }
         guard validation >= 0 && validation < 1 else { throw ValidationError("--validation must be in [0, 1)") }
         guard EmbeddingMode(rawValue: embedding) != nil else { throw ValidationError("--embedding takes auto, on or off (got \(embedding))") }
+        guard LabelNameMode(rawValue: labelNames) != nil else { throw ValidationError("--label-names takes auto, on or off (got \(labelNames))") }
+        if labelNames == "on" && embedding == "off" { throw ValidationError("--label-names on teaches the embedding head, which --embedding off leaves out") }
         guard MixCriterion(rawValue: mixCriterion) != nil else { throw ValidationError("--mix-criterion takes loss or f1 (got \(mixCriterion))") }
         if mix != "auto" {
             guard let w = Float(mix), w >= 0, w <= 1 else { throw ValidationError("--mix takes a number in 0...1 or auto (got \(mix))") }
@@ -197,6 +203,8 @@ struct LearningOptions: ParsableArguments {
         b.embeddingSettings.learningRate = embeddingLr
         b.embeddingSettings.epochs = embeddingEpochs
         b.embeddingSettings.seed = seed
+        b.labelNames = LabelNameMode(rawValue: labelNames) ?? .auto
+        b.encoderPath = encoder.path
         return b
     }
 }

@@ -327,6 +327,69 @@ import TestSupport
         }
     }
 
+    /// `--label-names`: three classes whose training sentences say nothing of them ("please do
+    /// it now"), so only their names (`weather_forecast`, `play_music`, `set_alarm`, embedded by
+    /// multilingual-e5-small from the real weight file) tell the embedding head what each is
+    /// about. With them every test sentence gets its class; without them most do not; the model's
+    /// summary says which.
+    @Test func labelNamesTeachTheEmbeddingHead() throws {
+        let train = """
+            {"text":"can you check this for me","label":"weather_forecast"}
+            {"text":"i want to know something","label":"weather_forecast"}
+            {"text":"please do it now","label":"play_music"}
+            {"text":"could you help me with this","label":"play_music"}
+            {"text":"i need this done","label":"set_alarm"}
+            {"text":"do that thing for me","label":"set_alarm"}
+
+            """
+        let test = """
+            {"text":"will it rain tomorrow in paris","label":"weather_forecast"}
+            {"text":"how hot will it be this afternoon","label":"weather_forecast"}
+            {"text":"put on some jazz songs","label":"play_music"}
+            {"text":"i want to hear my favourite playlist","label":"play_music"}
+            {"text":"set an alarm for seven in the morning","label":"set_alarm"}
+            {"text":"i need an alarm at 6 tomorrow","label":"set_alarm"}
+
+            """
+        let trainE = try runTool("kdsl-embed", ["--quiet", "--views", "user"], input: train)
+        let testE = try runTool("kdsl-embed", ["--quiet", "--views", "user"], input: test)
+        #expect(trainE.status == 0 && testE.status == 0, "\(trainE.err)\(testE.err)")
+        try trainE.stdout.write(to: URL(fileURLWithPath: path("train.jsonl")))
+        var correct: [String: Int] = [:]
+        for names in ["on", "off"] {
+            let t = try runTool("kdsl-model", ["train", "--mix", "0", "--label-names", names, "--out", path("\(names).kdsl"), path("train.jsonl")])
+            #expect(t.status == 0, "\(t.err)")
+            #expect(t.err.contains("embedding user+names (multilingual-e5-small)") == (names == "on"), "\(t.err)")
+            let p = try runTool("kdsl-model", ["predict", "--model", path("\(names).kdsl")], stdin: testE.stdout)
+            #expect(p.status == 0, "\(p.err)")
+            correct[names] = try p.lines.filter { line in
+                let r = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                return (r["model"] as? [String: Any])?["label"] as? String == r["label"] as? String
+            }.count
+        }
+        #expect(correct["on"] == 6, "\(correct)")
+        #expect(correct["off"]! <= 3, "\(correct)")
+    }
+
+    /// Vectors of another encoder: `--label-names auto` trains without the names and says why;
+    /// `on` stops before training (exit 2), naming the encoder.
+    @Test func labelNamesNeedTheEncodersVectors() throws {
+        let train = (0..<30).map { i in
+            #"{"text":"please help \#(i % 5)","label":"\#(["card", "loan", "fx"][i % 3])","embedding":{"encoder":"toy","user":[\#(i % 3),1,\#(Float(i % 7) / 7)]}}"#
+        }.joined(separator: "\n") + "\n"
+        let auto = try runTool("kdsl-model", ["train", "--out", path("auto.kdsl")], input: train)
+        #expect(auto.status == 0, "\(auto.err)")
+        #expect(auto.err.contains(#"kdsl-model: the label names are not used: the records' vectors come from "toy", and kdsl-model embeds the names with multilingual-e5-small"#), "\(auto.err)")
+        let on = try runTool("kdsl-model", ["train", "--label-names", "on", "--out", path("on.kdsl")], input: train)
+        #expect(on.status == 2, "\(on.err)")
+        #expect(on.err.contains(#"--label-names on: the records' vectors come from "toy""#), "\(on.err)")
+        #expect(!FileManager.default.fileExists(atPath: path("on.kdsl")))
+        let missing = try runTool("kdsl-model", ["train", "--label-names", "on", "--encoder-model", path("none.bin"), "--out", path("m.kdsl")],
+                                  input: train.replacingOccurrences(of: "\"toy\"", with: "\"multilingual-e5-small\""))
+        #expect(missing.status == 2, "\(missing.err)")
+        #expect(missing.err.contains("--label-names on: encoder weights \(path("none.bin"))"), "\(missing.err)")
+    }
+
     /// A run whose loss overflows (a hidden layer with a huge rate and no decay) exits 2 naming
     /// the head and the remedy, and writes no model (nor leaves a temporary file).
     @Test func divergedTrainingWritesNoModel() throws {

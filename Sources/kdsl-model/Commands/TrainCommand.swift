@@ -14,7 +14,7 @@ extension ModelCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a model on labelled records and write it to --out.",
             discussion: """
-            Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images, embedding (sentence vectors from kdsl-embed: an embedding head per task, mixed with the n-gram head; --embedding off leaves them out). Writes only the model file (atomically).
+            Reads: label (gold; unlabelled records are reported and left out), task (one head per task), text, dialogue, ocr.text, images, embedding (sentence vectors from kdsl-embed: an embedding head per task, mixed with the n-gram head, which may also learn from the labels' names, embedded here by the same encoder: --label-names; --embedding off leaves them out). Writes only the model file (atomically).
 
             Progress on stderr, per head: the inner trainings of each choice, then the epochs with the training loss and the time left (--quiet: none, and no notes). A view of --views that no record has text in stops the run (the ocr view without ocr.text: run kdsl-ocr first); under --views auto, records with images but no OCR text get a warning.
 
@@ -29,12 +29,13 @@ extension ModelCommand {
         var out: String { output.out }
 
         func run() throws {
-            let builder = try learning.builder()
+            var builder = try learning.builder()
             let reader = common.reader(builder.features, vectors: builder.embedding != .off)
             let samples = try readSamples(common.stream, reader: reader)
             try reportImages(reader)
             try builder.checkViews(samples, fields: common.fields)
             try builder.checkEmbeddings(samples)
+            try builder.embedLabelNames(samples)
             let model = try builder.build(samples)
             try ModelFile.write(model, to: out)
             Diagnostics.shared.note("wrote \(out): \(model.info)")

@@ -38,11 +38,13 @@ struct CrossValidation {
         guard foldValues.count >= 2 else { throw SetupError("cross-validation needs at least two values of \(foldField), found \(foldValues.count)") }
         try builder.checkViews(samples.filter { $0.label != nil }, fields: reader.fields)
         try builder.checkEmbeddings(samples.filter { $0.label != nil })
+        var base = builder
+        try base.embedLabelNames(samples)
         var outputs = [JSON?](repeating: nil, count: records.count)
         let progress = Progress(unit: "folds", total: foldValues.count, rate: false, everyUnit: true)
         for f in foldValues {
             let train = zip(samples, folds).filter { $0.1 != f && $0.0.label != nil }.map(\.0)
-            var builder = builder
+            var builder = base
             builder.progressPrefix = "fold \(f): "
             let model: Model
             do { model = try builder.build(train) } catch let e as SetupError { throw SetupError("fold \(f): \(e.message)") }

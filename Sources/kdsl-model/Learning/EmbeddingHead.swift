@@ -28,6 +28,9 @@ final class EmbeddingHead {
     let dimension: Int
     /// Weight of the n-gram head's probabilities in the mix (0...1).
     var mix: Float
+    /// Whether its training took its labels' names as examples (`LabelNames`); said in the
+    /// model's summary, not stored apart (prediction does not need it).
+    var labelNames = false
     let head: Head
 
     init(encoder: String, views: [String], dimension: Int, mix: Float, head: Head) {
@@ -61,7 +64,8 @@ final class EmbeddingHead {
 
     /// The standardised input of the record, or nil when it has none of the head's vectors.
     func input(_ e: EmbeddingValue?) -> [Float]? {
-        guard var (x, present) = raw(e) else { return nil }
+        guard let (raw, present) = raw(e) else { return nil }
+        var x = raw
         head.standardise(&x)
         for (i, p) in present.enumerated() where !p {
             for t in 0..<dimension { x[i * dimension + t] = 0 }

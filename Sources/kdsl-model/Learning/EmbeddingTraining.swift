@@ -48,13 +48,25 @@ extension ModelBuilder {
         throw SetupError("--embedding on, but none of the \(samples.count) training records has embedding vectors: run kdsl-embed on them first, or train with --embedding off")
     }
 
-    /// Trains the embedding head of `group` on the records that have vectors for it.
+    /// Trains the embedding head of `group` on the records that have vectors for it, and on its
+    /// labels' names when `shape.labelNames`.
     func trainEmbedding(task: String, labels: [String], shape: EmbeddingShape, _ group: [Sample], seed: UInt64) throws -> EmbeddingHead {
         let e = EmbeddingHead(encoder: shape.encoder, views: shape.views, dimension: shape.dimension, labels: labels, task: task)
         e.fitStandardisation(group.map(\.embedding))
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-        let examples = group.compactMap { s in
+        var examples = group.compactMap { s in
             e.input(s.embedding).map { Example(rows: [], values: [], dense: $0, label: index[s.label!]!) }
+        }
+        e.labelNames = shape.labelNames
+        if shape.labelNames {
+            // Each label's name, its vector in every view the head reads, after the records.
+            for (j, label) in labels.enumerated() {
+                guard let v = labelVectors[label], v.count == shape.dimension else { continue }
+                var x = [Float](); x.reserveCapacity(shape.views.count * shape.dimension)
+                for _ in shape.views { x += v }
+                e.head.standardise(&x)
+                examples.append(Example(rows: [], values: [], dense: x, label: j))
+            }
         }
         var rng = SeededRNG(seed: seed ^ 0xE5E5)
         do {

