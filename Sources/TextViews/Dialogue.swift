@@ -29,6 +29,25 @@ public struct Dialogue: Sendable, Equatable {
     /// All agent turns joined by newlines.
     public var agentText: String { turns.filter { $0.speaker == .agent }.map(\.text).joined(separator: "\n") }
 
+    /// The last user turn with a letter or digit outside `<...>` tags (the `last` view), or nil:
+    /// a turn such as `<image>`, `"<http>"` or `[<image>]` is a placeholder of something sent.
+    public var lastUserWords: String? {
+        turns.last { $0.speaker == .user && Dialogue.saysSomething($0.text) }?.text
+    }
+
+    /// Whether `text` has a letter or a digit outside `<...>` tags.
+    static func saysSomething(_ text: String) -> Bool {
+        var inTag = false
+        for u in text.unicodeScalars {
+            switch u {
+            case "<": inTag = true
+            case ">": inTag = false
+            default: if !inTag && (u.properties.isAlphabetic || u.properties.numericType != nil) { return true }
+            }
+        }
+        return false
+    }
+
     static let tags: [(String, Speaker)] = [
         ("用户", .user), ("顾客", .user), ("买家", .user), ("客户", .user), ("user", .user), ("customer", .user),
         ("客服", .agent), ("商家", .agent), ("卖家", .agent), ("agent", .agent), ("assistant", .agent),

@@ -10,6 +10,7 @@ public struct RecordText: Sendable {
     public var title: String
     public var bottom: String
     public var lines: String
+    public var last: String
 
     /// Builds the views from `text`, `dialogue` (tagged text or `{role, text}` turns), `ocr.text`
     /// and, beside it, `ocr.images` (`ScreenLayout`). Missing fields are empty strings, never errors.
@@ -19,6 +20,7 @@ public struct RecordText: Sendable {
         let user = turns?.userText ?? ""
         self.user = user.isEmpty ? plain : (plain.isEmpty ? user : plain + "\n" + user)
         self.agent = turns?.agentText ?? ""
+        self.last = turns?.lastUserWords ?? plain
         self.ocr = record.string(at: ocr) ?? ""
         self.all = [plain, turns.map { $0.turns.map(\.text).joined(separator: "\n") } ?? "", self.ocr]
             .filter { !$0.isEmpty }.joined(separator: "\n")
@@ -28,8 +30,9 @@ public struct RecordText: Sendable {
         lines = RecordText.foldingDigits(self.ocr)
     }
 
-    public init(user: String, agent: String, ocr: String, all: String, title: String = "", bottom: String = "") {
+    public init(user: String, agent: String, ocr: String, all: String, title: String = "", bottom: String = "", last: String? = nil) {
         self.user = user; self.agent = agent; self.ocr = ocr; self.all = all; self.title = title; self.bottom = bottom
+        self.last = last ?? user
         lines = RecordText.foldingDigits(ocr)
     }
 
@@ -68,6 +71,7 @@ public struct RecordText: Sendable {
         case .title: return title
         case .bottom: return bottom
         case .lines: return lines
+        case .last: return last
         }
     }
 }

@@ -138,11 +138,12 @@ public final class TextBytes {
 
     private static let user = 1 << TextView.user.slot, agent = 1 << TextView.agent.slot
     private static let ocr = 1 << TextView.ocr.slot, all = 1 << TextView.all.slot
-    private static let derived = 1 << TextView.title.slot | 1 << TextView.bottom.slot | 1 << TextView.lines.slot
+    private static let derived = 1 << TextView.title.slot | 1 << TextView.bottom.slot | 1 << TextView.lines.slot | 1 << TextView.last.slot
 
     /// The views built from the parsed record (`TextView.isDerived`): the layout views from
-    /// `ocr.images` (kdsl-ocr's lines are short strings in a nested array) and `lines` from the
-    /// OCR text with its digits folded; there is no byte fast path for them.
+    /// `ocr.images` (kdsl-ocr's lines are short strings in a nested array), `lines` from the
+    /// OCR text with its digits folded, and `last` from the parsed dialogue; there is no byte fast
+    /// path for them.
     private func loadDerived(_ record: Record, _ want: Int) {
         if want & (1 << TextView.title.slot | 1 << TextView.bottom.slot) != 0 {
             let layout = ScreenLayout(json: layoutPath.flatMap { record.value(at: $0) })
@@ -154,6 +155,10 @@ public final class TextBytes {
         if want & (1 << TextView.lines.slot) != 0, let ocr = record.string(at: ocrPath) {
             Tokenizer.normalizedUTF8(RecordText.foldingDigits(ocr), into: &reference)
             reference.withUnsafeBufferPointer { views[TextView.lines.slot].append($0) }
+        }
+        if want & (1 << TextView.last.slot) != 0 {
+            Tokenizer.normalizedUTF8(RecordText(record, text: textPath, dialogue: dialoguePath, ocr: ocrPath).last, into: &reference)
+            reference.withUnsafeBufferPointer { views[TextView.last.slot].append($0) }
         }
     }
 
@@ -296,6 +301,6 @@ private struct TurnWriter {
 extension TextView {
     /// Index of the view in `TextBytes`' tables.
     fileprivate var slot: Int {
-        switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3; case .title: return 4; case .bottom: return 5; case .lines: return 6 }
+        switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3; case .title: return 4; case .bottom: return 5; case .lines: return 6; case .last: return 7 }
     }
 }

@@ -19,6 +19,11 @@ public enum TextView: String, CaseIterable, Sendable, Codable {
     /// `ocr.text` with every run of digits read as one `0` (prices, times and counts vary where
     /// the page does not); the model takes each of its lines as one token (`tokenizesByLine`).
     case lines
+    /// The user's last turn that says something (`Dialogue.lastUserWords`): in a dialogue the
+    /// user's latest request is what its intent is about, and a turn that is only a tag such as
+    /// `<image>` or `<http>` stands for something sent, not said; for a record without such a
+    /// turn, `text`.
+    case last
 
     /// The names, comma-separated, for help texts and messages.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
@@ -32,7 +37,7 @@ public enum TextView: String, CaseIterable, Sendable, Codable {
     public var tokenizesByLine: Bool { self == .lines }
 
     /// Whether the view is built from the parsed record rather than straight from its bytes.
-    public var isDerived: Bool { isLayout || self == .lines }
+    public var isDerived: Bool { isLayout || self == .lines || self == .last }
 }
 
 /// What is wrong with the value at `path` for a text field (a string, null or absent is fine; an

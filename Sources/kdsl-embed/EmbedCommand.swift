@@ -13,10 +13,12 @@ struct EmbedCommand: ParsableCommand {
         commandName: "kdsl-embed",
         abstract: "Add multilingual-e5-small sentence vectors of each record's text views as the `embedding` key.",
         discussion: """
-        Reads:  the text views of --views (default user,ocr): `user` is
-                the user's turns of `dialogue`, or `text` for a record
-                without a dialogue; `ocr` is `ocr.text` (run kdsl-ocr
-                first); the other views as kdsl-model reads them.
+        Reads:  the text views of --views (default last,ocr): `last` is
+                the user's last turn of `dialogue` that says something
+                (a turn that is only <image> or <http> does not), or
+                `text` for a record without one; `ocr` is `ocr.text`
+                (run kdsl-ocr first); the other views as kdsl-model
+                reads them (`user`: all the user's turns).
         Writes: `embedding`: {"encoder": "multilingual-e5-small", then one
                 member per view in --views order: an array of 384 numbers
                 (the L2-normalised sentence vector; each a Float32 in its
@@ -48,15 +50,15 @@ struct EmbedCommand: ParsableCommand {
 
         Example:
           kdsl-embed --quiet test.ocr.jsonl > test.embedded.jsonl
-          jq -c '.embedding.user[:4]' test.embedded.jsonl
+          jq -c '.embedding.last[:4]' test.embedded.jsonl
         """,
         version: ProductVersion.line("kdsl-embed"))
 
     @OptionGroup var input: InputOptions
     @OptionGroup var textFields: TextFieldOptions
 
-    @Option(help: ArgumentHelp("Text views to embed, comma-separated (user, agent, ocr, all, title, bottom, lines), in the order written.", valueName: "LIST"))
-    var views: String = "user,ocr"
+    @Option(help: ArgumentHelp("Text views to embed, comma-separated (\(TextView.names)), in the order written.", valueName: "LIST"))
+    var views: String = "last,ocr"
 
     @OptionGroup var encoderModel: EncoderModelOption
 

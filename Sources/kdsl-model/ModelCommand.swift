@@ -62,7 +62,7 @@ struct CommonOptions: ParsableArguments {
 
 /// Flags that shape the features and the training (train and cv).
 struct LearningOptions: ParsableArguments {
-    @Option(help: "Text views used as features, comma-separated (user, agent, ocr, all, title, bottom, lines), or auto (per head, by inner 3-fold CV among user,agent,ocr,lines / user,agent / user,ocr,lines / user,agent,ocr), or auto:LIST (the same choice over LIST). A listed view no training record has text in is an error.")
+    @Option(help: "Text views used as features, comma-separated (\(TextView.names)), or auto (per head, by inner 3-fold CV among user,agent,ocr,lines / user,agent / user,ocr,lines / user,agent,ocr), or auto:LIST (the same choice over LIST). A listed view no training record has text in is an error.")
     var views: String = "auto"
     @Option(help: "Word n-grams 1...N (CJK characters are tokens, so character n-grams there), or auto (1 or 2, per head by inner 3-fold CV).")
     var wordNgrams: String = "auto"

@@ -12,7 +12,7 @@ struct RulesCommand: ParsableCommand {
         abstract: "Mine, check, show, apply and validate a readable rule base (KDSL §2.1).",
         discussion: """
         A rule base is a JSON Lines file, one rule per line, that people can read and edit \
-        (an example is at the end). Text views: user, agent, ocr, all, the layout views title and bottom, and lines (see docs/records.md). \
+        (an example is at the end). Text views: user, agent, ocr, all, the layout views title and bottom, lines, and last (the user's last turn that says something; see docs/records.md). \
         Literals are matched on normalised text (half-width, lower case).
 
         Exit status: 0 ok; 1 bad records (or, for check, problems in the rule file); \
@@ -39,7 +39,7 @@ extension RulesCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the `rules` key: the winning rule's label, id, reward, and every rule that fired.",
             discussion: """
-            Reads: the text views (user, agent, ocr, all, title, bottom, lines) and `task`. Writes: `rules` = \
+            Reads: the text views (\(TextView.names)) and `task`. Writes: `rules` = \
             {"label", "id", "reward", "fired": [{"id", "label", "reward"}...]}; label, id and \
             reward are null when no rule fired. Conflict policy: the rule with the highest reward \
             wins (a rule without a reward, written by hand, ranks first), then the larger support, \
@@ -129,7 +129,7 @@ extension RulesCommand {
         @Option(parsing: .unconditional, help: "Inner folds for cross-fitting (1: score on the mining records themselves).") var folds = 5
         @OptionGroup var seed: SeedOption
         @Option(parsing: .unconditional, help: "Normal quantile of the Wilson lower bound (1 ≈ 84% one-sided).") var z = 1.0
-        @Option(help: "Text views to mine, comma-separated: user, agent, ocr, all, title, bottom, lines (default: user,ocr).") var views: String?
+        @Option(help: "Text views to mine, comma-separated: \(TextView.names) (default: user,ocr).") var views: String?
         @Option(help: ArgumentHelp("Old name of --views.", visibility: .hidden)) var fields: String?
         @Option(parsing: .unconditional, help: "Longest n-gram, in tokens.") var maxN = 4
         @Option(parsing: .unconditional, help: "Fewest records a literal (and a rule) must cover.") var minCount = 2

@@ -52,10 +52,12 @@ import TestSupport
                 continue
             }
             let embedding = try #require(record["embedding"] as? [String: Any])
-            #expect(Array(embedding.keys).sorted() == ["encoder", "ocr", "user"])
+            // The default views: the user's last turn that says something (the text of a record
+            // without a dialogue), the OCR text.
+            #expect(Array(embedding.keys).sorted() == ["encoder", "last", "ocr"])
             #expect(embedding["encoder"] as? String == "multilingual-e5-small")
-            if record["id"] as? String == "blank text" { #expect(embedding["user"] is NSNull) }
-            if let user = embedding["user"] as? [Double] {
+            if record["id"] as? String == "blank text" { #expect(embedding["last"] is NSNull) }
+            if let user = embedding["last"] as? [Double] {
                 users += 1
                 #expect(user.count == 384)
                 #expect(abs(user.reduce(0) { $0 + $1 * $1 } - 1) < 1e-4)
@@ -64,9 +66,27 @@ import TestSupport
         }
         #expect(users == 120 && ocrs == 24)
         // The members come in --views order, in the bytes.
-        #expect(lines[0].contains(#""embedding":{"encoder":"multilingual-e5-small","user":["#))
+        #expect(lines[0].contains(#""embedding":{"encoder":"multilingual-e5-small","last":["#))
         let swapped = try runTool("kdsl-embed", ["--quiet", "--views", "ocr,user"], input: input)
         #expect(swapped.lines[1].contains(#""embedding":{"encoder":"multilingual-e5-small","ocr":["#))
+    }
+
+    /// `last`: a dialogue's vector is that of the user's last turn that says something, the
+    /// placeholder turns and the earlier turns left out, the same bytes as that sentence alone
+    /// (each embedded alone, `--batch 1`); `user` reads every user turn, so it differs.
+    @Test func lastIsTheUsersLastTurnThatSaysSomething() throws {
+        let input = #"""
+            {"dialogue":"用户: 你好\n用户: <image>\n客服: 您好，有什么问题？\n用户: 这个能退吗？\n用户: \"<http>\""}
+            {"text":"这个能退吗？"}
+
+            """#
+        for views in ["last", "user"] {
+            let run = try runTool("kdsl-embed", ["--quiet", "--batch", "1", "--views", views], input: input)
+            #expect(run.status == 0, "\(run.err)")
+            let vectors = run.lines.map { $0[$0.range(of: "[")!.lowerBound...] }
+            #expect(vectors.count == 2)
+            #expect((vectors[0] == vectors[1]) == (views == "last"), "--views \(views)")
+        }
     }
 
     /// A slow producer changes nothing: batches are cut by input order, not by when lines arrive.

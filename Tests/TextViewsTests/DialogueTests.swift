@@ -12,6 +12,21 @@ import Testing
         #expect(d.agentText == "您好！请问有什么问题？")
     }
 
+    /// The `last` view: the user's last turn with a letter or digit outside `<...>` tags; a
+    /// record without one reads its `text`.
+    @Test func lastUserTurnThatSaysSomething() throws {
+        let d = Dialogue(text: "用户: 这个怎么用\n客服: 您好\n用户: 2件\n用户: <image>\n用户: \"<http>\"\n客服: 好的\n用户: [<image>] ！")
+        #expect(d.lastUserWords == "2件")
+        #expect(Dialogue(text: "用户: <image>\n客服: 您好").lastUserWords == nil)
+        #expect(Dialogue(text: "User: where is my card?\nAgent: ok\nUser: thanks <3").lastUserWords == "thanks <3")
+        #expect(Dialogue.saysSomething("<image>看看") && Dialogue.saysSomething("①") && !Dialogue.saysSomething("<a b> ?!"))
+        let record = try Record(#"{"text":"plain","dialogue":"用户: <image>\n用户: 能退吗？\n客服: 可以"}"#)
+        #expect(RecordText(record)[.last] == "能退吗？")
+        #expect(RecordText(record)[.user] == "plain\n<image>\n能退吗？")
+        #expect(RecordText(try Record(#"{"text":"card arrival","dialogue":"用户: <image>"}"#))[.last] == "card arrival")
+        #expect(RecordText(try Record(#"{"text":"card arrival"}"#))[.last] == "card arrival")
+    }
+
     @Test func englishTagsCaseInsensitive() {
         let d = Dialogue(text: "User: where is my card?\nAGENT: It ships today.\ncustomer: thanks\nAssistant: welcome")
         #expect(pairs(d) == ["user=where is my card?", "agent=It ships today.", "user=thanks", "agent=welcome"])

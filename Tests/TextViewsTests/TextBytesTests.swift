@@ -13,7 +13,8 @@ import Basics
     static func mismatch(_ record: Record, _ views: TextBytes, paths: (FieldPath, FieldPath, FieldPath) = ("text", "dialogue", "ocr.text")) -> String? {
         let text = RecordText(record, text: paths.0, dialogue: paths.1, ocr: paths.2)
         var expected: [UInt8] = []
-        for mask in 1..<16 {
+        // The text views' subsets, and `last` (index 7, built from the parsed record) alone and beside user.
+        for mask in Array(1..<16) + [1 << 7, 1 << 7 | 1] {
             let fields = TextView.allCases.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
             views.load(record, views: fields)
             for field in TextView.allCases {

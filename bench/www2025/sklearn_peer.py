@@ -7,7 +7,7 @@ whole dialogue scored 0.432 and dialogue + OCR text 0.398 (the agent's boilerpla
 OCR text drown the user's words in a bag of character n-grams), so the peer gets its best view.
 
 When the records carry sentence vectors (kdsl-embed's `embedding`), two more lines: the vectors
-alone (`user` for intent, `ocr` for scene, a null view read as zeros) and the TF-IDF columns with
+alone (`last` for intent, else `user`; `ocr` for scene; a null view read as zeros) and the TF-IDF columns with
 the vectors beside them in one LogisticRegression (C=10), the peer of kdsl-model's embedding head.
 
 Usage: sklearn_peer.py RECORDS.jsonl   (records with `task`, `label`, `fold`, `ocr.text`)
@@ -29,8 +29,11 @@ def text(r):
     return (r.get("ocr") or {}).get("text") or ""
 
 def vectors(rs, task):
-    view = "user" if task == "intent" else "ocr"
-    rows = [((r.get("embedding") or {}).get(view)) for r in rs]
+    # The views kdsl-model's embedding head reads: the user's last turn that says something
+    # (`last`, kdsl-embed's default; `user` in records embedded before it), the OCR text.
+    def view(e):
+        return (e.get("last", e.get("user")) if task == "intent" else e.get("ocr"))
+    rows = [view(r.get("embedding") or {}) for r in rs]
     d = next((len(v) for v in rows if v), 0)
     return np.array([v if v else [0.0] * d for v in rows], dtype=np.float32)
 

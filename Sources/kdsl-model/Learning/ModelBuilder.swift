@@ -376,6 +376,7 @@ struct ModelBuilder {
                 switch v {
                 case .user: return "\(fields.text) and the user's turns of \(fields.dialogue)"
                 case .agent: return "the agent's turns of \(fields.dialogue)"
+                case .last: return "\(fields.text) and the user's last turn of \(fields.dialogue)"
                 case .ocr, .lines: return "\(fields.ocr)"
                 case .all: return "\(fields.text), \(fields.dialogue) and \(fields.ocr)"
                 case .title, .bottom: return layoutPath(besideOCR: fields.ocr).map { "the lines of \($0)" } ?? "no field: --ocr-field does not end in text"
