@@ -5,7 +5,7 @@
 #                                        stratified `fold` 0-4 (jq only, seconds)
 #   ocr      out/ENGINE/cache/ocr.jsonl  the same records with `ocr` (kdsl-ocr over every image:
 #                                        minutes on 2 cores the first time; docs/benchmarks.md)
-#   embed    out/ENGINE/cache/embed.jsonl  and with `embedding` (kdsl-embed: user and OCR text)
+#   embed    out/ENGINE/cache/embed.jsonl  and with `embedding` (kdsl-embed: the user's last turn and the OCR text)
 # Usage: path=$(bash bench/www2025-input.sh records|ocr|embed). Env: KDSL_BIN (default .build/release),
 # KDSL_DATA (default ../shared/data; the challenge files are in its www2025/), ENGINE (ppocr, the
 # default, or tesseract).
