@@ -17,7 +17,7 @@ enum LabelNameMode: String, CaseIterable, Sendable {
 /// says what its class is about in words the encoder knows, so each embedding head may take its
 /// labels' names as one more training example each (`EmbeddingShape.labelNames`). With 3-10
 /// records a class, that example is a fair share of what the head knows of it
-/// (docs/benchmarks.md, "Label names").
+/// (docs/benchmarks.md, "Label names and the user's last turn").
 enum LabelNames {
     /// The text embedded for `label`: its `_` read as spaces (`card_arrival` → `card arrival`),
     /// runs of white space one space, none at the ends; nil when nothing is left.
@@ -51,7 +51,7 @@ extension ModelBuilder {
               let e = carrier.embedding, let dimension = e.vectors.first?.vector.count else { return }
         func without(_ why: String) throws {
             if labelNames == .on { throw SetupError("--label-names on: \(why)") }
-            Diagnostics.shared.note("the label names are not used: \(why) (--label-names off: no note)")
+            Diagnostics.shared.note("the label names are not used: \(why) (--label-names off leaves them out without this note)")
         }
         guard e.encoder == SentenceEncoder.name else {
             return try without("the records' vectors come from \"\(e.encoder)\", and kdsl-model embeds the names with \(SentenceEncoder.name)")
