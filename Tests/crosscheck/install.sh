@@ -4,9 +4,10 @@
 #    else; the stages, man pages and bash/zsh/fish completions are where those tools look;
 #  - run from the prefix with a clean environment (env -i, no KDSL_* variable, another working
 #    folder), kdsl-ocr names the installed share/kdsl/ as the runtime and models it uses, and
-#    the README's pipe runs as written (its "## A pipe" block: kdsl-ocr with PP-OCR, kdsl-rules
-#    mine, kdsl-model train, then ocr | rules apply | model predict | merge | score), on the
-#    bundled sample's text records and three of its images, which PP-OCR reads;
+#    the README's pipe runs as written (its "## A pipe" block: kdsl-ocr with PP-OCR, kdsl-embed,
+#    kdsl-rules mine, kdsl-model train with the label names embedded by the installed encoder,
+#    then ocr | embed | rules apply | model predict | merge | score), on the bundled sample's
+#    text records and three of its images, which PP-OCR reads;
 #  - the installed tree is the one read: a copy moved elsewhere names its own share/kdsl/, and
 #    with a model removed from the copy, or damaged (the pinned digest), kdsl-ocr exits 2 naming
 #    that copy's file, even though the build's deps folder still holds a good one;
@@ -58,6 +59,8 @@ jq -c 'select(.split == "test" and (.images == null or .id == "receipt-003"))' e
 clean bash -c 'set -euo pipefail; source pipe.sh' > "$tmp/work/score.txt" 2> "$tmp/pipe.err" \
   || { sed 's/^/    /' "$tmp/pipe.err" >&2; fail "the README's pipe from the installed binaries failed"; }
 grep -q "task = scene" "$tmp/work/score.txt" || fail "kdsl-score printed no scene table: $(cat "$tmp/work/score.txt")"
+# kdsl-model train loads the installed encoder for the label names (it says so when it cannot).
+if grep -F "the label names are not used" "$tmp/pipe.err" >&2; then fail "the installed kdsl-model did not load share/kdsl/e5/ for the label names"; fi
 for id in receipt-000 page-eurotext-0; do
   n=$(jq -r --arg id "$id" 'select(.id == $id) | .ocr.text | length' "$tmp/work/train.ocr.jsonl")
   [ "${n:-0}" -gt 20 ] || fail "PP-OCR from the installed tree read ${n:-no} characters in $id"
