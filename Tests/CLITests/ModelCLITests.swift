@@ -371,8 +371,9 @@ import TestSupport
         #expect(correct["off"]! <= 3, "\(correct)")
     }
 
-    /// Vectors of another encoder: `--label-names auto` trains without the names and says why;
-    /// `on` stops before training (exit 2), naming the encoder.
+    /// Vectors of another encoder, weights that do not load, labels that are numbers:
+    /// `--label-names auto` trains without the names and says why; `on` stops before training
+    /// (exit 2) saying why.
     @Test func labelNamesNeedTheEncodersVectors() throws {
         let train = (0..<30).map { i in
             #"{"text":"please help \#(i % 5)","label":"\#(["card", "loan", "fx"][i % 3])","embedding":{"encoder":"toy","user":[\#(i % 3),1,\#(Float(i % 7) / 7)]}}"#
@@ -388,6 +389,17 @@ import TestSupport
                                   input: train.replacingOccurrences(of: "\"toy\"", with: "\"multilingual-e5-small\""))
         #expect(missing.status == 2, "\(missing.err)")
         #expect(missing.err.contains("--label-names on: encoder weights \(path("none.bin"))"), "\(missing.err)")
+        // Labels that are class numbers name nothing: auto goes without them, on stops.
+        var rng = SeededRNG(seed: 9)
+        let numbered = (0..<30).map { i in
+            let v = (0..<384).map { _ in "\(Float(rng.nextUnit() - 0.5))" }.joined(separator: ",")
+            return #"{"text":"please help \#(i % 5)","label":"\#(i % 3)","embedding":{"encoder":"multilingual-e5-small","last":[\#(v)]}}"#
+        }.joined(separator: "\n") + "\n"
+        let numbers = try runTool("kdsl-model", ["train", "--out", path("n.kdsl")], input: numbered)
+        #expect(numbers.status == 0, "\(numbers.err)")
+        #expect(numbers.err.contains("the label names are not used: no label has a letter in its name"), "\(numbers.err)")
+        let numbersOn = try runTool("kdsl-model", ["train", "--label-names", "on", "--out", path("non.kdsl")], input: numbered)
+        #expect(numbersOn.status == 2 && numbersOn.err.contains("--label-names on: no label has a letter"), "\(numbersOn.err)")
     }
 
     /// A run whose loss overflows (a hidden layer with a huge rate and no decay) exits 2 naming

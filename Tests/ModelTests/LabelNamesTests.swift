@@ -2,7 +2,8 @@ import Testing
 @testable import kdsl_model
 
 @Suite struct LabelNamesTests {
-    /// The text embedded for a label: `_` and runs of white space one space, none at the ends.
+    /// The text embedded for a label: `_` and runs of white space one space, none at the ends;
+    /// none without a letter.
     @Test func textOfLabel() {
         #expect(LabelNames.text(of: "card_arrival") == "card arrival")
         #expect(LabelNames.text(of: "_top__up_ ") == "top up")
@@ -10,6 +11,10 @@ import Testing
         #expect(LabelNames.text(of: "a\tb\nc") == "a b c")
         #expect(LabelNames.text(of: "__") == nil)
         #expect(LabelNames.text(of: "") == nil)
+        // A class number names nothing: no letter, no name.
+        #expect(LabelNames.text(of: "12") == nil)
+        #expect(LabelNames.text(of: "-1") == nil)
+        #expect(LabelNames.text(of: "class_2") == "class 2")
     }
 
     /// The choices of `--mix auto`: every view, then each alone; each without, then with the

@@ -20,10 +20,11 @@ enum LabelNameMode: String, CaseIterable, Sendable {
 /// (docs/benchmarks.md, "Label names and the user's last turn").
 enum LabelNames {
     /// The text embedded for `label`: its `_` read as spaces (`card_arrival` → `card arrival`),
-    /// runs of white space one space, none at the ends; nil when nothing is left.
+    /// runs of white space one space, none at the ends; nil when it has no letter (`3`, `-1`,
+    /// `__`): a class number names nothing the encoder knows.
     static func text(of label: String) -> String? {
-        let words = label.split(whereSeparator: { $0 == "_" || $0.isWhitespace })
-        return words.isEmpty ? nil : words.joined(separator: " ")
+        guard label.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) else { return nil }
+        return label.split(whereSeparator: { $0 == "_" || $0.isWhitespace }).joined(separator: " ")
     }
 
     /// Each label's vector, each label embedded alone (so a label's vector does not depend on the
@@ -66,5 +67,6 @@ extension ModelBuilder {
             return try without("the records' vectors have \(dimension) numbers and the encoder of \(encoderPath) gives \(encoder.dimension)")
         }
         labelVectors = LabelNames.vectors(Set(labelled.compactMap(\.label)).sorted(), encoder: encoder)
+        if labelVectors.isEmpty { try without("no label has a letter in its name (class numbers name nothing the encoder knows)") }
     }
 }
