@@ -331,7 +331,7 @@ import TestSupport
     /// it now"), so only their names (`weather_forecast`, `play_music`, `set_alarm`, embedded by
     /// multilingual-e5-small from the real weight file) tell the embedding head what each is
     /// about. With them every test sentence gets its class; without them most do not; the model's
-    /// summary says which.
+    /// summary says which, and a second training writes the same bytes.
     @Test func labelNamesTeachTheEmbeddingHead() throws {
         let train = """
             {"text":"can you check this for me","label":"weather_forecast"}
@@ -369,6 +369,10 @@ import TestSupport
         }
         #expect(correct["on"] == 6, "\(correct)")
         #expect(correct["off"]! <= 3, "\(correct)")
+        // The names' vectors are the same bytes every run: so is the model.
+        let again = try runTool("kdsl-model", ["train", "--mix", "0", "--label-names", "on", "--out", path("again.kdsl"), path("train.jsonl")])
+        #expect(again.status == 0, "\(again.err)")
+        #expect(FileManager.default.contents(atPath: path("again.kdsl")) == FileManager.default.contents(atPath: path("on.kdsl")))
     }
 
     /// Vectors of another encoder, weights that do not load, labels that are numbers:
