@@ -35,15 +35,18 @@ public struct Dialogue: Sendable, Equatable {
         turns.last { $0.speaker == .user && Dialogue.saysSomething($0.text) }?.text
     }
 
-    /// Whether `text` has a letter or a digit outside `<...>` tags.
+    /// Whether `text` has a letter or a digit outside `<...>` tags (a `<`, then no space or `<`
+    /// up to a `>`; a `<` without its `>`, as in "<3 love it", is text).
     static func saysSomething(_ text: String) -> Bool {
-        var inTag = false
-        for u in text.unicodeScalars {
-            switch u {
-            case "<": inTag = true
-            case ">": inTag = false
-            default: if !inTag && (u.properties.isAlphabetic || u.properties.numericType != nil) { return true }
+        let s = Array(text.unicodeScalars)
+        var i = 0
+        while i < s.count {
+            if s[i] == "<", let end = s[(i + 1)...].firstIndex(where: { $0 == ">" || $0 == "<" || $0.properties.isWhitespace }), s[end] == ">" {
+                i = end + 1
+                continue
             }
+            if s[i].properties.isAlphabetic || s[i].properties.numericType != nil { return true }
+            i += 1
         }
         return false
     }

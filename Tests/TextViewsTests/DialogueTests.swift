@@ -19,7 +19,10 @@ import Testing
         #expect(d.lastUserWords == "2件")
         #expect(Dialogue(text: "用户: <image>\n客服: 您好").lastUserWords == nil)
         #expect(Dialogue(text: "User: where is my card?\nAgent: ok\nUser: thanks <3").lastUserWords == "thanks <3")
-        #expect(Dialogue.saysSomething("<image>看看") && Dialogue.saysSomething("①") && !Dialogue.saysSomething("<a b> ?!"))
+        #expect(Dialogue.saysSomething("<image>看看") && Dialogue.saysSomething("①") && !Dialogue.saysSomething("<ab> ?!"))
+        // A `<` without its `>` (or with a space before it) is not a tag.
+        #expect(Dialogue.saysSomething("<3") && Dialogue.saysSomething("<a b>") && Dialogue.saysSomething("x<y"))
+        #expect(!Dialogue.saysSomething("<image><http>") && !Dialogue.saysSomething("「<image>」"))
         let record = try Record(#"{"text":"plain","dialogue":"用户: <image>\n用户: 能退吗？\n客服: 可以"}"#)
         #expect(RecordText(record)[.last] == "能退吗？")
         #expect(RecordText(record)[.user] == "plain\n<image>\n能退吗？")
