@@ -20,7 +20,7 @@ public struct RecordText: Sendable {
         let user = turns?.userText ?? ""
         self.user = user.isEmpty ? plain : (plain.isEmpty ? user : plain + "\n" + user)
         self.agent = turns?.agentText ?? ""
-        self.last = turns?.lastUserWords ?? plain
+        self.last = RecordText.last(turns, plain: plain)
         self.ocr = record.string(at: ocr) ?? ""
         self.all = [plain, turns.map { $0.turns.map(\.text).joined(separator: "\n") } ?? "", self.ocr]
             .filter { !$0.isEmpty }.joined(separator: "\n")
@@ -35,6 +35,14 @@ public struct RecordText: Sendable {
         self.last = last ?? user
         lines = RecordText.foldingDigits(ocr)
     }
+
+    /// The `last` view of `record` alone, without building the others (TextBytes' derived view).
+    public static func last(_ record: Record, text: FieldPath = "text", dialogue: FieldPath = "dialogue") -> String {
+        last(record.value(at: dialogue).flatMap { Dialogue(json: $0) }, plain: record.string(at: text) ?? "")
+    }
+
+    /// The `last` view: the user's last turn that says something, else the plain text.
+    static func last(_ turns: Dialogue?, plain: String) -> String { turns?.lastUserWords ?? plain }
 
     /// `text` with each maximal run of ASCII digits replaced by one "0" (the `lines` view).
     public static func foldingDigits(_ text: String) -> String {

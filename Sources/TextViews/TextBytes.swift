@@ -157,7 +157,7 @@ public final class TextBytes {
             reference.withUnsafeBufferPointer { views[TextView.lines.slot].append($0) }
         }
         if want & (1 << TextView.last.slot) != 0 {
-            Tokenizer.normalizedUTF8(RecordText(record, text: textPath, dialogue: dialoguePath, ocr: ocrPath).last, into: &reference)
+            Tokenizer.normalizedUTF8(RecordText.last(record, text: textPath, dialogue: dialoguePath), into: &reference)
             reference.withUnsafeBufferPointer { views[TextView.last.slot].append($0) }
         }
     }
