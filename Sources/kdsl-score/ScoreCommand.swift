@@ -51,7 +51,9 @@ struct ScoreCommand: ParsableCommand {
 
         Exit status: 0 scored; 1 a line was not a JSON object or a record had no gold label \
         (reported; the report is still written; --strict stops at the first); 2 usage or setup error, \
-        or no record had a prediction at --pred-field (after the report: name the right field).
+        or no record had a prediction at --pred-field (after the report: name the right field), \
+        or there was no record to score (empty input: no report of zeros; --emit-counts still \
+        writes an empty shard's counts).
 
         Examples:
           kdsl-score --group-field task predictions.jsonl

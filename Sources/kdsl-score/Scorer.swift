@@ -61,6 +61,15 @@ enum Scorer {
     /// The name a compared input goes by in the report and in messages.
     static func runName(_ input: String) -> String { input == "-" ? "stdin" : input }
 
+    /// A report of a run that read no record would be all zeros that mean nothing (scikit-learn
+    /// refuses an empty input too): a setup error instead, naming the input. Counts of an empty
+    /// shard (`--emit-counts`) are a valid part of a whole and are written.
+    static func refuseEmpty(_ runs: [(name: String?, counts: ScoreCounts)], _ options: ScoreOptions) throws {
+        guard !options.emitCounts, let empty = runs.first(where: { $0.counts.total == 0 }) else { return }
+        let what = options.mergeCounts ? "no counted record in the counts" : "no record in the input"
+        throw SetupError("nothing to score\(empty.name.map { " in \($0)" } ?? ""): \(what) (empty, or every line was bad); no report of zeros written")
+    }
+
     static func run(_ options: ScoreOptions) throws {
         // One run per input file with --compare (stdin when there is none), else one run over all.
         var runs: [(name: String?, counts: ScoreCounts)] = []
@@ -70,6 +79,7 @@ enum Scorer {
                 one.stream.inputs = [input]
                 runs.append((runName(input), try count(one)))
             }
+            try refuseEmpty(runs, options)
             let reports = runs.map { (name: $0.name ?? "stdin", report: F1Report(counts: $0.counts)) }
             let page = options.format == .markdown
                 ? MarkdownFormat.compared(reports, confusion: options.confusion)
@@ -78,6 +88,7 @@ enum Scorer {
         } else {
             let counts = try count(options)
             runs.append((nil, counts))
+            try refuseEmpty(runs, options)
             StandardOutput.shared.write(output(counts, options))
         }
         if options.emitCounts { return }
