@@ -48,6 +48,30 @@ public func quotedForDisplay(_ s: String) -> String {
     return out + "\""
 }
 
+/// `s` for a terminal line (a message on stderr): each character `isDisplayControl` names is
+/// written as its escape (`\t`, `\r`, `\u001b`, `\u0000`), so that a label or path quoted in a
+/// message can send no escape sequence to the terminal; newlines are kept when `newlines` (a
+/// usage message spans lines), else escaped too (`\n`: a value cannot forge a message line).
+public func escapedForTerminal(_ s: String, newlines: Bool = false) -> String {
+    guard s.unicodeScalars.contains(where: { isDisplayControl($0.value) }) else { return s }
+    var out = ""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\n": out += newlines ? "\n" : "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if isDisplayControl(scalar.value) {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out
+}
+
 /// A value (a label, an id, a task) for a terminal: as written, unless it holds a character
 /// `isDisplayControl` names; then `quotedForDisplay`, so that no value can break a table's rows
 /// or send escape sequences to the terminal.

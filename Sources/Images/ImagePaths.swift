@@ -29,14 +29,21 @@ public enum ImagePaths {
         return root.hasSuffix("/") ? root + path : root + "/" + path
     }
 
+    /// A path with a NUL character (`\u0000`) names no file: the system would read it only up
+    /// to the NUL, so another file would be opened.
+    private static func checked(_ path: String, name: String) throws -> String {
+        guard !path.utf8.contains(0) else { throw RecordError("\(name) holds a NUL character (\\u0000), which no file name can") }
+        return path
+    }
+
     private static func paths(_ value: JSON, name: String) throws -> [String] {
         switch value {
         case .null: return []
-        case .string(let s): return [s]
+        case .string(let s): return [try checked(s, name: name)]
         case .array(let items):
             return try items.enumerated().map { i, item in
                 guard let s = item.stringValue else { throw RecordError("\(name)[\(i)] is \(item.kindName), expected a path string") }
-                return s
+                return try checked(s, name: "\(name)[\(i)]")
             }
         default: throw RecordError("\(name) is \(value.kindName), expected a path string or an array of them")
         }

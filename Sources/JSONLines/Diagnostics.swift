@@ -55,12 +55,13 @@ public final class Diagnostics: @unchecked Sendable {
     /// Reports a bad record at `location` and counts it.
     public func recordError(_ message: String, at location: SourceLocation) {
         lock.locked { badRecords += 1 }
-        emit("\(location): \(message)")
+        emit("\(location): \(escapedForTerminal(message))")
     }
 
     /// Reports a warning that does not make the run fail (e.g. a label seen once).
     public func warning(_ message: String, at location: SourceLocation? = nil) {
         lock.locked { warnings += 1 }
+        let message = escapedForTerminal(message)
         if let location { emit("\(location): warning: \(message)") } else { emit("warning: \(message)") }
     }
 
@@ -77,10 +78,12 @@ public final class Diagnostics: @unchecked Sendable {
     /// Set by a terminal `Progress` while its live line is shown.
     public func setLiveLine(_ on: Bool) { lock.locked { liveLine = on } }
 
-    /// Writes `kdsl-<stage>: message\n` to stderr with one `write(2)` so lines from threads do not mix.
+    /// Writes `kdsl-<stage>: message\n` to stderr with one `write(2)` so lines from threads do not
+    /// mix. Control characters in `message` (a label, a path, a literal it quotes) are escaped
+    /// (`escapedForTerminal`); its own newlines are kept (a usage message spans lines).
     public func emit(_ message: String) {
         let clear = lock.locked { liveLine } ? "\r\u{1B}[K" : ""
-        let line = "\(clear)\(stage): \(message)\n"
+        let line = "\(clear)\(stage): \(escapedForTerminal(message, newlines: true))\n"
         // A line that cannot be written is dropped: there is nowhere left to report it.
         writeAll(Array(line.utf8), to: 2)
     }

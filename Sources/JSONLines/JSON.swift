@@ -135,10 +135,12 @@ public enum JSON: Equatable, Sendable {
     // MARK: Parsing (jansson)
 
     /// Parses one JSON text with jansson (any value at top level). Throws `RecordError` with
-    /// jansson's message (and column) when the text is not valid JSON.
+    /// jansson's message (and column) when the text is not valid JSON. `\u0000` is valid JSON
+    /// and is read into the string (strings are read by length, never as C strings; jansson
+    /// still refuses it in an object's key); the serialiser writes it back as `\u0000`.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws -> JSON {
         var error = json_error_t()
-        let flags = JSON_DECODE_ANY
+        let flags = JSON_DECODE_ANY | JSON_ALLOW_NUL
         guard let root = bytes.withMemoryRebound(to: CChar.self, { json_loadb($0.baseAddress, $0.count, Int(flags), &error) }) else {
             let text = withUnsafeBytes(of: &error.text) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)

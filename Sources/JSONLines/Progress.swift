@@ -48,7 +48,7 @@ public final class Progress: @unchecked Sendable {
     public init(stage: String = Diagnostics.shared.stage, what: String? = nil, unit: String, total: Int?, fd: Int32 = 2,
                 rate: Bool = true, everyUnit: Bool = false, interval: Double? = nil, isTerminal: Bool? = nil,
                 clock: (() -> Double)? = nil, quiet: Bool = Diagnostics.shared.quiet) {
-        self.prefix = what.map { "\(stage): \($0)" } ?? stage
+        self.prefix = what.map { "\(stage): \(escapedForTerminal($0))" } ?? stage
         self.unit = unit
         self.total = total
         self.fd = fd

@@ -26,6 +26,13 @@ import Testing
         #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"images":["a",{}]}"#), field: nil) }
     }
 
+    /// A path holding `\u0000` (valid JSON) names no file: opened as a C string it would name the
+    /// file before the NUL.
+    @Test func aPathWithANulIsARecordError() throws {
+        #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"images":["a.png\u0000.jpg"]}"#), field: nil) }
+        #expect(throws: RecordError.self) { try ImagePaths.of(Record(#"{"image":"a\u0000"}"#), field: nil) }
+    }
+
     @Test func relativePathsResolveAgainstTheRoot() {
         #expect(ImagePaths.resolve("images/a.jpg", root: "/data") == "/data/images/a.jpg")
         #expect(ImagePaths.resolve("images/a.jpg", root: "/data/") == "/data/images/a.jpg")

@@ -9,11 +9,11 @@ import Glibc
 enum Jansson {
     typealias Value = UnsafeMutablePointer<json_t>
 
-    /// `json_loadb` with the flags `Record` uses (any value at top level, `\u0000` rejected).
+    /// `json_loadb` with the flags `Record` uses (any value at top level, `\u0000` read into strings).
     static func load(_ bytes: [UInt8]) -> Value? {
         var error = json_error_t()
         return bytes.withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress ?? UnsafePointer(bitPattern: 1), $0.count, Int(JSON_DECODE_ANY), &error) }
+            b.withMemoryRebound(to: CChar.self) { json_loadb($0.baseAddress ?? UnsafePointer(bitPattern: 1), $0.count, Int(JSON_DECODE_ANY | JSON_ALLOW_NUL), &error) }
         }
     }
 

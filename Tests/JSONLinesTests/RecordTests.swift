@@ -30,6 +30,17 @@ import Testing
         #expect(r.value(at: "label.deeper") == nil)
     }
 
+    /// `\u0000` is valid JSON: read into the string (by length, not as a C string) and written
+    /// back escaped, so every stage reads what another wrote. A raw NUL byte is not JSON.
+    @Test func escapedNulIsReadAndWrittenBack() throws {
+        var r = try Record(#"{"label":"x\u0000y","text":"a"}"#)
+        #expect(r.string(at: "label") == "x\u{0}y")
+        r.set("model", .object([("label", .string("x\u{0}y"))]))
+        #expect(String(decoding: r.serialized(), as: UTF8.self) == #"{"label":"x\u0000y","text":"a","model":{"label":"x\u0000y"}}"#)
+        let raw = Array(#"{"label":"x"#.utf8) + [0] + Array(#"y"}"#.utf8)
+        #expect(throws: RecordError.self) { try raw.withUnsafeBufferPointer { _ = try Record(line: $0, location: SourceLocation(file: nil, line: 1)).value(at: "label") } }
+    }
+
     @Test func duplicateOutputKeyFallsBackToJansson() throws {
         var r = try Record(#"{"k":1,"a":2,"k":3}"#)
         r.set("k", "v")
