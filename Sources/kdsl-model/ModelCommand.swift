@@ -99,7 +99,7 @@ struct LearningOptions: ParsableArguments {
     var augment: [String] = []
     @OptionGroup var random: SeedOption
     var seed: UInt64 { random.seed }
-    @Option(help: "Embedding head beside each n-gram head, over the records' sentence vectors (kdsl-embed): auto (when the head's training records carry them), on (training records without any are an error), off (n-gram head only; the vectors are not read).")
+    @Option(help: "Embedding head beside each n-gram head, over the records' sentence vectors (kdsl-embed): auto (when the head's training records carry them; train notes when none does), on (training records without any are an error), off (n-gram head only; the vectors are not read).")
     var embedding: String = "auto"
     @Option(help: "The n-gram head's weight W in the mix W·p_ngram + (1−W)·p_embedding, 0...1, or auto (per head by inner 3-fold CV among 0, 0.1, ..., 1).")
     var mix: String = "auto"

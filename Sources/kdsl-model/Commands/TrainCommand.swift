@@ -39,6 +39,7 @@ extension ModelCommand {
             let model = try builder.build(samples)
             try ModelFile.write(model, to: out)
             Diagnostics.shared.note("wrote \(out): \(model.info)")
+            builder.noteWithoutVectors(samples)
         }
     }
 }

@@ -48,6 +48,14 @@ extension ModelBuilder {
         throw SetupError("--embedding on, but none of the \(samples.count) training records has embedding vectors: run kdsl-embed on them first, or train with --embedding off")
     }
 
+    /// After training under `--embedding auto` on records none of which carries vectors
+    /// (kdsl-embed was not run): a note saying what the encoder would add, since a model of
+    /// n-grams alone is the weaker one and nothing else tells the user.
+    func noteWithoutVectors(_ samples: [Sample]) {
+        guard embedding == .auto, verbose, !samples.isEmpty, !samples.contains(where: { $0.embedding?.vectors.isEmpty == false }) else { return }
+        Diagnostics.shared.note("no training record carries embedding vectors, so the model is the n-gram head alone: kdsl-embed adds multilingual-e5-small's (run it on the records before training and before predict), and the model learns from them too (weighted F1 +0.08 to +0.12 on the English few-shot sets, docs/benchmarks.md); --embedding off trains without this note")
+    }
+
     /// Trains the embedding head of `group` on the records that have vectors for it, and on its
     /// labels' names when `shape.labelNames`.
     func trainEmbedding(task: String, labels: [String], shape: EmbeddingShape, _ group: [Sample], seed: UInt64) throws -> EmbeddingHead {
