@@ -28,24 +28,7 @@ public func displayWidth(_ text: String) -> Int {
 /// `s` quoted as a JSON string for people to read: every character `isDisplayControl` names is
 /// escaped (`\n`, `\t`, `\u001b`, `\u009b`), as are `"` and `\`; the rest as written.
 public func quotedForDisplay(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if isDisplayControl(scalar.value) {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
+    "\"" + escapingControls(s, quotes: true, newlines: false) + "\""
 }
 
 /// `s` for a terminal line (a message on stderr): each character `isDisplayControl` names is
@@ -54,9 +37,17 @@ public func quotedForDisplay(_ s: String) -> String {
 /// usage message spans lines), else escaped too (`\n`: a value cannot forge a message line).
 public func escapedForTerminal(_ s: String, newlines: Bool = false) -> String {
     guard s.unicodeScalars.contains(where: { isDisplayControl($0.value) }) else { return s }
+    return escapingControls(s, quotes: false, newlines: newlines)
+}
+
+/// The one escaping loop of `quotedForDisplay` and `escapedForTerminal`: controls as JSON
+/// escapes, `"` and `\` too when `quotes`, a newline kept when `newlines`.
+private func escapingControls(_ s: String, quotes: Bool, newlines: Bool) -> String {
     var out = ""
     for scalar in s.unicodeScalars {
         switch scalar {
+        case "\"" where quotes: out += "\\\""
+        case "\\" where quotes: out += "\\\\"
         case "\n": out += newlines ? "\n" : "\\n"
         case "\r": out += "\\r"
         case "\t": out += "\\t"
