@@ -52,9 +52,9 @@ test: deps
 demo: build
 	$(MAKE) -C examples/sample KDSL_BIN=$(CURDIR)/$(RELEASE)
 
-## fuzz: mutated records, rule files, model files, counts and PP-OCR models through the stages (FUZZ_SECONDS per target, default 120)
+## fuzz: mutated records, rule files, model files, counts, records with vectors (train), PP-OCR and e5 models through the stages (FUZZ_SECONDS per target, default 120)
 fuzz: build
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-120} FUZZ_TARGETS=$${FUZZ_TARGETS:-records,apply,rules,model,sealed,counts,ppocr,e5} bash Tests/crosscheck/fuzz.sh
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-120} FUZZ_TARGETS=$${FUZZ_TARGETS:-records,apply,rules,model,sealed,counts,train,ppocr,e5} bash Tests/crosscheck/fuzz.sh
 
 ## bench: every benchmark in bench/, side by side with its peers; writes bench/out/
 bench: build

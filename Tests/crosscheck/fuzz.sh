@@ -11,4 +11,4 @@ for t in kdsl-merge kdsl-rules kdsl-model kdsl-score kdsl-ocr kdsl-embed; do
 done
 python3 Tests/fuzz/fuzz.py --check-harness
 python3 Tests/fuzz/fuzz.py --bin "$BIN" --seconds "${FUZZ_SECONDS:-10}" --seed "${FUZZ_SEED:-1}" \
-  --targets "${FUZZ_TARGETS:-records,apply,rules,model,sealed,counts}"
+  --targets "${FUZZ_TARGETS:-records,apply,rules,model,sealed,counts,train}"

@@ -12,6 +12,9 @@ Targets (each reads what a user or an upstream stage could hand it):
   counts   kdsl-score --merge-counts on counts lines (the counts reader)
   ppocr    kdsl-ocr --cls-model on a PP-OCR model file (OpenVINO's ONNX reader, the role check);
            slow (a second a run), so not in the default list: `make fuzz` adds it
+  train    kdsl-model train on records that carry kdsl-embed's vectors (the embedding reader, the
+           mix choice, the label names embedded by the encoder: mutated labels reach it); needs
+           the e5 weights (`make deps`), about two runs a second
   e5       kdsl-embed --encoder-model on the e5 weight file: its header, tokenizer, normalisation
            map and tensor directory (the first 4.6 MB) mutated, the tensors' bytes kept; slow (72 MB
            written and read a run), so not in the default list: `make fuzz` adds it
@@ -154,7 +157,11 @@ def make_seeds(bin_dir, work):
     open(os.path.join(work, "image.jsonl"), "w").write('{"images":["%s"]}\n' % os.path.join(ROOT, "Tests/OCRTests/Fixtures/zh-line.png"))
     e5 = os.environ.get("KDSL_E5_MODEL", os.path.join(deps, "e5", "e5-small-q4.bin"))
     head = e5_head(e5) if os.path.exists(e5) else b""
+    # The records with their vectors (and so the labels' names embedded when training on them).
+    embedded = subprocess.run([k("kdsl-embed"), "--quiet", "--jobs", "1", "--encoder-model", e5, os.path.join(work, "records.jsonl")],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout if head else b""
     return {
+        "train": [embedded, b"\n".join(embedded.splitlines()[:6]) + b"\n"] if embedded else [],
         "e5": [head] if head else [],
         "ppocr": [open(cls, "rb").read()] if os.path.exists(cls) else [],
         "records": [records, extra, picked[0] + b"\n"],
@@ -198,6 +205,10 @@ def command(target, bin_dir, work, case_path, records):
         return [k("kdsl-model"), "predict", "--model", case_path, "--jobs", "1"], records
     if target == "counts":
         return [k("kdsl-score"), "--merge-counts"], None
+    if target == "train":
+        e5 = os.environ.get("KDSL_E5_MODEL", os.path.join(os.environ.get("KDSL_DEPS", os.path.join(ROOT, ".deps")), "e5", "e5-small-q4.bin"))
+        return [k("kdsl-model"), "train", "--quiet", "--no-images", "--epochs", "3", "--bits", "12", "--encoder-model", e5,
+                "--out", case_path + ".kdsl"], None
     if target == "e5":
         return [k("kdsl-embed"), "--encoder-model", case_path, "--quiet", "--jobs", "1"], b'{"text":"where is my card?"}\n'
     if target == "ppocr":
@@ -209,7 +220,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=60, help="time per target")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--targets", default="records,apply,rules,model,sealed,counts")
+    ap.add_argument("--targets", default="records,apply,rules,model,sealed,counts,train")
     ap.add_argument("--bin", default=os.environ.get("KDSL_BIN", os.path.join(ROOT, ".build/release")))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench/out/fuzz"), help="where findings are saved")
     ap.add_argument("--timeout", type=float, default=10, help="seconds after which a run counts as a hang")
@@ -232,7 +243,7 @@ def main():
             rng = random.Random(f"{a.seed}-{target}")
             pool = seeds[target]
             if not pool:
-                print(f"  {target:8s} skipped: no seed (run make deps for the PP-OCR models)")
+                print(f"  {target:8s} skipped: no seed (run make deps for the PP-OCR models and the e5 weights)")
                 continue
             execs, found = 0, []
             case_path = os.path.join(work, f"case-{target}")
@@ -251,7 +262,7 @@ def main():
                     stdin_bytes = data
                 else:
                     open(case_path, "wb").write(data + (E5_TAIL if target == "e5" else b""))
-                problem, err = run(cmd, stdin_bytes, a.timeout, work, limit=target in ("model", "sealed"))
+                problem, err = run(cmd, stdin_bytes, a.timeout, work, limit=target in ("model", "sealed", "train"))
                 execs += 1
                 if problem:
                     os.makedirs(a.out, exist_ok=True)
