@@ -11,7 +11,8 @@
 # and, for a file whose merge kept the model's label on some records a rule fired on, a row
 # "under --policy override": what the rules would have done had each decided, the same records
 # merged again by kdsl-merge --policy override, counted and scored the same way. Records without
-# a string gold label are left out of the counts, as kdsl-score leaves them out of the scores.
+# a gold label (a string, or an integer read as its digits) are left out of the counts, as
+# kdsl-score leaves them out of the scores.
 # Usage: rule-effect.sh [--by-task] [NAME=]FILE...
 # (kdsl-score and kdsl-merge from $KDSL_BIN, else from PATH)
 set -euo pipefail
@@ -41,7 +42,9 @@ for arg in "$@"; do
   rows=$(jq -n -c --argjson rows "$rows" --arg name "$name" --argjson by_task "$by_task" \
       --argjson model "$model" --argjson merged "$merged" --argjson override "$override" --slurpfile r "$file" --slurpfile o "$tmp/override.jsonl" '
     def tally:
-      map(select(.label | type == "string"))
+      # A gold label is a string, or an integer read as its digits (as the stages read it).
+      map(.label |= (if type == "number" and . == floor and (tostring | test("^-?[0-9]+$")) then tostring else . end))
+      | map(select(.label | type == "string"))
       | (map(select(.prediction.source == "rule"))) as $d
       | map(select(.rules.label | type == "string")) as $f
       | {fired: ($f | length), decided: ($d | length),

@@ -47,6 +47,24 @@ public enum JSON: Equatable, Sendable {
     }
 
     /// A short name of the kind, for messages: "a string", "an array"...
+    /// The value as a class label: a string as written, or an integer as its decimal digits
+    /// (`3` → `"3"`: datasets exported with class numbers, as Hugging Face's are); nil for any
+    /// other value. The one rule by which every stage reads a gold label.
+    public var labelText: String? {
+        switch self {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        default: return nil
+        }
+    }
+
+    /// What a value that is not a label is, for messages: `kindName`, and for a number that is
+    /// not an integer the number itself (`a number that is not an integer (7.5)`).
+    public var labelKindName: String {
+        if case .double = self { return "a number that is not an integer (\(serialized))" }
+        return kindName
+    }
+
     public var kindName: String {
         switch self {
         case .null: return "null"

@@ -189,6 +189,15 @@ public struct Record: Sendable {
         }
     }
 
+    /// The class label at `path` (`JSON.labelText`: a string, or an integer read as its digits);
+    /// nil when it is absent or null; throws `RecordError` (`label is a boolean, expected a
+    /// string or an integer`) for any other value.
+    public func label(at path: FieldPath) throws -> String? {
+        guard let v = value(at: path), !v.isNull else { return nil }
+        guard let label = v.labelText else { throw RecordError("\(path) is \(v.labelKindName), expected a string or an integer") }
+        return label
+    }
+
     /// Whether the record has a top-level key `key`.
     public func has(_ key: String) -> Bool { value(at: FieldPath(keys: [key])) != nil }
 

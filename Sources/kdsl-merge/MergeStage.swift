@@ -40,7 +40,7 @@ struct MergeStage {
         try readAll(stream) { record in
             let task = try record.optionalString(at: taskPath)
             let rule = try reader.rule(in: record), model = try reader.model(in: record)
-            guard let gold = try record.optionalString(at: goldPath) else { unlabelled += 1; return }
+            guard let gold = try record.label(at: goldPath) else { unlabelled += 1; return }
             seen += 1
             chooser.add(task: task, rule: rule, model: model, gold: gold)
         }

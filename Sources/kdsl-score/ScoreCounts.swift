@@ -157,8 +157,8 @@ struct ScoreCounts: Sendable {
 
     /// Counts one input record.
     ///
-    /// - The gold label must be a string, else the record is left out (`noGold`) and a
-    ///   `RecordError` reports it (the run exits 1).
+    /// - The gold label must be a string or an integer (read as its digits, `JSON.labelText`),
+    ///   else the record is left out (`noGold`) and a `RecordError` reports it (the run exits 1).
     /// - The prediction is "none" when the record carries an `error` an upstream stage wrote (it
     ///   failed on the record) or the prediction is missing, null or not a string; it then counts as wrong.
     /// - The group (`--by`) may be a string, a number or a boolean (its JSON text); anything else
@@ -169,16 +169,16 @@ struct ScoreCounts: Sendable {
         let goldValue = record.value(at: fields.gold)
         // Only an error a stage wrote: a user field that happens to be called `error` is data.
         let hasError = record.value(at: FieldPath(StageErrorValue.key)).flatMap { StageErrorValue(json: $0) } != nil
-        guard case .string(let gold)? = goldValue else {
+        guard let gold = goldValue?.labelText else {
             noGold += 1
             total += 1
-            var why = goldValue.map { "the gold label at \"\(fields.gold)\" is \($0.kindName), expected a string" }
+            var why = goldValue.map { "the gold label at \"\(fields.gold)\" is \($0.labelKindName), expected a string or an integer" }
                 ?? "no gold label at \"\(fields.gold)\""
             if hasError { why += " (the record carries an error from an earlier stage)" }
             throw RecordError(why + "; left out of the score")
         }
         var key = CellKey(group: -1, gold: labels.id(gold), pred: -1)
-        if !hasError, case .string(let p)? = record.value(at: fields.pred) { key.pred = labels.id(p) }
+        if !hasError, let p = record.value(at: fields.pred)?.labelText { key.pred = labels.id(p) }
         if let by = fields.by {
             switch record.value(at: by) {
             case .string(let s)?: key.group = groups.id(s)

@@ -41,6 +41,20 @@ import Testing
         #expect(throws: RecordError.self) { try raw.withUnsafeBufferPointer { _ = try Record(line: $0, location: SourceLocation(file: nil, line: 1)).value(at: "label") } }
     }
 
+    /// A class label is a string, or an integer read as its digits; null or absent is none;
+    /// anything else is a bad record.
+    @Test func labelsAreStringsOrIntegers() throws {
+        #expect(try Record(#"{"label":"card_arrival"}"#).label(at: "label") == "card_arrival")
+        #expect(try Record(#"{"label":3}"#).label(at: "label") == "3")
+        #expect(try Record(#"{"label":-12}"#).label(at: "label") == "-12")
+        #expect(try Record(#"{"m":{"label":0}}"#).label(at: "m.label") == "0")
+        #expect(try Record(#"{"label":null}"#).label(at: "label") == nil)
+        #expect(try Record(#"{"x":1}"#).label(at: "label") == nil)
+        for bad in [#"{"label":7.5}"#, #"{"label":1e2}"#, #"{"label":true}"#, #"{"label":["a"]}"#, #"{"label":{"a":1}}"#] {
+            #expect(throws: RecordError.self) { try Record(bad).label(at: "label") }
+        }
+    }
+
     @Test func duplicateOutputKeyFallsBackToJansson() throws {
         var r = try Record(#"{"k":1,"a":2,"k":3}"#)
         r.set("k", "v")

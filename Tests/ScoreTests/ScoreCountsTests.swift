@@ -7,7 +7,7 @@ import JSONLines
 
     @Test func whatCountsAsNoPrediction() throws {
         var c = ScoreCounts(fields: ScoreFields())
-        for text in [#"{"label":"a"}"#, #"{"label":"a","prediction":null}"#, #"{"label":"a","prediction":{"label":3}}"#,
+        for text in [#"{"label":"a"}"#, #"{"label":"a","prediction":null}"#, #"{"label":"a","prediction":{"label":3.5}}"#,
                      #"{"label":"a","prediction":{"label":null}}"#, #"{"label":"a","prediction":"a"}"#,
                      #"{"label":"a","prediction":{"label":"a"},"error":{"stage":"kdsl-model","line":1,"message":"x"}}"#] {
             try c.add(record: record(text))
@@ -19,15 +19,27 @@ import JSONLines
         #expect(c.cells[Cell(group: nil, gold: Label("a"), pred: Label("a"))] == 2)
     }
 
-    @Test func recordsWithoutAStringGoldLabelAreReportedAndLeftOut() throws {
+    @Test func recordsWithoutAGoldLabelAreReportedAndLeftOut() throws {
         var c = ScoreCounts(fields: ScoreFields())
-        for text in [#"{"prediction":{"label":"a"}}"#, #"{"label":7}"#, #"{"label":null}"#, #"{"label":["a"]}"#] {
+        for text in [#"{"prediction":{"label":"a"}}"#, #"{"label":7.5}"#, #"{"label":null}"#, #"{"label":["a"]}"#, #"{"label":true}"#] {
             #expect(throws: RecordError.self) { try c.add(record: record(text)) }
         }
-        #expect(c.noGold == 4 && c.cells.isEmpty)
-        do { try c.add(record: record(#"{"label":7}"#)); Issue.record("no error") } catch let e as RecordError {
-            #expect(e.message.contains("is a number, expected a string"))
+        #expect(c.noGold == 5 && c.cells.isEmpty)
+        do { try c.add(record: record(#"{"label":7.5}"#)); Issue.record("no error") } catch let e as RecordError {
+            #expect(e.message.contains("is a number that is not an integer (7.5), expected a string or an integer"))
         }
+    }
+
+    /// An integer label (a class number) is read as its digits, gold and prediction alike, so a
+    /// gold `3` and a predicted `"3"` or `3` are the same class.
+    @Test func integerLabelsAreTheirDigits() throws {
+        var c = ScoreCounts(fields: ScoreFields())
+        try c.add(record: record(#"{"label":3,"prediction":{"label":"3"}}"#))
+        try c.add(record: record(#"{"label":"3","prediction":{"label":3}}"#))
+        try c.add(record: record(#"{"label":4,"prediction":{"label":"3"}}"#))
+        #expect(c.noGold == 0 && c.noPrediction == 0)
+        #expect(c.cells[Cell(group: nil, gold: Label("3"), pred: Label("3"))] == 2)
+        #expect(c.cells[Cell(group: nil, gold: Label("4"), pred: Label("3"))] == 1)
     }
 
     @Test func groupValuesMayBeNumbersOrBooleans() throws {

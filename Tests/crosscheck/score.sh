@@ -82,6 +82,12 @@ def expect_section(where, ours, y_true, y_pred):
     if ours["confusion"]["no_prediction"] != missing:
         failures.append(f"{where} confusion no_prediction {ours['confusion']['no_prediction']} != {missing}")
 
+def as_label(v):
+    """A label as kdsl reads one: a string, or an integer as its digits; else None."""
+    if isinstance(v, str): return v
+    if isinstance(v, int) and not isinstance(v, bool): return str(v)
+    return None
+
 def expect_report(name, records, by):
     """records: dicts as written. Returns the report bytes."""
     path = os.path.join(WORK, name + ".jsonl")
@@ -95,16 +101,16 @@ def expect_report(name, records, by):
         if rc != 2 or stdout or "nothing to score" not in stderr:
             failures.append(f"{name}: empty input: exit {rc}, stdout {stdout[:100]!r}, stderr {stderr[:200]}")
         return stdout
-    scored = [r for r in records if isinstance(r.get("label"), str)]
+    scored = [dict(r, label=as_label(r["label"])) for r in records if as_label(r.get("label")) is not None]
     no_gold = len(records) - len(scored)
     if rc != (1 if no_gold else 0):
         failures.append(f"{name}: exit {rc}, stderr {stderr[:300]}")
     report = json.loads(stdout)
     def pred(r):
         p = r.get("prediction")
-        if "error" in r or not isinstance(p, dict) or not isinstance(p.get("label"), str):
+        if "error" in r or not isinstance(p, dict) or as_label(p.get("label")) is None:
             return SENT
-        return p["label"]
+        return as_label(p["label"])
     close(f"{name} no_gold", report["no_gold"], no_gold)
     y_true = [r["label"] for r in scored]
     y_pred = [pred(r) for r in scored]
@@ -159,10 +165,11 @@ for seed, n in [(1, 1), (2, 7), (3, 60), (4, 500), (5, 5000), (6, 40000), (7, 30
             del r["label"]  # left out
         u = rng.random()
         if u < miss:
-            form = rng.randrange(4)
+            form = rng.randrange(5)
             if form == 0: pass
             elif form == 1: r["prediction"] = None
-            elif form == 2: r["prediction"] = {"label": 3}
+            elif form == 2: r["prediction"] = {"label": 3.5}
+            elif form == 3: r["prediction"] = {"label": 3}  # a class number: the label "3"
             else: r["prediction"] = {"label": rng.choice(labels)}; r["error"] = {"stage": "kdsl-model", "message": "x"}
         elif u < miss + 0.02:
             r["prediction"] = {"label": "unseen-" + str(rng.randrange(2))}
@@ -173,6 +180,17 @@ for seed, n in [(1, 1), (2, 7), (3, 60), (4, 500), (5, 5000), (6, 40000), (7, 30
         records.append(r)
     expect_report(f"random-seed{seed}-n{n}", records, "task" if seed % 2 == 0 else None)
     expect_report(f"random-seed{seed}-n{n}-by", records, "task")
+
+# Class numbers (as Hugging Face exports labels): integer gold labels, predictions as kdsl-model
+# writes them (the digits as a string) or as integers; the report as scikit-learn's on the digits.
+rng = random.Random(9)
+records = []
+for i in range(400):
+    gold = rng.choice([0, 1, 2, 10, -1])
+    guess = gold if rng.random() < 0.7 else rng.choice([0, 1, 2, 10, -1])
+    records.append({"id": i, "task": rng.choice(["intent", "scene"]), "label": gold,
+                    "prediction": {"label": str(guess) if rng.random() < 0.5 else guess}})
+expect_report("class-numbers", records, "task")
 
 # 2. The real labels of the WWW2025 challenge set, gold vs a deterministic perturbation.
 train = os.path.join(REAL, "train.json")

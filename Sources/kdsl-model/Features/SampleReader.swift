@@ -110,11 +110,7 @@ final class SampleReader {
     /// come in input order).
     func sample(_ record: Record) throws -> Sample {
         let task = try task(record)
-        var label: String? = nil
-        if let v = record.value(at: fields.label), !v.isNull {
-            guard let s = v.stringValue else { throw RecordError("\(fields.label) is \(v.kindName), expected a string") }
-            label = s
-        }
+        let label = try record.label(at: fields.label)
         var raw = RawText()
         try text(record, task: task, into: &raw)
         let image = try image(record)

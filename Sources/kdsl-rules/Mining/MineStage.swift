@@ -18,12 +18,11 @@ enum LabelledInput {
         var records: [MiningRecord] = []
         var unlabelled = 0, unpredicted = 0
         try readAll(stream) { r in
-            guard let value = r.value(at: labelPath), !value.isNull else {
+            guard let label = try r.label(at: labelPath) else {
                 unlabelled += 1
                 if unlabelled <= 5 { Diagnostics.shared.warning("no \"\(labelPath)\": record left out", at: r.location) }
                 return
             }
-            guard let label = value.stringValue else { throw RecordError("\"\(labelPath)\" must be a string, got \(value.kindName)") }
             // A rule needs a non-empty label and task (`check` refuses empty ones): such records
             // cannot teach one, and a rule mined from them could not be applied.
             if label.isEmpty { throw RecordError("\"\(labelPath)\" is empty") }
