@@ -1,3 +1,4 @@
+import Basics
 import JSONLines
 import RecordKeys
 
@@ -9,6 +10,9 @@ struct CrossValidation {
     var builder: ModelBuilder
     var foldField: FieldPath
     var top: Int
+    /// `--folds K`: K stratified folds dealt here (`assignFolds`) and written at `foldField`,
+    /// instead of the records' own; 0: the records' own.
+    var assign = 0
 
     func run(_ options: StreamOptions, reader: SampleReader) throws {
         var records: [Record] = []
@@ -20,6 +24,11 @@ struct CrossValidation {
         try readAll(options, forward: { lines.append(.forwarded($0)) }) { record in
             let s = try reader.sample(record)
             var fold: String? = nil
+            if assign > 0 {
+                lines.append(.record(records.count))
+                records.append(record); samples.append(s); folds.append(nil)
+                return
+            }
             if let v = record.value(at: foldField) {
                 switch v {
                 case .int(let i): fold = String(i)
@@ -30,6 +39,13 @@ struct CrossValidation {
             guard fold != nil else { throw RecordError("no \(foldField): cross-validation needs a fold on every record") }
             lines.append(.record(records.count))
             records.append(record); samples.append(s); folds.append(fold)
+        }
+        if assign > 0 {
+            let dealt = CrossValidation.assignFolds(samples, folds: assign, seed: builder.settings.seed)
+            for i in records.indices {
+                folds[i] = String(dealt[i])
+                records[i].set(foldField, .int(Int64(dealt[i])))
+            }
         }
         let foldValues = Set(folds.compactMap { $0 }).sorted { a, b in
             if let x = Int(a), let y = Int(b) { return x < y }
@@ -74,6 +90,19 @@ struct CrossValidation {
             StandardOutput.shared.write(line)
             StandardOutput.shared.endRecord()
         }
+    }
+}
+
+extension CrossValidation {
+    /// `--folds K`: the fold (0..<K) of each sample, stratified by task and label (records
+    /// without a label form strata of their own), each stratum shuffled by its own generator
+    /// from `seed` and dealt round robin with the count running on across strata, so that the
+    /// folds come out the same size and keep each class's share; the same records and seed give
+    /// the same folds on every machine.
+    static func assignFolds(_ samples: [Sample], folds k: Int, seed: UInt64) -> [Int] {
+        let keys = samples.map { "\($0.task ?? "")\u{1F}\($0.label.map { "=" + $0 } ?? "")" }
+        let strata = StratifiedSplit.strata(keys, seed: seed)
+        return StratifiedSplit.folds(strata, count: samples.count, folds: k, numbering: .acrossStrata)
     }
 }
 
