@@ -25,6 +25,9 @@ public struct GuardThresholds: Equatable, Sendable {
         self.modelConfidence = modelConfidence
         self.ruleReward = ruleReward
     }
+
+    /// The thresholds `--model-confidence` and `--rule-reward` default to.
+    public static let standard = GuardThresholds(modelConfidence: 0.3, ruleReward: 0.95)
 }
 
 /// What the rules stage said about one record: a `RulesValue` with a label.

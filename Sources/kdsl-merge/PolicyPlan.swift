@@ -34,10 +34,10 @@ public struct PolicyError: Error, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
-/// `--policy`: one setting for every record, or one per task, e.g. `override` or
+/// `--policy`: one setting for every record, or one per task, e.g. `guarded` or
 /// `intent=guarded:0.3:0.95,scene=model`; an entry without `TASK=` is the setting of records
 /// whose task is not listed (and of records without one); without such an entry they get
-/// `override`. This is the line `kdsl-merge --choose` prints; a task name holding `,`, `=` or `%`
+/// `guarded` (the default policy) with the run's thresholds. This is the line `kdsl-merge --choose` prints; a task name holding `,`, `=` or `%`
 /// is written percent-encoded there (`a%2Cb=model`) and read back decoded.
 public struct PolicyPlan: Equatable, Sendable {
     public var byTask: [String: PolicySetting]
@@ -49,7 +49,7 @@ public struct PolicyPlan: Equatable, Sendable {
     }
 
     public static func parse(_ text: String, defaults: GuardThresholds) throws -> PolicyPlan {
-        var plan = PolicyPlan(fallback: PolicySetting(.override, defaults))
+        var plan = PolicyPlan(fallback: PolicySetting(.guarded, defaults))
         var sawFallback = false
         for entry in text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
             if let eq = entry.firstIndex(of: "=") {
@@ -109,10 +109,10 @@ public struct PolicyPlan: Equatable, Sendable {
     public var readsTask: Bool { !byTask.isEmpty }
 
     /// The `--policy` text of this plan: tasks in byte order, then the fallback when it is not
-    /// `override` or no task is listed.
+    /// the implicit one (`guarded` with the standard thresholds) or no task is listed.
     public var spec: String {
         var parts = byTask.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { "\(PolicyPlan.escapedTask($0))=\(byTask[$0]!.spec)" }
-        if parts.isEmpty || fallback.policy != .override { parts.append(fallback.spec) }
+        if parts.isEmpty || fallback != PolicySetting(.guarded, .standard) { parts.append(fallback.spec) }
         return parts.joined(separator: ",")
     }
 }

@@ -10,13 +10,14 @@ import Testing
         let plan = try PolicyPlan.parse("intent=guarded:0.5:0.9,scene=model", defaults: defaults)
         #expect(plan.setting(for: "intent") == PolicySetting(.guarded, GuardThresholds(modelConfidence: 0.5, ruleReward: 0.9)))
         #expect(plan.setting(for: "scene").policy == .model)
-        #expect(plan.setting(for: "other").policy == .override)
-        #expect(plan.setting(for: nil).policy == .override)
+        // A task no entry names gets the default policy, guarded with the run's thresholds.
+        #expect(plan.setting(for: "other") == PolicySetting(.guarded, defaults))
+        #expect(plan.setting(for: nil) == PolicySetting(.guarded, defaults))
         #expect(try PolicyPlan.parse("model,scene=override", defaults: defaults).setting(for: "x").policy == .model)
     }
 
     @Test func specReadsBackAsTheSamePlan() throws {
-        for text in ["override", "model", "guarded:0.3:0.95", "intent=guarded:0.7:0.8,scene=model", "a=override,model"] {
+        for text in ["override", "model", "guarded:0.3:0.95", "intent=guarded:0.7:0.8,scene=model", "a=override,model", "a=model,override"] {
             let plan = try PolicyPlan.parse(text, defaults: defaults)
             #expect(plan.spec == text)
             #expect(try PolicyPlan.parse(plan.spec, defaults: defaults) == plan)
