@@ -300,7 +300,5 @@ private struct TurnWriter {
 
 extension TextView {
     /// Index of the view in `TextBytes`' tables.
-    fileprivate var slot: Int {
-        switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3; case .title: return 4; case .bottom: return 5; case .lines: return 6; case .last: return 7 }
-    }
+    fileprivate var slot: Int { ordinal }
 }

@@ -25,6 +25,12 @@ public enum TextView: String, CaseIterable, Sendable, Codable {
     /// turn, `text`.
     case last
 
+    /// A fixed index per view, 0..<allCases.count (never the enum's hash): the order rules sort
+    /// by and the slot of the view in tables indexed by view.
+    public var ordinal: Int {
+        switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3; case .title: return 4; case .bottom: return 5; case .lines: return 6; case .last: return 7 }
+    }
+
     /// The names, comma-separated, for help texts and messages.
     public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 

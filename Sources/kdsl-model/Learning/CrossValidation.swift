@@ -23,20 +23,8 @@ struct CrossValidation {
         var lines: [CVLine] = []
         try readAll(options, forward: { lines.append(.forwarded($0)) }) { record in
             let s = try reader.sample(record)
-            var fold: String? = nil
-            if assign > 0 {
-                lines.append(.record(records.count))
-                records.append(record); samples.append(s); folds.append(nil)
-                return
-            }
-            if let v = record.value(at: foldField) {
-                switch v {
-                case .int(let i): fold = String(i)
-                case .string(let t): fold = t
-                default: throw RecordError("\(foldField) is \(v.kindName), expected a number or string")
-                }
-            }
-            guard fold != nil else { throw RecordError("no \(foldField): cross-validation needs a fold on every record") }
+            // Under --folds the fold is dealt below, once every record is read.
+            let fold = assign > 0 ? nil : try recordFold(record)
             lines.append(.record(records.count))
             records.append(record); samples.append(s); folds.append(fold)
         }
@@ -94,6 +82,16 @@ struct CrossValidation {
 }
 
 extension CrossValidation {
+    /// The record's own fold at `foldField` (a number or a string); a `RecordError` without one.
+    func recordFold(_ record: Record) throws -> String {
+        switch record.value(at: foldField) {
+        case .int(let i)?: return String(i)
+        case .string(let t)?: return t
+        case let v?: throw RecordError("\(foldField) is \(v.kindName), expected a number or string")
+        case nil: throw RecordError("no \(foldField): cross-validation needs a fold on every record")
+        }
+    }
+
     /// `--folds K`: the fold (0..<K) of each sample, stratified by task and label (records
     /// without a label form strata of their own), each stratum shuffled by its own generator
     /// from `seed` and dealt round robin with the count running on across strata, so that the

@@ -33,6 +33,9 @@ final class EmbeddingHead {
     var labelNames = false
     let head: Head
 
+    /// What it reads, as `EmbeddingShape` (its `summary`: `last+names`).
+    var shape: EmbeddingShape { EmbeddingShape(encoder: encoder, views: views, dimension: dimension, labelNames: labelNames) }
+
     init(encoder: String, views: [String], dimension: Int, mix: Float, head: Head) {
         self.encoder = encoder
         self.views = views

@@ -66,7 +66,7 @@ struct ModelBuilder {
                 throw SetupError("\(task.isEmpty ? "" : "task \"\(task)\": ")training diverged (\(when)); no model written: use a smaller --lr (now \(settings.rate))\(features.imageWeight > 1 ? " or --image-weight (now \(features.imageWeight))" : "")")
             }
             heads.append(head)
-            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.chars && features.charMax > 0 ? "character n-grams \(features.charMin)-\(features.charMax)" : "no character n-grams"), \(head.vocabulary.ids.count) features\(head.embedding.map { ", embedding \($0.views.joined(separator: ","))\($0.labelNames ? "+names" : "") (\($0.encoder)) mix \(Decimals.fixed(Double($0.mix), places: 2))" } ?? "")")
+            summary.append("\(task.isEmpty ? "(all)" : task): \(group.count) records, \(head.classes) labels, views \(features.viewNames(head.views)), word n-grams \(head.wordNgrams), \(head.chars && features.charMax > 0 ? "character n-grams \(features.charMin)-\(features.charMax)" : "no character n-grams"), \(head.vocabulary.ids.count) features\(head.embedding.map { ", embedding \($0.shape.summary) (\($0.encoder)) mix \(Decimals.fixed(Double($0.mix), places: 2))" } ?? "")")
         }
         let info = "kdsl-model \(ModelFile.version(heads)); " + summary.joined(separator: "; ") + "; " + describe()
         return Model(features: features, joint: joint, heads: heads, info: info)

@@ -44,10 +44,8 @@ struct Predicate: Hashable, Comparable, Sendable {
 }
 
 extension TextView {
-    /// A fixed order for sorting (never the enum's hash).
-    var order: Int {
-        switch self { case .user: return 0; case .agent: return 1; case .ocr: return 2; case .all: return 3; case .title: return 4; case .bottom: return 5; case .lines: return 6; case .last: return 7 }
-    }
+    /// A fixed order for sorting (never the enum's hash): `ordinal`.
+    var order: Int { ordinal }
 }
 
 /// One rule of the rule base: if every predicate holds (and the record's task is `task`, when
